@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# System packages the tests need: LibreOffice Calc (the independent calculator of the oracle
+# tests) and CJK fonts (Chinese text in rendered workbooks). Debian packages; skipped when present.
+set -euo pipefail
+need=()
+command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc)
+fc-list 2>/dev/null | grep -qi "noto sans cjk" || need+=(fonts-noto-cjk)
+if [ ${#need[@]} -eq 0 ]; then
+  echo "system packages present"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "installing: ${need[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

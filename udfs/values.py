@@ -1,0 +1,111 @@
+"""Typing input values the way people write them, before any formula sees them.
+
+Accepted: numbers, `85%`, `８５％`, `1,234`, `1.2万`, `是/否/√/×`, blanks (missing). Anything that
+cannot be read unambiguously is refused with a reason, never guessed (DESIGN.md): a formula
+would otherwise compare text with numbers and the engines would disagree.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+
+from .rubric.model import InputSpec
+
+TRUE_WORDS = {"是", "√", "✓", "✔", "有", "yes", "y", "true", "1", "对"}
+FALSE_WORDS = {"否", "×", "✗", "✘", "无", "no", "n", "false", "0", "不是"}
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+class ValueProblem(ValueError):
+    """Why a value cannot be used; `code` is the finding code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+def parse_number(value: object, *, percent_allowed: bool = True) -> float:
+    """A number from a cell or a JSON value; raises ValueProblem for anything ambiguous."""
+    if isinstance(value, bool):
+        raise ValueProblem("input-wrong-type", f"应为数值，收到“{'是' if value else '否'}”")
+    if isinstance(value, int | float):
+        x = float(value)
+        if math.isnan(x) or math.isinf(x):
+            raise ValueProblem("input-wrong-type", "不是有效数值")
+        return x
+    if not isinstance(value, str):
+        raise ValueProblem("input-wrong-type", f"应为数值，收到“{value}”")
+    text = unicodedata.normalize("NFKC", value).strip().replace(" ", "")
+    scale = 1.0
+    if text.endswith("%"):
+        if not percent_allowed:
+            raise ValueProblem("input-wrong-type", f"此项不是比例，不能填百分数“{value}”")
+        text, scale = text[:-1], 0.01
+    elif text.endswith("万"):
+        text, scale = text[:-1], 10_000.0
+    elif text.endswith("亿"):
+        text, scale = text[:-1], 100_000_000.0
+    if "," in text:
+        if not re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", text):
+            raise ValueProblem("input-wrong-type", f"千分位逗号位置不对，无法确定数值：“{value}”")
+        text = text.replace(",", "")
+    if not _NUMBER.match(text):
+        raise ValueProblem("input-wrong-type", f"应为数值，收到文本“{value}”")
+    return float(text) * scale
+
+
+def parse_bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and float(value) in (0.0, 1.0):
+        return bool(value)
+    if isinstance(value, str):
+        word = unicodedata.normalize("NFKC", value).strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+    raise ValueProblem("input-wrong-type", f"应为“是”或“否”，收到“{value}”")
+
+
+def type_value(spec: InputSpec, value: object) -> object:
+    """The typed value for an input, or ValueProblem (wrong type / out of range)."""
+    if spec.type == "bool":
+        return parse_bool(value)
+    if spec.type == "list":
+        return _type_list(spec, value)
+    x = parse_number(value, percent_allowed=spec.type == "ratio")
+    if spec.type == "count" and not math.isclose(x, round(x), abs_tol=1e-9):
+        raise ValueProblem("input-wrong-type", f"应为整数，收到{x:g}")
+    _check_range(spec, x)
+    return float(round(x)) if spec.type == "count" else x
+
+
+def _type_list(spec: InputSpec, value: object) -> list[float]:
+    if isinstance(value, str):
+        parts = [p for p in re.split(r"[,，;；、\s]+", value.strip()) if p]
+    elif isinstance(value, list | tuple):
+        parts = [p for p in value if not is_blank(p)]
+    else:
+        parts = [value]
+    numbers = [parse_number(p, percent_allowed=False) for p in parts]
+    if not numbers:
+        raise ValueProblem("input-missing", "没有填写任何一期")
+    if spec.length is not None and len(numbers) > spec.length:
+        raise ValueProblem("input-wrong-type", f"最多填写{spec.length}期，收到{len(numbers)}期")
+    for x in numbers:
+        _check_range(spec, x)
+    return numbers
+
+
+def _check_range(spec: InputSpec, x: float) -> None:
+    tol = 1e-12 * max(1.0, abs(x))
+    if spec.min is not None and x < spec.min - tol or spec.max is not None and x > spec.max + tol:
+        shown = f"{x * 100:g}%" if spec.type == "ratio" else f"{x:g}"
+        raise ValueProblem("input-out-of-range", f"{shown} 超出允许范围（{spec.range_text()}）")

@@ -1,0 +1,175 @@
+"""The `xinyong` command line: the same services the ribbon buttons call, for operators.
+
+Exit codes (click carries them on exceptions): 0 clean, 1 findings were raised, 2 usage error or
+an input that cannot be read at all.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from udfs.evaluate import CompiledRubric, evaluate
+from udfs.findings import Finding, Severity
+from udfs.rubric import Rubric, RubricNotFound, check, list_builtin, load, resolve
+from udfs.rubric.model import TYPE_LABELS
+
+from . import report
+from .input_files import InputFileError, read_inputs, write_template
+
+DEFAULT_RUBRIC = "national-2019"
+EXIT_FINDINGS = 1
+
+
+class UsageFailure(click.ClickException):
+    """Bad usage or unreadable input: exit code 2, message in Chinese."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:  # noqa: ANN001 - click's signature
+        click.echo(f"错误：{self.message}", err=True)
+
+
+def _load(ref: str) -> Rubric:
+    try:
+        rubric, findings = load(ref)
+    except RubricNotFound:
+        raise UsageFailure(f"找不到指标体系“{ref}”。内置指标体系：{', '.join(list_builtin())}") from None
+    if rubric is None or findings.has_errors():
+        for f in findings:
+            click.echo(report.finding_line(f), err=True)
+        raise UsageFailure(f"指标体系文件“{ref}”有错误，无法使用；请先运行 xinyong rubric check {ref}")
+    return rubric
+
+
+def _emit_json(data: object) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _finish(findings: list[Finding]) -> None:
+    if any(f.severity is not Severity.INFO for f in findings):
+        sys.exit(EXIT_FINDINGS)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="xinyong")
+def main() -> None:
+    """xinyong：社会信用体系建设评估工具（指标体系、数据填报、评分）。"""
+
+
+@main.group()
+def rubric() -> None:
+    """查看和检查指标体系。"""
+
+
+@rubric.command("list")
+def rubric_list() -> None:
+    """列出内置指标体系。"""
+    for ref in list_builtin():
+        loaded, _ = load(ref)
+        title = loaded.title if loaded else "（文件有错误）"
+        click.echo(f"{ref}\t{title}")
+
+
+@rubric.command("show")
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）")
+def rubric_show(ref: str, as_json: bool) -> None:
+    """显示指标体系的部分、指标和数据项。"""
+    r = _load(ref)
+    if as_json:
+        _emit_json(report.rubric_dict(r))
+        return
+    click.echo(f"{r.title}（{r.id}，版本 {r.version}）")
+    for s in r.sections:
+        click.echo(f"{s.number}、{s.title}  {s.max:g}分{'（附加分）' if s.bonus else ''}")
+        for i in s.items:
+            click.echo(f"    {i.id}  {i.title}  {i.max:g}分  {i.formula}")
+    click.echo(f"数据项 {len(r.inputs)} 个：")
+    for spec in r.inputs.values():
+        click.echo(
+            f"    {spec.id}  {spec.label}  [{TYPE_LABELS[spec.type]} {spec.unit} {spec.range_text()}]  提供：{'、'.join(spec.providers)}"
+        )
+
+
+@rubric.command("check")
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）")
+def rubric_check(ref: str, as_json: bool) -> None:
+    """检查指标体系文件：分值合计、公式、数据项、得分范围。"""
+    try:
+        loaded, findings = load(ref)
+    except RubricNotFound:
+        raise UsageFailure(
+            f"找不到指标体系“{ref}”（内置：{', '.join(list_builtin())}，或给出 .yaml 文件路径）"
+        ) from None
+    if loaded is not None:
+        findings.extend(check(loaded))
+    if as_json:
+        _emit_json({"rubric": loaded.id if loaded else ref, "findings": [f.to_dict() for f in findings]})
+    elif findings:
+        for f in findings:
+            click.echo(report.finding_line(f))
+        click.echo(f"共发现 {len(findings)} 个问题。")
+    else:
+        click.echo(f"{loaded.title if loaded else ref}：检查通过，未发现问题。")
+    _finish(list(findings))
+
+
+@main.group()
+def inputs() -> None:
+    """数据填报模板。"""
+
+
+@inputs.command("template")
+@click.option("--rubric", "ref", default=DEFAULT_RUBRIC, show_default=True, help="指标体系编号或文件")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def inputs_template(ref: str, out: Path) -> None:
+    """生成空白数据填报文件（.json 或 .xlsx）。"""
+    r = _load(ref)
+    if out.exists():
+        raise UsageFailure(f"文件已存在，未覆盖：{out}")
+    try:
+        write_template(r, out)
+    except InputFileError as exc:
+        raise UsageFailure(str(exc)) from None
+    click.echo(f"已生成填报模板：{out}（{len(r.inputs)} 个数据项）")
+
+
+@main.command()
+@click.option("--rubric", "ref", default=DEFAULT_RUBRIC, show_default=True, help="指标体系编号或文件")
+@click.option(
+    "--inputs",
+    "inputs_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="数据文件（.json 或 .xlsx）；不给则使用内置示例数据",
+)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）")
+def score(ref: str, inputs_path: Path | None, as_json: bool) -> None:
+    """按指标体系计算得分、一票否决和引导性指标。"""
+    r = _load(ref)
+    if inputs_path is None:
+        inputs_path = resolve(ref).with_suffix("") / "example.json"
+        if not inputs_path.exists():
+            raise UsageFailure(f"指标体系“{r.id}”没有内置示例数据，请用 --inputs 指定数据文件")
+        if not as_json:
+            click.echo(f"未指定数据文件，使用内置示例数据：{r.id}/example.json\n")
+    try:
+        named, raw = read_inputs(inputs_path)
+    except InputFileError as exc:
+        raise UsageFailure(str(exc)) from None
+    if named and named != r.id:
+        raise UsageFailure(f"数据文件属于指标体系“{named}”，不是“{r.id}”")
+    result = evaluate(CompiledRubric(r), raw)
+    if as_json:
+        _emit_json(result.to_dict())
+    else:
+        click.echo(report.score_text(result))
+    _finish(list(result.findings))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

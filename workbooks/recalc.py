@@ -1,0 +1,198 @@
+"""LibreOffice headless as an independent calculator for the workbooks we generate.
+
+Why: our workbooks carry cached values computed in Python. To check them independently we let
+LibreOffice recalculate every formula, save a copy, and read the results back with openpyxl.
+
+LibreOffice by default does NOT recalculate .xlsx files on load; it repeats the cached values.
+An oracle run with a default profile would therefore echo our own numbers and pass falsely.
+Each process uses a private profile that sets the "recalculate on load" mode to 0 (always).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+
+import openpyxl
+
+__all__ = ["CellError", "RecalcError", "find_soffice", "read_values", "recalculate", "recalculated_values"]
+
+SOFFICE_NAMES = ("soffice", "libreoffice")
+XLSX_FILTER = "xlsx:Calc MS Excel 2007 XML"
+
+# 0 = always recalculate, 1 = never (the default for .xlsx), 2 = ask the user.
+_RECALC_ITEM = (
+    '<item oor:path="/org.openoffice.Office.Calc/Formula/Load">'
+    '<prop oor:name="{name}" oor:op="fuse"><value>0</value></prop></item>\n'
+)
+_PROFILE_XCU = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<oor:items xmlns:oor="http://openoffice.org/2001/registry"'
+    ' xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n'
+    + "".join(_RECALC_ITEM.format(name=name) for name in ("OOXMLRecalcMode", "ODFRecalcMode"))
+    + "</oor:items>\n"
+)
+
+
+class RecalcError(RuntimeError):
+    """LibreOffice could not load, recalculate or save a workbook (message carries soffice stderr)."""
+
+
+class CellError(str):
+    """An Excel error value read back from a cell, e.g. ``"#N/A"`` or ``"#DIV/0!"``.
+
+    It compares equal to its text, so ``value == "#N/A"`` works, while ``isinstance(value, CellError)``
+    tells a real error apart from a text cell that merely holds the same characters.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"CellError({str.__repr__(self)})"
+
+
+# One profile per process: a profile's first start is slow, and one profile cannot serve two
+# running LibreOffice instances, so calls are serialised by _lock and forked children make their own.
+_lock = threading.Lock()
+_profile: tuple[int, Path] | None = None
+
+
+def find_soffice() -> str | None:
+    """Return the LibreOffice executable found on PATH, or None so callers can skip cleanly."""
+    for name in SOFFICE_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def _remove_profile(owner_pid: int, root: Path) -> None:
+    """atexit hook; only the creating process may delete, never a forked child that inherited it."""
+    if os.getpid() == owner_pid:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _profile_dir() -> Path:
+    """Create (once per process) the private profile that forces recalculation. Caller holds _lock."""
+    global _profile
+    if _profile is not None and _profile[0] == os.getpid() and _profile[1].is_dir():
+        return _profile[1]
+    root = Path(tempfile.mkdtemp(prefix="xinyong-lo-profile-"))
+    (root / "user").mkdir()
+    (root / "user" / "registrymodifications.xcu").write_text(_PROFILE_XCU, encoding="utf-8")
+    atexit.register(_remove_profile, os.getpid(), root)
+    _profile = (os.getpid(), root)
+    return root
+
+
+def _discard_profile() -> None:
+    """Drop a profile that a killed instance may have left locked or half-written."""
+    global _profile
+    if _profile is not None:
+        shutil.rmtree(_profile[1], ignore_errors=True)
+        _profile = None
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> bytes:
+    """Kill the whole process group: soffice is a shell wrapper around oosplash and soffice.bin."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    _, err = proc.communicate()
+    return err or b""
+
+
+def recalculate(src: Path, out_dir: Path, timeout: float = 180) -> Path:
+    """Recalculate ``src`` with LibreOffice and save it as ``out_dir/<stem>.xlsx``; return that path.
+
+    The conversion writes into a scratch directory first, so a stale file in ``out_dir`` is never
+    mistaken for success (soffice exits 0 even when it cannot load the source) and ``src`` may
+    itself live in ``out_dir`` (it is then replaced by the recalculated copy).
+    """
+    src = Path(src).resolve()
+    if not src.is_file():
+        raise RecalcError(f"source workbook not found: {src}")
+    soffice = find_soffice()
+    if soffice is None:
+        raise RecalcError("LibreOffice not found: neither soffice nor libreoffice is on PATH")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{src.stem}.xlsx"
+
+    with _lock, tempfile.TemporaryDirectory(prefix="xinyong-recalc-") as scratch:
+        cmd = [
+            soffice,
+            f"-env:UserInstallation={_profile_dir().as_uri()}",
+            "--headless",
+            "--norestore",
+            "--nologo",
+            "--nodefault",
+            "--convert-to",
+            XLSX_FILTER,
+            "--outdir",
+            scratch,
+            str(src),
+        ]
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            err = _kill(proc)
+            _discard_profile()
+            raise RecalcError(
+                f"soffice timed out after {timeout:g}s recalculating {src.name} (process killed); "
+                f"stderr: {err.decode(errors='replace').strip() or '<empty>'}"
+            ) from None
+        produced = Path(scratch) / f"{src.stem}.xlsx"
+        if proc.returncode != 0 or not produced.is_file():
+            raise RecalcError(
+                f"soffice failed to recalculate {src.name} (exit code {proc.returncode}, no output written); "
+                f"stderr: {err.decode(errors='replace').strip() or '<empty>'}; "
+                f"stdout: {out.decode(errors='replace').strip() or '<empty>'}"
+            )
+        shutil.move(produced, target)
+    return target
+
+
+def read_values(xlsx: Path, sheet: str | None = None) -> dict[str, dict[str, object]]:
+    """Read every non-empty cell value as ``{sheet_name: {"E2": 1.5, ...}}``.
+
+    Formula cells give their saved results (openpyxl ``data_only``); error results come back as
+    ``CellError``. Numbers saved by LibreOffice carry 15 significant digits, so compare floats
+    with a tolerance. ``sheet`` restricts the result to one sheet (KeyError if it is missing).
+    """
+    wb = openpyxl.load_workbook(xlsx, data_only=True, read_only=True)
+    try:
+        if sheet is not None and sheet not in wb.sheetnames:
+            raise KeyError(f"sheet {sheet!r} not in {wb.sheetnames}")
+        result: dict[str, dict[str, object]] = {}
+        for name in [sheet] if sheet is not None else wb.sheetnames:
+            cells: dict[str, object] = {}
+            for row in wb[name].iter_rows():
+                for cell in row:
+                    if cell.value is None:
+                        continue
+                    cells[cell.coordinate] = CellError(cell.value) if cell.data_type == "e" else cell.value
+            result[name] = cells
+        return result
+    finally:
+        wb.close()
+
+
+def recalculated_values(src: Path, sheet: str | None = None, timeout: float = 180) -> dict[str, dict[str, object]]:
+    """Recalculate ``src`` in a scratch directory and return its values (see ``read_values``)."""
+    with tempfile.TemporaryDirectory(prefix="xinyong-recalc-out-") as tmp:
+        return read_values(recalculate(src, Path(tmp), timeout), sheet)
