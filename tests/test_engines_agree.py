@@ -49,7 +49,10 @@ def test_python_and_formulas_package_agree(rubric_id: str) -> None:
     for values in _sets(rubric_id):
         result = evaluate(compiled, values)
         env = {**compiled.params, **result.values}
+        errors = {f.item for f in result.findings if f.code == "item-error"}
         for score in result.items:
+            if score.id in errors:  # the rule refused its arguments: formulas must give an error too
+                assert _is_error(by_formulas[score.id](env)), score.id
             if score.score is None:
                 continue
             other = by_formulas[score.id](env)
