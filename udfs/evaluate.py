@@ -300,7 +300,8 @@ def _detail(cond: Condition, value: object, met: bool | None, problem: str | Non
     status = {True: "达到", False: "未达到", None: "无法判断"}[met]
     if cond.op is None:
         return f"{cond.label}：{_show(value, '')}（{status}）"
-    return f"{cond.label}：当前{_show(value, cond.unit)}，要求{cond.op}{_show(cond.threshold, cond.unit)}（{status}）"
+    op = {">=": "≥", "<=": "≤", ">": "＞", "<": "＜", "=": "="}[cond.op]
+    return f"{cond.label}：当前{_show(value, cond.unit)}，要求{op}{_show(cond.threshold, cond.unit)}（{status}）"
 
 
 def _plain(value: object) -> object:

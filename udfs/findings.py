@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
+from .finding_codes import CATALOGUE
+
 
 class Severity(StrEnum):
     ERROR = "error"  # the result is wrong or missing until someone acts
@@ -55,6 +57,8 @@ class Findings:
         severity: Severity = Severity.ERROR,
         **where: str | None,
     ) -> Finding:
+        if code not in CATALOGUE:
+            raise ValueError(f"finding code {code!r} is not in the catalogue")
         finding = Finding(code=code, severity=severity, message=message, **where)
         if finding not in self.items:
             self.items.append(finding)

@@ -90,34 +90,50 @@ def _status(met: bool | None) -> str:
     return {True: "达标", False: "未达标", None: "无法判断"}[met]
 
 
-def score_text(result: Result) -> str:
+def points(x: float) -> str:
+    """Scores as office staff read them: two decimals, no trailing zeros."""
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def _unmet_lines(check) -> list[str]:  # noqa: ANN001 - CheckResult
+    return [f"      {row['detail']}" for row in check.conditions if row["met"] is not True]
+
+
+def score_text(result: Result, top_lost: int = 5) -> str:
     r = result.rubric
-    lines = [f"{r.title}（{r.id}）", ""]
+    lines = [f"{r.title}（{r.id}，版本 {r.version}）", ""]
     for s in result.section_scores():
         mark = "" if s["complete"] else "（有指标未计分）"
-        bonus = "附加项" if s["bonus"] else f"{s['number']}、"
-        lines.append(f"  {bonus}{s['title']}：{s['score']:g} / {s['max']:g}{mark}")
+        head = "附加项：" if s["bonus"] else f"{s['number']}、"
+        lines.append(f"  {head}{s['title']}：{points(s['score'])} / {points(s['max'])}{mark}")
     lines.append("")
     lines.append(
-        f"总分：{result.total:g} / {r.grand_max:g}（基本分 {result.base_score:g} / {r.max_total:g}，附加分 {result.bonus_score:g} / {r.bonus_max:g}）"
+        f"总分：{points(result.total)} / {points(r.grand_max)}"
+        f"（基本分 {points(result.base_score)} / {points(r.max_total)}，附加分 {points(result.bonus_score)} / {points(r.bonus_max)}）"
     )
     if not result.complete:
         missing = sum(1 for i in result.items if i.score is None)
         lines.append(f"注意：{missing} 项指标因数据缺失或有误未计分，总分偏低。")
+    lost = sorted((i for i in result.items if i.lost and i.lost > 1e-9), key=lambda i: -(i.lost or 0))[:top_lost]
+    if lost:
+        lines += ["", "失分最多的指标："]
+        lines += [
+            f"  {i.title}：得 {points(i.score or 0)} / {points(i.max)}，失 {points(i.lost or 0)} 分" for i in lost
+        ]
     vetoes = [c for c in result.checks if c.kind == "veto"]
     if vetoes:
         verdict = {True: "被一票否决", False: "未触发一票否决", None: "数据不全，无法判断是否一票否决"}[result.vetoed]
         lines += ["", f"基础性指标（一票否决）：{verdict}"]
         for c in vetoes:
             lines.append(f"  [{_status(c.met)}] {c.title}")
-            if c.met is not True:
-                lines.append(f"      {c.detail}")
+            lines += _unmet_lines(c)
     targets = [c for c in result.checks if c.kind == "target"]
     if targets:
         done = sum(1 for c in targets if c.met)
         lines += ["", f"引导性指标：达标 {done} / {len(targets)}"]
         for c in targets:
             lines.append(f"  [{_status(c.met)}] {c.title}")
+            lines += _unmet_lines(c)
     if result.findings:
         lines += ["", f"问题清单（{len(result.findings)}）："]
         lines += [f"  {finding_line(f)}" for f in result.findings]

@@ -1,0 +1,83 @@
+"""The findings catalogue: every code the tool can report, what it means and what to do.
+
+A code is released once and never changes meaning. `Findings.add` refuses a code that is not
+listed here, so the catalogue (and the reference generated from it) cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # rubric files
+    "rubric-unreadable": (
+        "指标体系文件不是有效的 YAML 或无法读取。",
+        "用文本编辑器打开文件，按提示的行号修正格式（缩进、冒号、引号）。",
+    ),
+    "rubric-field-missing": ("指标体系文件缺少必填字段。", "按 docs/rubric-format.md 补上该字段。"),
+    "rubric-field-invalid": ("字段取值类型不对（如分值写成了文字）。", "把该字段改为要求的类型。"),
+    "rubric-duplicate-id": ("编号重复：两个部分、指标、数据项或参数用了同一个编号。", "给其中一个改用不同的编号。"),
+    "rubric-total-mismatch": ("各部分分值合计与指标体系总分不一致。", "核对原文；若原文如此，在文件中注明采用的读法。"),
+    "section-sum-mismatch": (
+        "某部分标明的分值与其下各项分值合计不一致。",
+        "核对原文各项分值；若原文自相矛盾，在 decision 中写明采用的读法。",
+    ),
+    "group-sum-mismatch": ("某分组标明的分值与其下各项分值合计不一致。", "核对原文各项分值。"),
+    "check-unknown-item": ("硬指标引用了不存在的指标编号。", "改为正确的指标编号。"),
+    "input-id-invalid": (
+        "数据项编号不能用作 Excel 名称。",
+        "编号以字母开头，只用字母、数字和下划线，且不要写成 A1、AB12 这样的单元格地址。",
+    ),
+    "input-type-unknown": (
+        "数据项类型不在可选范围内。",
+        "类型改为 number、ratio、count、amount、bool、list 或 discretionary。",
+    ),
+    "input-range-invalid": ("数据项的下限大于上限。", "改正 min 和 max。"),
+    "input-no-provider": ("数据项没有填写提供单位。", "在 providers 中写明由哪个单位提供。"),
+    "input-unused": ("数据项没有被任何公式使用。", "删除该数据项，或在公式中使用它。"),
+    "parameter-value-invalid": ("参数取值不在可选值之中。", "改为 choices 中列出的值之一。"),
+    "formula-syntax": ("公式有语法错误。", "按提示的位置检查括号、逗号和引号。"),
+    "formula-unknown-function": (
+        "公式使用了不存在的函数。",
+        "改用函数参考中列出的 XY_ 函数或 Excel 内置函数 IF、AND、OR、NOT、MIN、MAX、SUM、AVERAGE、ABS、ROUND、INT。",
+    ),
+    "formula-unknown-name": ("公式使用了未声明的数据项或参数。", "在 inputs 中声明该数据项，或改正拼写。"),
+    "formula-arity": ("函数的参数个数不对。", "按函数参考补全或删减参数。"),
+    "native-expansion-failed": (
+        "公式无法展开为 Excel 内置函数（WPS、LibreOffice 中无法计算）。",
+        "扣分方式等参数须为固定文本（linear、floor、ceil）。",
+    ),
+    "item-exceeds-max": (
+        "在允许的输入范围内，该项公式的得分可能超过该项满分。",
+        "在公式外加 MIN(满分, …) 或改正公式。",
+    ),
+    "item-max-unreachable": ("在允许的输入范围内，该项公式达不到该项满分。", "核对公式系数和该项满分。"),
+    "item-below-zero": ("该项公式可能得负分。", "在公式外加 MAX(0, …) 或改正公式。"),
+    "item-not-numeric": ("该项公式的结果不是数值（如比较式得出“是/否”）。", "改正公式，使其得出分数。"),
+    # input sets
+    "input-unknown": ("输入文件中有本指标体系没有的数据项，已忽略。", "核对数据项编号拼写，或确认选对了指标体系。"),
+    "input-missing": ("缺少数据项，用到它的指标暂不计分。", "请提供单位补报该数据。"),
+    "input-wrong-type": (
+        "数据填写的类型不对（如数值栏填了文字），未采用。",
+        "按“单位”和“允许范围”改填，如 85%、0.85、1234、是/否。",
+    ),
+    "input-out-of-range": ("数据超出允许范围，未采用。", "核实数据；比例请填 0–100% 之间的数。"),
+    "input-constraint": (
+        "几项数据之间互相矛盾（如已接入数多于总数），相关数据均未采用。",
+        "请提供单位核实这几项数据。",
+    ),
+    # scoring
+    "item-not-scored": ("指标因数据缺失或有误暂不计分（不按0分处理）。", "补齐或改正所列数据项后重新计分。"),
+    "item-error": ("指标的计分规则不接受所给的数据（如分母为0而分子大于0）。", "按提示核实数据。"),
+    "item-score-out-of-range": (
+        "计算出的得分超出该项分值范围，未采用。",
+        "检查指标体系公式（运行 xinyong rubric check）。",
+    ),
+    "check-not-evaluated": ("硬指标因数据缺失或有误无法判断是否达标。", "补齐所列数据项后重新计分。"),
+    "vacuous-ratio": (
+        "比例的分子分母均为0（如没有任何应整改事项），按全部覆盖（100%）计算。",
+        "确认确实没有应统计的对象；如有，请补报数据。",
+    ),
+    "too-few-periods": (
+        "要求的期数不足（如近6期监测得分只提供了几期），按已提供的期数平均。",
+        "如有缺少的期数，请补报。",
+    ),
+}
