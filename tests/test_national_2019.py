@@ -5,11 +5,15 @@ figure at a time (so each expected total is 110 minus the points the document sa
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from udfs.evaluate import CompiledRubric, Result, evaluate
 from udfs.rubric import load, resolve
+from udfs.sampling import sample_inputs
 
 RUBRIC, _ = load("national-2019")
 COMPILED = CompiledRubric(RUBRIC)
@@ -195,3 +199,16 @@ def test_percent_text_and_yes_no_words_are_typed() -> None:
     assert item(result, "s07_npl") == pytest.approx(1.0)
     assert item(result, "s08_halls") == pytest.approx(3.0)
     assert item(result, "s08_code_conversion") == pytest.approx(0.9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=0, max_value=2**32))
+def test_generated_sets_stay_within_maxima(seed: int) -> None:
+    values = sample_inputs(RUBRIC, random.Random(seed))
+    result = evaluate(COMPILED, values)
+    for it in result.items:
+        if it.score is not None:
+            assert -1e-12 <= it.score <= it.max + 1e-12, it.id
+    for section in result.section_scores():
+        assert section["score"] <= section["max"] + 1e-9
+    assert 0 <= result.total <= RUBRIC.grand_max + 1e-9

@@ -89,38 +89,35 @@ def _check_ids(rubric: Rubric, findings: Findings, file: str | None) -> None:
 
 
 def _check_points(rubric: Rubric, findings: Findings, file: str | None) -> None:
+    def compare(code: str, what: str, stated: float, parts: list[float], kind: str, owner: str) -> None:
+        total = sum(parts)
+        if not close(total, stated):
+            findings.add(code, f"{what}标明{stated:g}分，其下各{kind}合计{total:g}分", file=file, item=owner)
+
     for section in rubric.sections:
         for group in section.groups:
-            total = sum(i.max for i in group.items)
-            if not close(total, group.max):
-                findings.add(
-                    "group-sum-mismatch",
-                    f"“{section.title}·{group.title}”标明{group.max:g}分，其下各项合计{total:g}分",
-                    file=file,
-                    item=group.id,
-                )
+            what = f"“{section.title}·{group.title}”"
+            compare("group-sum-mismatch", what, group.max, [i.max for i in group.items], "项", group.id)
         if section.groups:
-            total = sum(g.max for g in section.groups)
-            if not close(total, section.max):
-                findings.add(
-                    "section-sum-mismatch",
-                    f"“{section.title}”标明{section.max:g}分，其下各组合计{total:g}分",
-                    file=file,
-                    item=section.id,
-                )
-        total = sum(i.max for i in section.items)
-        if not close(total, section.max):
-            findings.add(
+            compare(
                 "section-sum-mismatch",
-                f"“{section.title}”标明{section.max:g}分，其下各项合计{total:g}分",
-                file=file,
-                item=section.id,
+                f"“{section.title}”",
+                section.max,
+                [g.max for g in section.groups],
+                "组",
+                section.id,
             )
-    base = sum(s.max for s in rubric.sections if not s.bonus)
-    if not close(base, rubric.max_total):
-        findings.add(
-            "rubric-total-mismatch", f"指标体系总分标明{rubric.max_total:g}分，各部分合计{base:g}分", file=file
+        compare(
+            "section-sum-mismatch", f"“{section.title}”", section.max, [i.max for i in section.items], "项", section.id
         )
+    compare(
+        "rubric-total-mismatch",
+        "指标体系总分",
+        rubric.max_total,
+        [s.max for s in rubric.sections if not s.bonus],
+        "部分",
+        rubric.id,
+    )
 
 
 def _formulas(rubric: Rubric) -> Iterable[tuple[str, str, str]]:
