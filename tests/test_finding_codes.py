@@ -14,6 +14,7 @@ PATTERNS = [
     re.compile(r'\.add\(\s*"([a-z][a-z0-9-]+)"'),
     re.compile(r'notice\(\s*"([a-z][a-z0-9-]+)"'),
     re.compile(r'ValueProblem\(\s*"([a-z][a-z0-9-]+)"'),
+    re.compile(r'compare\(\s*"([a-z][a-z0-9-]+)"'),
 ]
 
 
