@@ -35,7 +35,7 @@ class CompiledRubric:
     def __init__(self, rubric: Rubric) -> None:
         self.rubric = rubric
         self.params = {pid: p.value for pid, p in rubric.parameters.items()}
-        self.items = {item.id: self._compile(item.formula) for item in rubric.items}
+        self.items = {item.id: self._compile(item.formula or "") for item in rubric.scored_items}
         self.constraints = [(c, self._compile(c.rule)) for c in rubric.constraints]
         self.conditions = {
             check.id: [(cond, self._compile(cond.value)) for cond in check.conditions] for check in rubric.checks
@@ -113,12 +113,24 @@ class Result:
     def complete(self) -> bool:
         return all(i.score is not None for i in self.items)
 
+    def _any_unmet(self, kind: str) -> bool | None:
+        checks = [c for c in self.checks if c.kind == kind]
+        if any(c.met is False for c in checks):
+            return True
+        return None if any(c.met is None for c in checks) else False
+
     @property
     def vetoed(self) -> bool | None:
-        vetoes = [c for c in self.checks if c.kind == "veto"]
-        if any(c.met is False for c in vetoes):
-            return True
-        return None if any(c.met is None for c in vetoes) else False
+        """Any unmet basic indicator vetoes, whatever the score; unknown while any cannot be judged."""
+        return self._any_unmet("veto")
+
+    @property
+    def certified(self) -> bool | None:
+        """Every certification condition met; None when a rubric has none or one cannot be judged."""
+        if not any(c.kind == "certification" for c in self.checks):
+            return None
+        unmet = self._any_unmet("certification")
+        return None if unmet is None else not unmet
 
     def to_dict(self) -> dict[str, object]:
         r = self.rubric
@@ -148,6 +160,8 @@ class Result:
             ],
             "vetoes": [_check_dict(c) for c in self.checks if c.kind == "veto"],
             "targets": [_check_dict(c) for c in self.checks if c.kind == "target"],
+            "certified": self.certified,
+            "certification": [_check_dict(c) for c in self.checks if c.kind == "certification"],
             "findings": [f.to_dict() for f in self.findings],
         }
 
@@ -201,8 +215,9 @@ def evaluate(compiled: CompiledRubric, raw: Mapping[str, object]) -> Result:
                     values.pop(key, None)
     env = {**compiled.params, **values}
     items = []
-    for item in rubric.items:
+    for item in rubric.scored_items:
         formula = compiled.items[item.id]
+        top = item.max or 0.0
         missing = sorted(formula.needs - values.keys())
         score: float | None = None
         if missing:
@@ -215,13 +230,11 @@ def evaluate(compiled: CompiledRubric, raw: Mapping[str, object]) -> Result:
                 findings.add("item-error", f"指标“{item.title}”无法计分：{problem}", item=item.id)
             elif isinstance(value, bool) or not isinstance(value, int | float):
                 findings.add("item-error", f"指标“{item.title}”的公式结果不是数值：{value}", item=item.id)
-            elif lt(float(value), 0.0) or gt(float(value), item.max):
-                findings.add(
-                    "item-score-out-of-range", f"指标“{item.title}”得分{value:g}超出0–{item.max:g}", item=item.id
-                )
+            elif lt(float(value), 0.0) or gt(float(value), top):
+                findings.add("item-score-out-of-range", f"指标“{item.title}”得分{value:g}超出0–{top:g}", item=item.id)
             else:
-                score = min(item.max, max(0.0, float(value)))
-        items.append(ItemScore(item.id, item.section, item.group, item.title, item.max, score))
+                score = min(top, max(0.0, float(value)))
+        items.append(ItemScore(item.id, item.section, item.group, item.title, top, score))
     checks = [_check(check, compiled, env, values, findings) for check in rubric.checks]
     return Result(rubric, items, checks, findings, values)
 
@@ -309,4 +322,4 @@ def _plain(value: object) -> object:
 
 
 def _kind(check: Check) -> str:
-    return "基础性指标" if check.kind == "veto" else "引导性指标"
+    return {"veto": "基础性指标", "target": "引导性指标", "certification": "认定条件"}[check.kind]

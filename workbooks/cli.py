@@ -151,6 +151,8 @@ def inputs_template(ref: str, out: Path) -> None:
 def score(ref: str, inputs_path: Path | None, as_json: bool) -> None:
     """按指标体系计算得分、一票否决和引导性指标。"""
     r = _load(ref)
+    if not r.scored:
+        raise UsageFailure(f"“{r.title}”是任务清单，没有分值，不能计分；请用 xinyong rubric show {r.id} 查看任务")
     if inputs_path is None:
         inputs_path = resolve(ref).with_suffix("") / "example.json"
         if not inputs_path.exists():

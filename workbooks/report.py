@@ -134,6 +134,13 @@ def score_text(result: Result, top_lost: int = 5) -> str:
         for c in targets:
             lines.append(f"  [{_status(c.met)}] {c.title}")
             lines += _unmet_lines(c)
+    certification = [c for c in result.checks if c.kind == "certification"]
+    if certification:
+        verdict = {True: "全部符合", False: "不符合", None: "数据不全，无法判断"}[result.certified]
+        lines += ["", f"认定条件：{verdict}"]
+        for c in certification:
+            lines.append(f"  [{_status(c.met)}] {c.title}")
+            lines += _unmet_lines(c)
     if result.findings:
         lines += ["", f"问题清单（{len(result.findings)}）："]
         lines += [f"  {finding_line(f)}" for f in result.findings]

@@ -20,7 +20,8 @@ from ..formula import FormulaSyntaxError, Node, functions, names, parse
 from ..formula.parser import Call, walk
 from ..vocabulary import REGISTRY, XYInputError, collect_notices
 from ..vocabulary.core import close
-from .model import InputSpec, Rubric
+from .deadlines import normalise_deadline
+from .model import Group, InputSpec, Rubric, Section
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]{0,254}$")
 _CELL_LIKE = re.compile(r"^(?:[A-Za-z]{1,3}\d+|[Rr]\d*[Cc]\d*|[Rr]|[Cc])$")
@@ -38,6 +39,7 @@ def check(rubric: Rubric) -> Findings:
     file = rubric.origin or None
     _check_ids(rubric, findings, file)
     _check_points(rubric, findings, file)
+    _check_deadlines(rubric, findings, file)
     used = _check_formulas(rubric, findings, file)
     for spec in rubric.inputs.values():
         if not valid_defined_name(spec.id):
@@ -88,16 +90,48 @@ def _check_ids(rubric: Rubric, findings: Findings, file: str | None) -> None:
                 findings.add("check-unknown-item", f"硬指标“{c.title}”引用了不存在的指标“{ref}”", file=file, item=c.id)
 
 
+def _with_reading(message: str, reading: str) -> tuple[str, Severity]:
+    """A contradiction of the document itself stays reported; with a recorded reading it warns."""
+    if reading:
+        return f"{message}（文件自身矛盾，采用的读法：{reading}）", Severity.WARNING
+    return message, Severity.ERROR
+
+
 def _check_points(rubric: Rubric, findings: Findings, file: str | None) -> None:
-    def compare(code: str, what: str, stated: float, parts: list[float], kind: str, owner: str) -> None:
-        total = sum(parts)
-        if not close(total, stated):
-            findings.add(code, f"{what}标明{stated:g}分，其下各{kind}合计{total:g}分", file=file, item=owner)
+    if not rubric.scored:
+        return
+
+    def compare(
+        code: str, what: str, stated: float | None, parts: list[float | None], kind: str, owner: str, reading: str = ""
+    ) -> None:
+        total = sum(p or 0.0 for p in parts)
+        if stated is not None and not close(total, stated):
+            message, severity = _with_reading(f"{what}标明{stated:g}分，其下各{kind}合计{total:g}分", reading)
+            findings.add(code, message, severity, file=file, item=owner)
+
+    def declared(what: str, node: Section | Group) -> None:
+        for other in node.stated:
+            if node.max is not None and not close(other.max, node.max):
+                message, severity = _with_reading(
+                    f"{what}标题标明{node.max:g}分，{other.where}写{other.max:g}分", node.reading
+                )
+                findings.add("stated-max-mismatch", message, severity, file=file, item=node.id)
+        if node.weight:
+            share = _percent(node.weight)
+            if share is None or node.max is None or not close(share * rubric.max_total, node.max):
+                findings.add(
+                    "weight-mismatch",
+                    f"{what}的权重“{node.weight}”与其分值{node.max}分（总分{rubric.max_total:g}）不符",
+                    file=file,
+                    item=node.id,
+                )
 
     for section in rubric.sections:
+        declared(f"“{section.title}”", section)
         for group in section.groups:
             what = f"“{section.title}·{group.title}”"
-            compare("group-sum-mismatch", what, group.max, [i.max for i in group.items], "项", group.id)
+            declared(what, group)
+            compare("group-sum-mismatch", what, group.max, [i.max for i in group.items], "项", group.id, group.reading)
         if section.groups:
             compare(
                 "section-sum-mismatch",
@@ -106,10 +140,18 @@ def _check_points(rubric: Rubric, findings: Findings, file: str | None) -> None:
                 [g.max for g in section.groups],
                 "组",
                 section.id,
+                section.reading,
             )
-        compare(
-            "section-sum-mismatch", f"“{section.title}”", section.max, [i.max for i in section.items], "项", section.id
-        )
+        else:
+            compare(
+                "section-sum-mismatch",
+                f"“{section.title}”",
+                section.max,
+                [i.max for i in section.items],
+                "项",
+                section.id,
+                section.reading,
+            )
     compare(
         "rubric-total-mismatch",
         "指标体系总分",
@@ -120,9 +162,27 @@ def _check_points(rubric: Rubric, findings: Findings, file: str | None) -> None:
     )
 
 
-def _formulas(rubric: Rubric) -> Iterable[tuple[str, str, str]]:
+def _percent(text: str) -> float | None:
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*[%％]\s*", text)
+    return float(m.group(1)) / 100 if m else None
+
+
+def _check_deadlines(rubric: Rubric, findings: Findings, file: str | None) -> None:
+    year = rubric.year or 2000
     for item in rubric.items:
-        yield item.id, f"指标“{item.title}”", item.formula
+        if item.deadline and normalise_deadline(item.deadline, year).kind == "unreadable":
+            findings.add(
+                "deadline-unreadable",
+                f"指标“{item.title}”的工作进度要求“{item.deadline}”无法识别为日期或“持续推进”",
+                Severity.WARNING,
+                file=file,
+                item=item.id,
+            )
+
+
+def _formulas(rubric: Rubric) -> Iterable[tuple[str, str, str]]:
+    for item in rubric.scored_items:
+        yield item.id, f"指标“{item.title}”", item.formula or ""
     for c in rubric.constraints:
         yield c.id, f"约束“{c.id}”", c.rule
     for chk in rubric.checks:
@@ -193,8 +253,8 @@ def _candidates(spec: InputSpec) -> list[object]:
 def _probe_items(rubric: Rubric, findings: Findings, file: str | None) -> None:
     params = {pid: p.value for pid, p in rubric.parameters.items()}
     rng = random.Random(20190315)
-    for item in rubric.items:
-        tree = parse(item.formula)
+    for item in rubric.scored_items:
+        tree = parse(item.formula or "")
         try:
             run = compile_node(tree)
         except (UnknownFunction, XYInputError):
@@ -229,19 +289,16 @@ def _probe_items(rubric: Rubric, findings: Findings, file: str | None) -> None:
                 "item-max-unreachable", f"指标“{item.title}”在允许范围内的任何输入下都无法计分", file=file, item=item.id
             )
             continue
-        if high is not None and high > item.max + 1e-9:
-            findings.add(
-                "item-exceeds-max",
-                f"指标“{item.title}”的公式最高可得{high:g}分，超过该项满分{item.max:g}分",
-                file=file,
-                item=item.id,
+        top = item.max or 0.0
+        if high is not None and high > top + 1e-9:
+            message, severity = _with_reading(
+                f"指标“{item.title}”的公式最高可得{high:g}分，超过该项满分{top:g}分", item.reading
             )
-        elif high is not None and high < item.max - 1e-9:
-            findings.add(
-                "item-max-unreachable",
-                f"指标“{item.title}”的公式最高只能得{high:g}分，达不到该项满分{item.max:g}分",
-                file=file,
-                item=item.id,
+            findings.add("item-exceeds-max", message, severity, file=file, item=item.id)
+        elif high is not None and high < top - 1e-9:
+            message, severity = _with_reading(
+                f"指标“{item.title}”的公式最高只能得{high:g}分，达不到该项满分{top:g}分", item.reading
             )
+            findings.add("item-max-unreachable", message, severity, file=file, item=item.id)
         if low is not None and low < -1e-9:
             findings.add("item-below-zero", f"指标“{item.title}”的公式可能得负分（{low:g}）", file=file, item=item.id)

@@ -17,6 +17,7 @@ from .model import (
     CHECK_KINDS,
     INPUT_TYPES,
     OPS,
+    RUBRIC_KINDS,
     Check,
     Condition,
     Constraint,
@@ -26,6 +27,7 @@ from .model import (
     Parameter,
     Rubric,
     Section,
+    Stated,
 )
 
 
@@ -73,6 +75,7 @@ class _Reader:
     def __init__(self, file: str, findings: Findings) -> None:
         self.file = file
         self.findings = findings
+        self.scored = True
 
     def field(
         self, data: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str, default: Any = ...
@@ -101,11 +104,31 @@ class _Reader:
 
     def rubric(self, data: dict[str, Any]) -> Rubric:
         where = "文件顶层"
+        kind = self.field(data, "kind", str, where, "scored")
+        if kind not in RUBRIC_KINDS:
+            self.findings.add(
+                "rubric-field-invalid",
+                f"kind 应为 {' 或 '.join(RUBRIC_KINDS)}，收到“{kind}”",
+                file=self.file,
+                cell=where,
+            )
+            kind = "scored"
+        self.scored = kind == "scored"
+        year = self.field(data, "year", int, where, None)
         rubric = Rubric(
             id=str(self.field(data, "id", str, where) or ""),
             title=str(self.field(data, "title", str, where) or ""),
             version=str(self.field(data, "version", (str, int, float), where) or ""),
-            max_total=self.field(data, "max_total", float, where) or 0.0,
+            max_total=self.field(data, "max_total", float, where, 0.0)
+            if not self.scored
+            else (self.field(data, "max_total", float, where) or 0.0),
+            kind=kind,
+            registry=self.text(data, "registry", where),
+            year=year,
+            assessed=self.text(data, "assessed", where),
+            issuer=self.text(data, "issuer", where),
+            issued=self.text(data, "issued", where),
+            addressees=self.text(data, "addressees", where),
             sources=[str(s) for s in self.field(data, "sources", list, where, [])],
             origin=self.file,
         )
@@ -181,13 +204,16 @@ class _Reader:
         section = Section(
             id=str(self.field(raw, "id", str, where) or ""),
             title=str(self.field(raw, "title", str, where) or ""),
-            max=self.field(raw, "max", float, where) or 0.0,
+            max=self.points(raw, where),
             number=self.text(raw, "number", where),
             bonus=bool(self.field(raw, "bonus", bool, where, False)),
             content=self.text(raw, "content", where),
             summary=self.text(raw, "summary", where),
             units=self.text(raw, "units", where),
             note=self.text(raw, "note", where),
+            weight=self.text(raw, "weight", where),
+            stated=self.stated(raw, where),
+            reading=self.text(raw, "reading", where),
         )
         if "groups" in raw:
             for graw in self.field(raw, "groups", list, where, []):
@@ -197,9 +223,12 @@ class _Reader:
                 group = Group(
                     id=str(self.field(graw, "id", str, gwhere) or ""),
                     title=str(self.field(graw, "title", str, gwhere) or ""),
-                    max=self.field(graw, "max", float, gwhere) or 0.0,
+                    max=self.points(graw, gwhere),
                     content=self.text(graw, "content", gwhere),
                     summary=self.text(graw, "summary", gwhere),
+                    weight=self.text(graw, "weight", gwhere),
+                    stated=self.stated(graw, gwhere),
+                    reading=self.text(graw, "reading", gwhere),
                 )
                 for iraw in self.field(graw, "items", list, gwhere, []):
                     if isinstance(iraw, dict) and (item := self.item(iraw, section.id, group.id)):
@@ -212,25 +241,50 @@ class _Reader:
                     section.items.append(item)
         return section
 
+    def points(self, raw: dict[str, Any], where: str) -> float | None:
+        """Points are required in a scored rubric and absent in a task list."""
+        if not self.scored:
+            return self.field(raw, "max", float, where, None)
+        return self.field(raw, "max", float, where)
+
+    def stated(self, raw: dict[str, Any], where: str) -> list[Stated]:
+        out = []
+        for entry in self.field(raw, "stated", list, where, []):
+            if isinstance(entry, dict) and (points := self.field(entry, "max", float, where)) is not None:
+                out.append(Stated(self.text(entry, "where", where), points))
+        return out
+
     def item(self, raw: dict[str, Any], section: str, group: str | None) -> Item | None:
         where = f"指标“{raw.get('id', '?')}”"
-        iid, formula = self.field(raw, "id", str, where), self.field(raw, "formula", str, where)
-        top = self.field(raw, "max", float, where)
-        if iid is None or formula is None or top is None:
+        iid = self.field(raw, "id", str, where)
+        formula = (
+            self.field(raw, "formula", str, where) if self.scored else self.field(raw, "formula", str, where, None)
+        )
+        top = self.points(raw, where)
+        if iid is None or (self.scored and (formula is None or top is None)):
             return None
         return Item(
             id=iid,
             title=str(self.field(raw, "title", str, where) or iid),
             max=top,
-            formula=formula.strip(),
+            formula=formula.strip() if formula else None,
             section=section,
             group=group,
+            number=self.text(raw, "number", where),
+            indicator=self.text(raw, "indicator", where),
             standard=self.text(raw, "standard", where),
             details=self.text(raw, "details", where),
             tasks=self.text(raw, "tasks", where),
+            lead_units=self.text(raw, "lead_units", where),
             units=self.text(raw, "units", where),
             evidence=self.text(raw, "evidence", where),
+            method=self.text(raw, "method", where),
+            evidence_box=self.text(raw, "evidence_box", where),
+            deadline=self.text(raw, "deadline", where),
+            cadence=self.text(raw, "cadence", where),
+            targets=[str(t) for t in self.field(raw, "targets", list, where, [])],
             decision=self.text(raw, "decision", where),
+            reading=self.text(raw, "reading", where),
         )
 
     def check(self, raw: dict[str, Any]) -> Check | None:

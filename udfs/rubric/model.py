@@ -18,7 +18,8 @@ TYPE_LABELS = {
     "list": "多期得分",
     "discretionary": "酌情分",
 }
-CHECK_KINDS = ("veto", "target")
+CHECK_KINDS = ("veto", "target", "certification")
+RUBRIC_KINDS = ("scored", "tasklist")
 OPS = (">=", ">", "<=", "<", "=")
 
 
@@ -64,28 +65,52 @@ class Parameter:
 
 
 @dataclass
+class Stated:
+    """A point value the document states elsewhere for the same section (a contradiction)."""
+
+    where: str
+    max: float
+
+
+@dataclass
 class Item:
     id: str
     title: str
-    max: float
-    formula: str
+    max: float | None  # None for unscored tasks (task lists)
+    formula: str | None
     section: str = ""
     group: str | None = None
+    number: str = ""
+    indicator: str = ""
     standard: str = ""
     details: str = ""
     tasks: str = ""
+    lead_units: str = ""
     units: str = ""
     evidence: str = ""
+    method: str = ""
+    evidence_box: str = ""
+    deadline: str = ""
+    cadence: str = ""
+    targets: list[str] = field(default_factory=list)
     decision: str = ""
+    reading: str = ""
+
+    @property
+    def scored(self) -> bool:
+        return self.formula is not None
 
 
 @dataclass
 class Group:
     id: str
     title: str
-    max: float
+    max: float | None
     content: str = ""
     summary: str = ""
+    weight: str = ""
+    stated: list[Stated] = field(default_factory=list)
+    reading: str = ""
     items: list[Item] = field(default_factory=list)
 
 
@@ -93,13 +118,16 @@ class Group:
 class Section:
     id: str
     title: str
-    max: float
+    max: float | None
     number: str = ""
     bonus: bool = False
     content: str = ""
     summary: str = ""
     units: str = ""
     note: str = ""
+    weight: str = ""
+    stated: list[Stated] = field(default_factory=list)
+    reading: str = ""
     groups: list[Group] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)  # every item of the section, groups included
 
@@ -137,6 +165,13 @@ class Rubric:
     title: str
     version: str
     max_total: float
+    kind: str = "scored"
+    registry: str = ""
+    year: int | None = None
+    assessed: str = ""
+    issuer: str = ""
+    issued: str = ""
+    addressees: str = ""
     sources: list[str] = field(default_factory=list)
     parameters: dict[str, Parameter] = field(default_factory=dict)
     inputs: dict[str, InputSpec] = field(default_factory=dict)
@@ -150,8 +185,16 @@ class Rubric:
         return [item for section in self.sections for item in section.items]
 
     @property
+    def scored(self) -> bool:
+        return self.kind == "scored"
+
+    @property
+    def scored_items(self) -> list[Item]:
+        return [item for item in self.items if item.scored]
+
+    @property
     def bonus_max(self) -> float:
-        return sum(s.max for s in self.sections if s.bonus)
+        return sum(s.max or 0.0 for s in self.sections if s.bonus)
 
     @property
     def grand_max(self) -> float:
