@@ -43,7 +43,7 @@ def write(rubric: Rubric, input_sets: list[dict[str, object]], path: Path) -> di
             last = xl_rowcol_to_cell(row, width, row_abs=True, col_abs=True)
             ref = first if width == 1 else f"{first}:{last}"
             wb.define_name(f"{name}!{spec.id}", f"={name}!{ref}")
-        for row, item in enumerate(rubric.items):
+        for row, item in enumerate(rubric.scored_items):
             ws.write_string(row, ITEM_COL - 1, item.id)
             ws.write_formula(row, ITEM_COL, native_formula(item.formula, inline), None, WRONG)
             where[f"{name}!{item.id}"] = xl_rowcol_to_cell(row, ITEM_COL)

@@ -73,6 +73,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "几项数据之间互相矛盾（如已接入数多于总数），相关数据均未采用。",
         "请提供单位核实这几项数据。",
     ),
+    # unit registry and responsibility
+    "registry-unreadable": ("单位名录文件无法读取。", "检查文件格式（.yaml 或由 xinyong units export 导出的 .xlsx）。"),
+    "registry-alias-conflict": (
+        "同一个名称在名录中指向两个不同的单位或分组。",
+        "删去其中一处的别名，使每个名称只指一个单位。",
+    ),
+    "registry-unknown-member": ("分组成员或单位类别在名录中不存在。", "改正成员名称，或先在“单位”表中添加该单位。"),
+    "unit-unresolved": (
+        "责任单位文字中有名录里没有的单位名称。",
+        "在单位名录中添加该单位，或把该写法加为已有单位的别名。",
+    ),
+    "item-no-unit": ("指标找不到任何责任单位。", "在指标体系中填写责任单位，或在名录中补充相应单位。"),
     # scoring
     "item-not-scored": ("指标因数据缺失或有误暂不计分（不按0分处理）。", "补齐或改正所列数据项后重新计分。"),
     "item-error": ("指标的计分规则不接受所给的数据（如分母为0而分子大于0）。", "按提示核实数据。"),

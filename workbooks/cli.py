@@ -15,10 +15,11 @@ import click
 from udfs.evaluate import CompiledRubric, evaluate
 from udfs.findings import Finding, Severity
 from udfs.rubric import Rubric, RubricNotFound, check, list_builtin, load, resolve
-from udfs.rubric.model import TYPE_LABELS
 
 from . import report
 from .input_files import InputFileError, read_inputs, write_template
+from .plan import registry as registries
+from .plan.responsibility import resolve as resolve_units
 
 DEFAULT_RUBRIC = "national-2019"
 EXIT_FINDINGS = 1
@@ -83,16 +84,7 @@ def rubric_show(ref: str, as_json: bool) -> None:
     if as_json:
         _emit_json(report.rubric_dict(r))
         return
-    click.echo(f"{r.title}（{r.id}，版本 {r.version}）")
-    for s in r.sections:
-        click.echo(f"{s.number}、{s.title}  {s.max:g}分{'（附加分）' if s.bonus else ''}")
-        for i in s.items:
-            click.echo(f"    {i.id}  {i.title}  {i.max:g}分  {i.formula}")
-    click.echo(f"数据项 {len(r.inputs)} 个：")
-    for spec in r.inputs.values():
-        click.echo(
-            f"    {spec.id}  {spec.label}  [{TYPE_LABELS[spec.type]} {spec.unit} {spec.range_text()}]  提供：{'、'.join(spec.providers)}"
-        )
+    click.echo(report.rubric_text(r))
 
 
 @rubric.command("check")
@@ -171,6 +163,51 @@ def score(ref: str, inputs_path: Path | None, as_json: bool) -> None:
     else:
         click.echo(report.score_text(result))
     _finish(list(result.findings))
+
+
+@main.group()
+def units() -> None:
+    """责任单位名录与责任分解。"""
+
+
+def _registry(ref: str) -> registries.Registry:
+    try:
+        loaded, findings = registries.load(ref)
+    except registries.RegistryNotFound:
+        raise UsageFailure(f"找不到单位名录“{ref}”。内置名录：{', '.join(registries.list_builtin())}") from None
+    for f in findings:
+        click.echo(report.finding_line(f), err=True)
+    if loaded is None or findings.has_errors():
+        raise UsageFailure(f"单位名录“{ref}”有错误，请先修正")
+    return loaded
+
+
+@units.command("resolve")
+@click.option("--rubric", "ref", default=DEFAULT_RUBRIC, show_default=True, help="指标体系编号或文件")
+@click.option("--registry", "registry_ref", help="单位名录（内置编号、.yaml 或 .xlsx）；默认用指标体系指定的名录")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）")
+def units_resolve(ref: str, registry_ref: str | None, as_json: bool) -> None:
+    """把各指标的责任单位文字解析为名录中的单位，列出每个单位负责的指标。"""
+    r = _load(ref)
+    reg = _registry(registry_ref or r.registry or "")
+    plan = resolve_units(r, reg)
+    if as_json:
+        _emit_json(report.plan_dict(plan))
+    else:
+        click.echo(report.plan_text(plan))
+    _finish(list(plan.findings))
+
+
+@units.command("export")
+@click.option("--registry", "registry_ref", required=True, help="内置名录编号或文件")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def units_export(registry_ref: str, out: Path) -> None:
+    """把单位名录导出为 Excel，供编辑后用 --registry 使用。"""
+    reg = _registry(registry_ref)
+    if out.exists():
+        raise UsageFailure(f"文件已存在，未覆盖：{out}")
+    registries.export_xlsx(reg, out)
+    click.echo(f"已导出单位名录：{out}（{len(reg.units)} 个单位，{len(reg.groups)} 个分组）")
 
 
 if __name__ == "__main__":  # pragma: no cover

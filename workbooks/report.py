@@ -5,6 +5,8 @@ from __future__ import annotations
 from udfs.evaluate import Result
 from udfs.findings import Finding, Severity
 from udfs.rubric import Rubric
+from udfs.rubric.model import TYPE_LABELS
+from workbooks.plan.responsibility import ROLES, Plan
 
 SEVERITY_LABEL = {Severity.ERROR: "错误", Severity.WARNING: "警告", Severity.INFO: "提示"}
 
@@ -86,6 +88,39 @@ def rubric_dict(r: Rubric) -> dict[str, object]:
     }
 
 
+def rubric_text(r: Rubric) -> str:
+    kind = (
+        "任务清单"
+        if not r.scored
+        else f"满分 {points(r.max_total)} 分" + (f" + 附加 {points(r.bonus_max)} 分" if r.bonus_max else "")
+    )
+    lines = [f"{r.title}（{r.id}，版本 {r.version}，{kind}）"]
+    for s in r.sections:
+        head = f"{s.number}、{s.title}" if s.number and not s.bonus else s.title
+        lines.append(
+            f"{head}"
+            + (f"  {points(s.max)}分" if s.max is not None else "")
+            + (f"（权重 {s.weight}）" if s.weight else "")
+        )
+        for i in s.items:
+            if i.scored:
+                lines.append(f"    {i.id}  {i.title}  {points(i.max or 0)}分  {i.formula}")
+            else:
+                who = "；".join(
+                    p
+                    for p in (f"牵头：{i.lead_units}" if i.lead_units else "", f"责任：{i.units}" if i.units else "")
+                    if p
+                )
+                lines.append(f"    {i.number or i.id}. {i.title}  {who}" + (f"  [{i.cadence}]" if i.cadence else ""))
+    if r.inputs:
+        lines.append(f"数据项 {len(r.inputs)} 个：")
+        for spec in r.inputs.values():
+            lines.append(
+                f"    {spec.id}  {spec.label}  [{TYPE_LABELS[spec.type]} {spec.unit} {spec.range_text()}]  提供：{'、'.join(spec.providers)}"
+            )
+    return "\n".join(lines)
+
+
 def _status(met: bool | None) -> str:
     return {True: "达标", False: "未达标", None: "无法判断"}[met]
 
@@ -144,4 +179,42 @@ def score_text(result: Result, top_lost: int = 5) -> str:
     if result.findings:
         lines += ["", f"问题清单（{len(result.findings)}）："]
         lines += [f"  {finding_line(f)}" for f in result.findings]
+    return "\n".join(lines)
+
+
+def plan_dict(plan: Plan) -> dict[str, object]:
+    reg = plan.registry
+    return {
+        "rubric": plan.rubric.id,
+        "registry": reg.id,
+        "units": [
+            {
+                "unit": name,
+                "short": reg.units[name].short,
+                "kind": reg.units[name].kind,
+                "items": [{"item": a.item, "role": a.role, "via": a.via} for a in rows],
+            }
+            for name, rows in plan.by_unit().items()
+        ],
+        "items": [{"item": item.id, "units": plan.units_for(item.id)} for item in plan.rubric.items],
+        "findings": [f.to_dict() for f in plan.findings],
+    }
+
+
+def plan_text(plan: Plan) -> str:
+    lines = [f"{plan.rubric.title}：责任分解（单位名录：{plan.registry.title or plan.registry.id}）", ""]
+    for name, rows in plan.by_unit().items():
+        unit = plan.registry.units[name]
+        parts = []
+        for role, label in ROLES.items():
+            items = list(dict.fromkeys(a.item for a in rows if a.role == role))
+            if items:
+                parts.append(f"{label} {len(items)} 项：{'、'.join(items)}")
+        lines.append(f"  {unit.label}（{name}）")
+        lines += [f"      {p}" for p in parts]
+    lines.append("")
+    lines.append(f"共 {len(plan.by_unit())} 个单位，{len(plan.rubric.items)} 项指标。")
+    if plan.findings:
+        lines += ["", f"问题清单（{len(plan.findings)}）："]
+        lines += [f"  {finding_line(f)}" for f in plan.findings]
     return "\n".join(lines)
