@@ -15,6 +15,8 @@ import click
 from udfs.evaluate import CompiledRubric, evaluate
 from udfs.findings import Finding, Severity
 from udfs.rubric import Rubric, RubricNotFound, check, list_builtin, load, resolve
+from udfs.rubric.excel import export_xlsx, import_xlsx
+from udfs.rubric.serialize import to_yaml
 
 from . import report
 from .input_files import InputFileError, read_inputs, write_template
@@ -108,6 +110,43 @@ def rubric_check(ref: str, as_json: bool) -> None:
         click.echo(f"共发现 {len(findings)} 个问题。")
     else:
         click.echo(f"{loaded.title if loaded else ref}：检查通过，未发现问题。")
+    _finish(list(findings))
+
+
+@rubric.command("export")
+@click.argument("ref")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def rubric_export(ref: str, out: Path) -> None:
+    """把指标体系导出为 Excel 指标体系表（每项指标一行），便于查看和修改。"""
+    r = _load(ref)
+    if out.suffix.lower() != ".xlsx":
+        raise UsageFailure("导出文件须以 .xlsx 结尾")
+    if out.exists():
+        raise UsageFailure(f"文件已存在，未覆盖：{out}")
+    export_xlsx(r, out)
+    click.echo(f"已导出：{out}（{len(r.sections)} 个部分，{len(r.items)} 项指标，{len(r.inputs)} 个数据项）")
+
+
+@rubric.command("import")
+@click.argument("source", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def rubric_import(source: Path, out: Path) -> None:
+    """把编辑好的 Excel 指标体系表读回为指标体系文件（.yaml），并运行检查。"""
+    if out.suffix.lower() not in (".yaml", ".yml"):
+        raise UsageFailure("输出文件须以 .yaml 结尾")
+    if out.exists():
+        raise UsageFailure(f"文件已存在，未覆盖：{out}")
+    loaded, findings = import_xlsx(source)
+    if loaded is None:
+        for f in findings:
+            click.echo(report.finding_line(f), err=True)
+        raise UsageFailure(f"无法读取指标体系工作簿：{source.name}")
+    findings.extend(check(loaded))
+    out.write_text(to_yaml(loaded), encoding="utf-8")
+    click.echo(f"已生成指标体系文件：{out}")
+    for f in findings:
+        click.echo(report.finding_line(f))
+    click.echo("检查通过，未发现问题。" if not findings else f"共发现 {len(findings)} 个问题。")
     _finish(list(findings))
 
 

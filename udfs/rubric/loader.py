@@ -65,8 +65,13 @@ def load(ref: str) -> tuple[Rubric | None, Findings]:
     if not isinstance(data, dict):
         findings.add("rubric-unreadable", "指标体系文件的顶层应为键值表", file=path.name)
         return None, findings
-    rubric = _Reader(path.name, findings).rubric(data)
+    rubric = from_data(data, path.name, findings)
     return rubric, findings
+
+
+def from_data(data: dict[str, Any], origin: str, findings: Findings) -> Rubric:
+    """A rubric from the plain structure of a rubric file (YAML, or a workbook read by excel.py)."""
+    return _Reader(origin, findings).rubric(data)
 
 
 class _Reader:
