@@ -142,10 +142,10 @@ def score_text(result: Result, top_lost: int = 5) -> str:
         head = "附加项：" if s["bonus"] else f"{s['number']}、"
         lines.append(f"  {head}{s['title']}：{points(s['score'])} / {points(s['max'])}{mark}")
     lines.append("")
-    lines.append(
-        f"总分：{points(result.total)} / {points(r.grand_max)}"
-        f"（基本分 {points(result.base_score)} / {points(r.max_total)}，附加分 {points(result.bonus_score)} / {points(r.bonus_max)}）"
-    )
+    total = f"总分：{points(result.total)} / {points(r.grand_max)}"
+    if r.bonus_max:
+        total += f"（基本分 {points(result.base_score)} / {points(r.max_total)}，附加分 {points(result.bonus_score)} / {points(r.bonus_max)}）"
+    lines.append(total)
     if not result.complete:
         missing = sum(1 for i in result.items if i.score is None)
         lines.append(f"注意：{missing} 项指标因数据缺失或有误未计分，总分偏低。")
