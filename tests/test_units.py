@@ -48,7 +48,12 @@ def test_every_responsibility_resolves(rubric_id: str) -> None:
 def test_unknown_unit_is_a_finding_naming_it() -> None:
     rubric, registry = rubric_and_registry("national-2019")
     item = rubric.items[0]
-    changed = dataclasses.replace(rubric, sections=[dataclasses.replace(rubric.sections[0], items=[dataclasses.replace(item, units="市信用办、市火星探测局")])])
+    changed = dataclasses.replace(
+        rubric,
+        sections=[
+            dataclasses.replace(rubric.sections[0], items=[dataclasses.replace(item, units="市信用办、市火星探测局")])
+        ],
+    )
     plan = resolve(changed, registry)
     unresolved = [f for f in plan.findings if f.code == "unit-unresolved"]
     assert [f.cell for f in unresolved] == ["市火星探测局"]
@@ -68,7 +73,10 @@ def test_groups_expand_and_roles_are_kept() -> None:
 
 
 def test_split_roles_inline() -> None:
-    assert split_roles("牵头单位：市文明办，责任单位：市行业主管部门") == [("lead", "市文明办，"), ("responsible", "市行业主管部门")]
+    assert split_roles("牵头单位：市文明办，责任单位：市行业主管部门") == [
+        ("lead", "市文明办，"),
+        ("responsible", "市行业主管部门"),
+    ]
     assert split_roles("市发改委") == [("responsible", "市发改委")]
 
 

@@ -12,7 +12,9 @@ from udfs.rubric import load, resolve
 
 RUBRIC, _ = load("wangyi-district")
 COMPILED = CompiledRubric(RUBRIC)
-FULL = json.loads((resolve("wangyi-district").with_suffix("") / "full-marks.json").read_text(encoding="utf-8"))["inputs"]
+FULL = json.loads((resolve("wangyi-district").with_suffix("") / "full-marks.json").read_text(encoding="utf-8"))[
+    "inputs"
+]
 
 
 def test_weighted_tree() -> None:
@@ -53,7 +55,9 @@ def test_certification_fails_when_any_condition_fails(changes: dict[str, object]
     assert result.certified is False
 
 
-@pytest.mark.parametrize(("changes", "check_id"), [({"third_party_score": 85}, "cert_2"), ({"dishonesty_rectify_rate": 0.8}, "cert_5")])
+@pytest.mark.parametrize(
+    ("changes", "check_id"), [({"third_party_score": 85}, "cert_2"), ({"dishonesty_rectify_rate": 0.8}, "cert_5")]
+)
 def test_certification_bounds_included(changes: dict[str, object], check_id: str) -> None:
     result = evaluate(COMPILED, {**FULL, **changes})
     assert next(c.met for c in result.checks if c.id == check_id) is True

@@ -250,9 +250,17 @@ def _candidates(spec: InputSpec) -> list[object]:
     return [lo, lo + 1.0, 10.0, 1_000.0, 1_000_000.0, 1e12]
 
 
+def _truthy(value: object) -> bool:
+    return bool(value) if isinstance(value, bool | int | float) else False
+
+
 def _probe_items(rubric: Rubric, findings: Findings, file: str | None) -> None:
     params = {pid: p.value for pid, p in rubric.parameters.items()}
     rng = random.Random(20190315)
+    constraints = []
+    for c in rubric.constraints:
+        tree = parse(c.rule)
+        constraints.append((frozenset(names(tree) - set(params)), compile_node(tree)))
     for item in rubric.scored_items:
         tree = parse(item.formula or "")
         try:
@@ -260,6 +268,7 @@ def _probe_items(rubric: Rubric, findings: Findings, file: str | None) -> None:
         except (UnknownFunction, XYInputError):
             continue
         keys = sorted(names(tree) - set(params))
+        relevant = [run_c for needs, run_c in constraints if needs <= set(keys)]
         pools = [_candidates(rubric.inputs[k]) for k in keys]
         size = 1
         for pool in pools:
@@ -275,6 +284,8 @@ def _probe_items(rubric: Rubric, findings: Findings, file: str | None) -> None:
             env.update(zip(keys, combo, strict=True))
             with collect_notices():
                 try:
+                    if not all(_truthy(check_c(env)) for check_c in relevant):
+                        continue  # the rubric's own constraints rule this combination out
                     value = run(env)
                 except XYInputError:
                     continue  # an invalid combination (e.g. connected > total); the rule refuses it

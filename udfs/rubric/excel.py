@@ -168,7 +168,7 @@ def _value(raw: Any, how: str) -> Any:
     if how == "bool":
         return str(raw).strip() in ("是", "TRUE", "True", "1", "√")
     if how == "names":
-        return [w.strip() for w in str(raw).split(LIST_SEP) if w.strip()]
+        return split_names(str(raw))
     if how == "values":
         return [_number_or_text(w.strip()) for w in str(raw).split(LIST_SEP) if w.strip()]
     if how == "lines":
@@ -185,6 +185,21 @@ def _value(raw: Any, how: str) -> Any:
     if how == "text" and isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
     return raw
+
+
+def split_names(text: str) -> list[str]:
+    """Split on 、 outside brackets: "各县（市、区）牵头部门" is one name, not two."""
+    out, depth, current = [], 0, []
+    for ch in text:
+        depth += ch in "（(【["
+        depth -= ch in "）)】]"
+        if ch == LIST_SEP and depth <= 0:
+            out.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    out.append("".join(current))
+    return [w.strip() for w in out if w.strip()]
 
 
 def _number_or_text(raw: Any) -> Any:
