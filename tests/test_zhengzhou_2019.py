@@ -55,7 +55,9 @@ def test_units_training_steps(trained: int, expected: float) -> None:
 
 
 # 有联合奖惩案例的，每10个得0.1分，最高不超过6分
-@pytest.mark.parametrize(("cases", "expected"), [(0, 0.0), (9, 0.0), (10, 0.1), (19, 0.1), (25, 0.2), (600, 6.0), (900, 6.0)])
+@pytest.mark.parametrize(
+    ("cases", "expected"), [(0, 0.0), (9, 0.0), (10, 0.1), (19, 0.1), (25, 0.2), (600, 6.0), (900, 6.0)]
+)
 def test_counties_cases_steps(cases: int, expected: float) -> None:
     _, compiled, full = rubric("zhengzhou-2019-counties")
     result = evaluate(compiled, {**full, "zc_jr_cases": cases})

@@ -117,8 +117,10 @@ def list_builtin() -> list[str]:
 
 def load(ref: str) -> tuple[Registry | None, Findings]:
     """A built-in registry id, or a .yaml or .xlsx file an office edited."""
+    if not ref:
+        raise RegistryNotFound("（未指定）")
     path = Path(ref)
-    if not path.exists():
+    if not path.is_file():
         path = builtin_dir() / f"{ref}.yaml"
         if not path.exists():
             raise RegistryNotFound(ref)

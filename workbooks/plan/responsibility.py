@@ -24,6 +24,7 @@ UNIT_SUFFIXES = (
     "局", "委", "办", "院", "中心", "支行", "分行", "公司", "部", "政府", "管委会", "单位", "部门",
     "街办", "办事处", "社", "处", "集团", "馆", "联", "行", "会", "所",
 )  # fmt: skip
+GENERIC_TAILS = {"部门", "单位", "等部门", "等单位", "相关部门", "其他部门"}  # "…质监局等部门": a tail, not a unit
 _SEPARATORS = re.compile(r"[、，,；;。\n\r\t：:（）()\[\]【】“”\"'/及和与等]+")
 _ROLE_MARK = re.compile(r"(牵头单位|责任单位|参与单位)\s*[:：]")
 _NOISE = re.compile(r"[（(]\s*\d+\s*[）)]|^\s*\d+\s*[.、．]|\[bookmark:[^\]]*\]")
@@ -64,6 +65,8 @@ class Resolver:
             leftovers = self.pattern.sub("、", clean)
         for fragment in _SEPARATORS.split(leftovers):
             word = fragment.strip().removeprefix("其他").removeprefix("由").removeprefix("请")
+            if word in GENERIC_TAILS:
+                continue
             if len(word) >= 2 and word.endswith(UNIT_SUFFIXES) and word not in result.unresolved:
                 result.unresolved.append(word)
         return result
