@@ -170,3 +170,20 @@ def test_json_template_lists_every_input(tmp_path: Path) -> None:
     assert run("inputs", "template", str(out))[0] == 0
     data = json.loads(out.read_text(encoding="utf-8"))
     assert set(data["inputs"]) == set(full_inputs())
+
+
+def test_rubric_list_shows_every_builtin() -> None:
+    code, out = run("rubric", "list")
+    names = [line.split("\t")[0] for line in out.splitlines()]
+    assert names == ["national-2019", "wangyi-district", "yichang-2020", "zhengzhou-2019-counties", "zhengzhou-2019-units"]
+
+
+@pytest.mark.parametrize("rid", ["national-2019", "wangyi-district", "yichang-2020"])
+def test_consistent_documents_check_clean(rid: str) -> None:
+    code, out = run("rubric", "check", rid, "--json")
+    assert (code, json.loads(out)["findings"]) == (0, [])
+
+
+def test_task_list_cannot_be_scored() -> None:
+    code, out = run("score", "--rubric", "yichang-2020")
+    assert code == 2 and "任务清单" in out
