@@ -175,7 +175,13 @@ def test_json_template_lists_every_input(tmp_path: Path) -> None:
 def test_rubric_list_shows_every_builtin() -> None:
     code, out = run("rubric", "list")
     names = [line.split("\t")[0] for line in out.splitlines()]
-    assert names == ["national-2019", "wangyi-district", "yichang-2020", "zhengzhou-2019-counties", "zhengzhou-2019-units"]
+    assert names == [
+        "national-2019",
+        "wangyi-district",
+        "yichang-2020",
+        "zhengzhou-2019-counties",
+        "zhengzhou-2019-units",
+    ]
 
 
 @pytest.mark.parametrize("rid", ["national-2019", "wangyi-district", "yichang-2020"])

@@ -6,6 +6,8 @@ from udfs.evaluate import Result
 from udfs.findings import Finding, Severity
 from udfs.rubric import Rubric
 from udfs.rubric.model import TYPE_LABELS
+from udfs.rubric.serialize import input_dict
+from udfs.rubric.serialize import rubric_dict as serialized_rubric
 from workbooks.plan.responsibility import ROLES, Plan
 
 SEVERITY_LABEL = {Severity.ERROR: "错误", Severity.WARNING: "警告", Severity.INFO: "提示"}
@@ -17,75 +19,14 @@ def finding_line(f: Finding) -> str:
 
 
 def rubric_dict(r: Rubric) -> dict[str, object]:
-    return {
-        "id": r.id,
-        "title": r.title,
-        "version": r.version,
-        "sources": r.sources,
-        "max_total": r.max_total,
-        "bonus_max": r.bonus_max,
-        "parameters": [
-            {"id": p.id, "label": p.label, "value": p.value, "choices": p.choices, "decision": p.decision}
-            for p in r.parameters.values()
-        ],
-        "sections": [
-            {
-                "id": s.id,
-                "number": s.number,
-                "title": s.title,
-                "max": s.max,
-                "bonus": s.bonus,
-                "groups": [{"id": g.id, "title": g.title, "max": g.max} for g in s.groups],
-                "items": [
-                    {
-                        "id": i.id,
-                        "title": i.title,
-                        "max": i.max,
-                        "group": i.group,
-                        "formula": i.formula,
-                        "standard": i.standard,
-                        "details": i.details,
-                        "tasks": i.tasks,
-                        "units": i.units,
-                        "evidence": i.evidence,
-                        "decision": i.decision,
-                    }
-                    for i in s.items
-                ],
-            }
-            for s in r.sections
-        ],
-        "inputs": [
-            {
-                "id": spec.id,
-                "label": spec.label,
-                "type": spec.type,
-                "unit": spec.unit,
-                "min": spec.min,
-                "max": spec.max,
-                "length": spec.length,
-                "range": spec.range_text(),
-                "providers": spec.providers,
-                "note": spec.note,
-            }
-            for spec in r.inputs.values()
-        ],
-        "checks": [
-            {
-                "id": c.id,
-                "kind": c.kind,
-                "number": c.number,
-                "title": c.title,
-                "items": c.items,
-                "conditions": [
-                    {"label": k.label, "value": k.value, "op": k.op, "threshold": k.threshold, "unit": k.unit}
-                    for k in c.conditions
-                ],
-                "decision": c.decision,
-            }
-            for c in r.checks
-        ],
-    }
+    """The rubric file's structure, with every input's range spelled out for scripts."""
+    data = serialized_rubric(r)
+    data["bonus_max"] = r.bonus_max
+    data["inputs"] = [
+        {**input_dict(s), "unit": s.unit, "min": s.min, "max": s.max, "range": s.range_text()}
+        for s in r.inputs.values()
+    ]
+    return data
 
 
 def rubric_text(r: Rubric) -> str:
@@ -130,6 +71,17 @@ def points(x: float) -> str:
     return f"{x:.2f}".rstrip("0").rstrip(".")
 
 
+CHECK_HEADINGS = {"veto": "基础性指标（一票否决）", "target": "引导性指标", "certification": "认定条件"}
+
+
+def _verdict(result: Result, kind: str, checks: list) -> str:  # noqa: ANN001
+    if kind == "veto":
+        return {True: "被一票否决", False: "未触发一票否决", None: "数据不全，无法判断是否一票否决"}[result.vetoed]
+    if kind == "certification":
+        return {True: "全部符合", False: "不符合", None: "数据不全，无法判断"}[result.certified]
+    return f"达标 {sum(1 for c in checks if c.met)} / {len(checks)}"
+
+
 def _unmet_lines(check) -> list[str]:  # noqa: ANN001 - CheckResult
     return [f"      {row['detail']}" for row in check.conditions if row["met"] is not True]
 
@@ -155,27 +107,13 @@ def score_text(result: Result, top_lost: int = 5) -> str:
         lines += [
             f"  {i.title}：得 {points(i.score or 0)} / {points(i.max)}，失 {points(i.lost or 0)} 分" for i in lost
         ]
-    vetoes = [c for c in result.checks if c.kind == "veto"]
-    if vetoes:
-        verdict = {True: "被一票否决", False: "未触发一票否决", None: "数据不全，无法判断是否一票否决"}[result.vetoed]
-        lines += ["", f"基础性指标（一票否决）：{verdict}"]
-        for c in vetoes:
-            lines.append(f"  [{_status(c.met)}] {c.title}")
-            lines += _unmet_lines(c)
-    targets = [c for c in result.checks if c.kind == "target"]
-    if targets:
-        done = sum(1 for c in targets if c.met)
-        lines += ["", f"引导性指标：达标 {done} / {len(targets)}"]
-        for c in targets:
-            lines.append(f"  [{_status(c.met)}] {c.title}")
-            lines += _unmet_lines(c)
-    certification = [c for c in result.checks if c.kind == "certification"]
-    if certification:
-        verdict = {True: "全部符合", False: "不符合", None: "数据不全，无法判断"}[result.certified]
-        lines += ["", f"认定条件：{verdict}"]
-        for c in certification:
-            lines.append(f"  [{_status(c.met)}] {c.title}")
-            lines += _unmet_lines(c)
+    for kind, heading in CHECK_HEADINGS.items():
+        checks = [c for c in result.checks if c.kind == kind]
+        if checks:
+            lines += ["", f"{heading}：{_verdict(result, kind, checks)}"]
+            for c in checks:
+                lines.append(f"  [{_status(c.met)}] {c.title}")
+                lines += _unmet_lines(c)
     if result.findings:
         lines += ["", f"问题清单（{len(result.findings)}）："]
         lines += [f"  {finding_line(f)}" for f in result.findings]

@@ -103,21 +103,25 @@ class _Reader:
             return None if default is ... else default
         return value
 
+    def choice(
+        self, data: dict[str, Any], key: str, allowed: tuple[str, ...], fallback: str, code: str, where: str, **at: str
+    ) -> str:
+        """A field with a fixed set of values; anything else is a finding and the fallback is used."""
+        value = data.get(key, fallback if code == "rubric-field-invalid" else None)
+        if value not in allowed:
+            self.findings.add(
+                code, f"{where}的 {key}“{value}”不在 {', '.join(allowed)} 之中", file=self.file, cell=where, **at
+            )
+            return fallback
+        return str(value)
+
     def text(self, data: dict[str, Any], key: str, where: str) -> str:
         value = data.get(key)
         return "" if value is None else str(value).strip()
 
     def rubric(self, data: dict[str, Any]) -> Rubric:
         where = "文件顶层"
-        kind = self.field(data, "kind", str, where, "scored")
-        if kind not in RUBRIC_KINDS:
-            self.findings.add(
-                "rubric-field-invalid",
-                f"kind 应为 {' 或 '.join(RUBRIC_KINDS)}，收到“{kind}”",
-                file=self.file,
-                cell=where,
-            )
-            kind = "scored"
+        kind = self.choice(data, "kind", RUBRIC_KINDS, "scored", "rubric-field-invalid", where)
         self.scored = kind == "scored"
         year = self.field(data, "year", int, where, None)
         rubric = Rubric(
@@ -180,17 +184,9 @@ class _Reader:
     def input(self, raw: dict[str, Any]) -> InputSpec | None:
         where = f"数据项“{raw.get('id', '?')}”"
         iid = self.field(raw, "id", str, where)
-        kind = self.field(raw, "type", str, where)
         if iid is None:
             return None
-        if kind not in INPUT_TYPES:
-            self.findings.add(
-                "input-type-unknown",
-                f"{where}的类型“{kind}”不在 {', '.join(INPUT_TYPES)} 之中",
-                file=self.file,
-                input=iid,
-            )
-            kind = "number"
+        kind = self.choice(raw, "type", INPUT_TYPES, "number", "input-type-unknown", where, input=iid)
         providers = self.field(raw, "providers", list, where, [])
         return InputSpec(
             id=iid,
