@@ -19,9 +19,13 @@ from udfs.rubric.excel import export_xlsx, import_xlsx
 from udfs.rubric.serialize import to_yaml
 
 from . import report
+from .generate.distribution import DISTRIBUTION_FILE
+from .generate.run import GenerateRefused, packages
+from .generate.run import generate as run_generate
 from .input_files import InputFileError, read_inputs, write_template
 from .plan import registry as registries
 from .plan.responsibility import resolve as resolve_units
+from .project import SETTINGS_FILE, Project, ProjectError, init_project, open_project
 
 DEFAULT_RUBRIC = "national-2019"
 EXIT_FINDINGS = 1
@@ -247,6 +251,61 @@ def units_export(registry_ref: str, out: Path) -> None:
         raise UsageFailure(f"文件已存在，未覆盖：{out}")
     registries.export_xlsx(reg, out)
     click.echo(f"已导出单位名录：{out}（{len(reg.units)} 个单位，{len(reg.groups)} 个分组）")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--rubric", "ref", default=DEFAULT_RUBRIC, show_default=True, help="指标体系编号或文件")
+@click.option("--registry", "registry_ref", help="单位名录（内置编号、.yaml 或 .xlsx）；默认用指标体系指定的名录")
+@click.option("--year", type=int, help="评估年度（默认取指标体系的年度）")
+@click.option("--round", "round_name", help="评估轮次名称，如“2019年度”“第一季度”")
+def init(folder: Path, ref: str, registry_ref: str | None, year: int | None, round_name: str | None) -> None:
+    """新建评估项目文件夹（项目设置、单位名录、下发/回收/归档文件夹）。"""
+    try:
+        project = init_project(folder, ref, registry_ref, year, round_name)
+    except (ProjectError, RubricNotFound, registries.RegistryNotFound) as exc:
+        raise UsageFailure(str(exc) or "找不到指定的指标体系或单位名录") from None
+    s = project.settings
+    click.echo(f"已新建评估项目：{folder}")
+    click.echo(f"  指标体系：{project.rubric.title}；轮次：{s.round}；回收截止：{s.deadline}")
+    click.echo(f"  请先在 {folder / SETTINGS_FILE} 中填写联系人、电话，再运行 xinyong generate {folder}")
+
+
+def _open(folder: Path) -> Project:
+    try:
+        project, findings = open_project(folder)
+    except ProjectError as exc:
+        raise UsageFailure(str(exc)) from None
+    return project
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--force", is_flag=True, help="替换已下发但内容有变化的文件（旧文件移入 归档/已替换）")
+def generate(folder: Path, force: bool) -> None:
+    """为每个责任单位生成任务分解表，并生成下发清单。"""
+    project = _open(folder)
+    units, _ = packages(project)
+    try:
+        with click.progressbar(length=len(units), label="生成任务分解表", file=sys.stderr) as bar:
+            result = run_generate(project, force=force, progress=lambda _label: bar.update(1))
+    except GenerateRefused as refused:
+        raise UsageFailure(
+            f"下发文件夹中已有 {len(refused.changed)} 个文件与本次生成的内容不同（可能已经发出）：{'、'.join(refused.changed[:10])}"
+            f"{' 等' if len(refused.changed) > 10 else ''}。未做任何改动；确需替换请加 --force（旧文件会移入 归档/已替换）。"
+        ) from None
+    counts = {status: sum(1 for f in result.files if f.status == status) for status in ("新生成", "已替换", "未变化")}
+    click.echo(
+        f"单位 {len(result.files)} 个；任务分解表：新生成 {counts['新生成']}，已替换 {counts['已替换']}，未变化 {counts['未变化']}"
+    )
+    click.echo(
+        f"分配数据项 {result.inputs_assigned} 个（共 {len(project.rubric.inputs)} 个数据项）；下发清单：{project.outbox / DISTRIBUTION_FILE}"
+    )
+    if result.replaced_to:
+        click.echo(f"被替换的旧文件已保存到：{result.replaced_to}")
+    for f in result.findings:
+        click.echo(report.finding_line(f))
+    _finish(list(result.findings))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -163,3 +163,25 @@ def resolve(rubric: Rubric, registry: Registry) -> Plan:
                 assignments.append(Assignment(item.id, unit, role, via, src))
         previous = [(u, r, v, s) for u, r, v, s in current if r != "provider"]
     return Plan(rubric, registry, assignments, findings)
+
+
+def input_providers(rubric: Rubric, registry: Registry) -> tuple[dict[str, list[str]], Findings]:
+    """The units that provide each input (groups expanded); an input nobody provides is a finding."""
+    resolver = Resolver(registry)
+    findings = Findings()
+    providers: dict[str, list[str]] = {}
+    for spec in rubric.inputs.values():
+        units: list[str] = []
+        for text in spec.providers or [rubric.assessed]:
+            scan = resolver.scan(text)
+            for word in scan.unresolved:
+                findings.add(
+                    "unit-unresolved", f"数据项“{spec.label}”的提供单位“{word}”不在单位名录中", input=spec.id, cell=word
+                )
+            units += [u for u, _ in resolver.units_of(scan) if u not in units]
+        if not units:
+            findings.add(
+                "input-no-unit", f"数据项“{spec.label}”没有可识别的提供单位，不会出现在任何下发表中", input=spec.id
+            )
+        providers[spec.id] = units
+    return providers, findings

@@ -1,0 +1,1 @@
+"""Generate: one task-breakdown workbook per responsible unit, and the distribution list."""

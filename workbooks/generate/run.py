@@ -1,0 +1,160 @@
+"""`xinyong generate`: every responsible unit's workbook plus the distribution list, safely.
+
+All files are built first; then each target is compared with what is already in 下发/: identical
+bytes are left alone, a changed file is never overwritten unless asked (`force`), and a replaced file
+is first moved to 归档/已替换/<time>/ so nothing sent is ever lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from udfs.findings import Findings
+
+from ..plan.responsibility import input_providers, resolve
+from ..project import Project
+from .distribution import DISTRIBUTION_FILE, write_distribution
+from .unit_workbook import Context, Task, UnitPackage, write_unit_workbook
+
+REPLACED = "已替换"
+_UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+class GenerateRefused(Exception):
+    """Files already in 下发/ differ from what would be written; nothing was changed."""
+
+    def __init__(self, changed: list[str]) -> None:
+        super().__init__("、".join(changed))
+        self.changed = changed
+
+
+@dataclass
+class Outgoing:
+    unit: str
+    label: str
+    file: str
+    tasks: int
+    inputs: int
+    signature: str
+    status: str = ""  # 新生成 | 未变化 | 已替换
+
+
+@dataclass
+class GenerateResult:
+    files: list[Outgoing]
+    findings: Findings
+    replaced_to: Path | None = None
+    inputs_assigned: int = 0
+    units_skipped: list[str] = field(default_factory=list)
+
+
+def packages(project: Project) -> tuple[list[UnitPackage], Findings]:
+    """Who gets what: tasks from the responsibility plan, inputs from each input's providers."""
+    rubric, registry = project.rubric, project.registry
+    plan = resolve(rubric, registry)
+    providers, findings = input_providers(rubric, registry)
+    findings.extend(plan.findings)
+    roles: dict[str, dict[str, list[str]]] = {}
+    for a in plan.assignments:
+        roles.setdefault(a.unit, {}).setdefault(a.item, [])
+        if a.role not in roles[a.unit][a.item]:
+            roles[a.unit][a.item].append(a.role)
+    out = []
+    for name, unit in registry.units.items():
+        inputs = [spec for spec in rubric.inputs.values() if name in providers.get(spec.id, [])]
+        tasks = [Task(item, roles[name][item.id]) for item in rubric.items if item.id in roles.get(name, {})]
+        if tasks or inputs:
+            out.append(UnitPackage(unit, tasks, inputs))
+    return out, findings
+
+
+def file_name(label: str, taken: set[str], full_name: str) -> str:
+    base = _UNSAFE.sub("_", label).strip("_") or "单位"
+    name = f"{base}-任务分解表.xlsx"
+    if name in taken:
+        name = f"{_UNSAFE.sub('_', full_name)}-任务分解表.xlsx"
+    taken.add(name)
+    return name
+
+
+def _context(project: Project) -> Context:
+    s = project.settings
+    created = datetime.combine(date.fromisoformat(s.created or s.deadline), datetime.min.time())
+    return Context(
+        rubric=project.rubric,
+        project_id=s.project_id,
+        round=s.round,
+        year=s.year,
+        deadline=s.deadline,
+        issuer=s.issuer,
+        contact=s.contact,
+        phone=s.phone,
+        email=s.email,
+        return_how=s.return_how,
+        password=s.sheet_password,
+        created=created,
+    )
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def generate(
+    project: Project, force: bool = False, progress: Callable[[str], None] | None = None, now: datetime | None = None
+) -> GenerateResult:
+    units, findings = packages(project)
+    ctx = _context(project)
+    staging = Path(tempfile.mkdtemp(prefix="xinyong-gen-"))
+    try:
+        taken: set[str] = set()
+        files: list[Outgoing] = []
+        for package in units:
+            name = file_name(package.unit.label, taken, package.unit.name)
+            identity = write_unit_workbook(package, ctx, staging / name)
+            files.append(
+                Outgoing(
+                    package.unit.name,
+                    package.unit.label,
+                    name,
+                    len(package.tasks),
+                    len(package.inputs),
+                    identity.signature,
+                )
+            )
+            if progress:
+                progress(package.unit.label)
+        write_distribution(project, files, staging / DISTRIBUTION_FILE)
+        targets = [f.file for f in files] + [DISTRIBUTION_FILE]
+        outbox = project.outbox
+        outbox.mkdir(exist_ok=True)
+        changed = [n for n in targets if (outbox / n).exists() and _digest(outbox / n) != _digest(staging / n)]
+        if changed and not force:
+            raise GenerateRefused(changed)
+        replaced_to = None
+        if changed:
+            stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+            replaced_to = project.archive / REPLACED / stamp
+            replaced_to.mkdir(parents=True, exist_ok=True)
+            for n in changed:
+                shutil.move(str(outbox / n), str(replaced_to / n))
+        status = {}
+        for n in targets:
+            if (outbox / n).exists():
+                status[n] = "未变化"
+            else:
+                shutil.copyfile(staging / n, outbox / n)
+                status[n] = "已替换" if n in changed else "新生成"
+        for f in files:
+            f.status = status[f.file]
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    assigned = sum(f.inputs for f in files)
+    return GenerateResult(files, findings, replaced_to, assigned)

@@ -1,0 +1,176 @@
+"""Assessment projects: one folder per assessment round that a person understands by looking at it.
+
+    <项目>/项目设置.yaml   the settings (rubric, year, round, deadline, contact, sheet password)
+    <项目>/单位名录.xlsx   the unit registry, editable in Excel
+    <项目>/下发/           outgoing unit workbooks and 下发清单.xlsx
+    <项目>/回收/           returned workbooks, dropped here as they arrive (never modified)
+    <项目>/归档/           archived copies (replaced outgoing files, received files by content hash)
+
+Everything after `xinyong init` works from this folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from dataclasses import asdict, dataclass, fields
+from datetime import date, timedelta
+from pathlib import Path
+
+import yaml
+
+from udfs.findings import Findings
+from udfs.rubric import Rubric, load, resolve
+from udfs.rubric.loader import builtin_dir
+
+from .plan import registry as registries
+
+SETTINGS_FILE = "项目设置.yaml"
+REGISTRY_FILE = "单位名录.xlsx"
+RUBRIC_FILE = "指标体系.yaml"
+OUTBOX, INBOX, ARCHIVE = "下发", "回收", "归档"
+README_FILE = "说明.txt"
+RETURN_DAYS = 30
+
+SETTINGS_HELP = """\
+# 评估项目设置。可用记事本修改；修改后重新运行 xinyong generate 生成下发表。
+# project_id 是项目的身份标识，写入每份下发表，用于识别回收的文件，请勿修改。
+"""
+README_TEXT = """\
+本文件夹是一个社会信用体系建设评估项目（xinyong）。
+
+项目设置.yaml   项目设置：指标体系、年度、轮次、回收截止日期、联系人、工作表保护密码
+单位名录.xlsx   责任单位名录：可在 Excel 中修改单位简称、别名和分组，改后重新生成下发表
+下发\\           生成的各单位任务分解表和下发清单.xlsx，按清单发给各单位
+回收\\           各单位填好交回的文件放在这里（文件名可以随意，工具按文件内的标识识别）
+归档\\           工具自动保存的副本，请勿手工修改
+
+常用命令：xinyong generate 项目文件夹    生成（或更新）各单位任务分解表
+"""
+
+
+class ProjectError(Exception):
+    """A folder that is not a project, or settings that cannot be used (exit code 2)."""
+
+
+@dataclass
+class Settings:
+    project_id: str
+    name: str
+    rubric: str  # built-in id, or RUBRIC_FILE when the project carries its own rubric file
+    year: int
+    round: str
+    deadline: str  # ISO date by which units return their workbooks
+    issuer: str  # 发文单位 (the office running the assessment)
+    contact: str = ""
+    phone: str = ""
+    email: str = ""
+    return_how: str = "填好后保存，原文件（不要改名也可以，工具按文件内标识识别）发回至联系人邮箱。"
+    sheet_password: str = ""  # empty: sheets are protected without a password
+    created: str = ""
+
+
+@dataclass
+class Project:
+    root: Path
+    settings: Settings
+    rubric: Rubric
+    registry: registries.Registry
+
+    @property
+    def outbox(self) -> Path:
+        return self.root / OUTBOX
+
+    @property
+    def inbox(self) -> Path:
+        return self.root / INBOX
+
+    @property
+    def archive(self) -> Path:
+        return self.root / ARCHIVE
+
+
+def _project_id(rubric: str, year: int, round_name: str, created: str, root: Path) -> str:
+    seed = f"{rubric}|{year}|{round_name}|{created}|{root.resolve()}"
+    return "P" + hashlib.sha256(seed.encode("utf-8")).hexdigest()[:12].upper()
+
+
+def init_project(
+    root: Path,
+    rubric_ref: str,
+    registry_ref: str | None = None,
+    year: int | None = None,
+    round_name: str | None = None,
+    today: date | None = None,
+) -> Project:
+    if (root / SETTINGS_FILE).exists():
+        raise ProjectError(f"{root} 已经是一个评估项目（有 {SETTINGS_FILE}），未做任何改动")
+    if root.exists() and any(root.iterdir()):
+        raise ProjectError(f"文件夹 {root} 不是空的；请指定一个新文件夹")
+    rubric, findings = load(rubric_ref)
+    if rubric is None or findings.has_errors():
+        raise ProjectError(f"指标体系“{rubric_ref}”有错误，请先运行 xinyong rubric check")
+    registry, reg_findings = registries.load(registry_ref or rubric.registry)
+    if registry is None or reg_findings.has_errors():
+        raise ProjectError(f"单位名录“{registry_ref or rubric.registry}”有错误")
+    today = today or date.today()
+    year = year or rubric.year or today.year
+    round_name = round_name or f"{year}年度"
+    root.mkdir(parents=True, exist_ok=True)
+    for folder in (OUTBOX, INBOX, ARCHIVE):
+        (root / folder).mkdir(exist_ok=True)
+    rubric_setting = rubric.id
+    source = resolve(rubric_ref)
+    if source.parent.resolve() != builtin_dir().resolve():
+        shutil.copyfile(source, root / RUBRIC_FILE)  # the project carries a rubric of its own
+        rubric_setting = RUBRIC_FILE
+    registries.export_xlsx(registry, root / REGISTRY_FILE)
+    settings = Settings(
+        project_id=_project_id(rubric.id, year, round_name, today.isoformat(), root),
+        name=f"{rubric.title}（{round_name}）",
+        rubric=rubric_setting,
+        year=year,
+        round=round_name,
+        deadline=(today + timedelta(days=RETURN_DAYS)).isoformat(),
+        issuer=rubric.issuer or "社会信用体系建设领导小组办公室",
+        created=today.isoformat(),
+    )
+    write_settings(root, settings)
+    (root / README_FILE).write_text(README_TEXT, encoding="utf-8")
+    return open_project(root)[0]
+
+
+def write_settings(root: Path, settings: Settings) -> None:
+    text = SETTINGS_HELP + yaml.safe_dump(asdict(settings), allow_unicode=True, sort_keys=False)
+    (root / SETTINGS_FILE).write_text(text, encoding="utf-8")
+
+
+def open_project(root: Path) -> tuple[Project, Findings]:
+    path = root / SETTINGS_FILE
+    if not path.exists():
+        raise ProjectError(f"{root} 不是评估项目文件夹（缺少 {SETTINGS_FILE}）；请先运行 xinyong init")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ProjectError(f"{SETTINGS_FILE} 格式有误：{exc}") from None
+    known = {f.name for f in fields(Settings)}
+    missing = [k for k in ("project_id", "rubric", "year", "round", "deadline", "issuer") if not raw.get(k)]
+    if missing:
+        raise ProjectError(f"{SETTINGS_FILE} 缺少：{'、'.join(missing)}")
+    settings = Settings(**{k: (str(v) if k not in ("year",) else int(v)) for k, v in raw.items() if k in known})
+    try:
+        date.fromisoformat(settings.deadline)
+    except ValueError:
+        raise ProjectError(
+            f"{SETTINGS_FILE} 中的回收截止日期“{settings.deadline}”应写成 2020-07-31 这样的日期"
+        ) from None
+    rubric_ref = str(root / settings.rubric) if settings.rubric == RUBRIC_FILE else settings.rubric
+    rubric, findings = load(rubric_ref)
+    if rubric is None or findings.has_errors():
+        raise ProjectError(f"项目的指标体系“{settings.rubric}”有错误，请先运行 xinyong rubric check")
+    registry, reg_findings = registries.load(str(root / REGISTRY_FILE))
+    if registry is None or reg_findings.has_errors():
+        problems = "；".join(f.message for f in reg_findings)
+        raise ProjectError(f"{REGISTRY_FILE} 有错误：{problems}")
+    findings.extend(reg_findings)
+    return Project(root, settings, rubric, registry), findings
