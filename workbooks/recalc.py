@@ -21,7 +21,15 @@ from pathlib import Path
 
 import openpyxl
 
-__all__ = ["CellError", "RecalcError", "find_soffice", "read_values", "recalculate", "recalculated_values"]
+__all__ = [
+    "CellError",
+    "RecalcError",
+    "convert_many",
+    "find_soffice",
+    "read_values",
+    "recalculate",
+    "recalculated_values",
+]
 
 SOFFICE_NAMES = ("soffice", "libreoffice")
 XLSX_FILTER = "xlsx:Calc MS Excel 2007 XML"
@@ -109,6 +117,40 @@ def _kill(proc: subprocess.Popen[bytes]) -> bytes:
     return err or b""
 
 
+def _run_soffice(sources: list[Path], convert_to: str, scratch: str, timeout: float) -> tuple[int, bytes, bytes]:
+    """One soffice process converting every source into ``scratch``; the whole group dies on timeout."""
+    soffice = find_soffice()
+    if soffice is None:
+        raise RecalcError("LibreOffice not found: neither soffice nor libreoffice is on PATH")
+    cmd = [
+        soffice,
+        f"-env:UserInstallation={_profile_dir().as_uri()}",
+        "--headless",
+        "--norestore",
+        "--nologo",
+        "--nodefault",
+        "--convert-to",
+        convert_to,
+        "--outdir",
+        scratch,
+        *(str(s) for s in sources),
+    ]
+    proc = subprocess.Popen(
+        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        err = _kill(proc)
+        _discard_profile()
+        names = ", ".join(s.name for s in sources[:3])
+        raise RecalcError(
+            f"soffice timed out after {timeout:g}s converting {names} (process killed); "
+            f"stderr: {err.decode(errors='replace').strip() or '<empty>'}"
+        ) from None
+    return proc.returncode, out, err
+
+
 def recalculate(src: Path, out_dir: Path, timeout: float = 180) -> Path:
     """Recalculate ``src`` with LibreOffice and save it as ``out_dir/<stem>.xlsx``; return that path.
 
@@ -119,52 +161,42 @@ def recalculate(src: Path, out_dir: Path, timeout: float = 180) -> Path:
     src = Path(src).resolve()
     if not src.is_file():
         raise RecalcError(f"source workbook not found: {src}")
-    soffice = find_soffice()
-    if soffice is None:
-        raise RecalcError("LibreOffice not found: neither soffice nor libreoffice is on PATH")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{src.stem}.xlsx"
-
     with _lock, tempfile.TemporaryDirectory(prefix="xinyong-recalc-") as scratch:
-        cmd = [
-            soffice,
-            f"-env:UserInstallation={_profile_dir().as_uri()}",
-            "--headless",
-            "--norestore",
-            "--nologo",
-            "--nodefault",
-            "--convert-to",
-            XLSX_FILTER,
-            "--outdir",
-            scratch,
-            str(src),
-        ]
-        proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-        try:
-            out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            err = _kill(proc)
-            _discard_profile()
-            raise RecalcError(
-                f"soffice timed out after {timeout:g}s recalculating {src.name} (process killed); "
-                f"stderr: {err.decode(errors='replace').strip() or '<empty>'}"
-            ) from None
+        code, out, err = _run_soffice([src], XLSX_FILTER, scratch, timeout)
         produced = Path(scratch) / f"{src.stem}.xlsx"
-        if proc.returncode != 0 or not produced.is_file():
+        if code != 0 or not produced.is_file():
             raise RecalcError(
-                f"soffice failed to recalculate {src.name} (exit code {proc.returncode}, no output written); "
+                f"soffice failed to recalculate {src.name} (exit code {code}, no output written); "
                 f"stderr: {err.decode(errors='replace').strip() or '<empty>'}; "
                 f"stdout: {out.decode(errors='replace').strip() or '<empty>'}"
             )
         shutil.move(produced, target)
     return target
+
+
+def convert_many(sources: list[Path], out_dir: Path, to: str = "pdf", timeout: float = 600) -> dict[Path, Path | None]:
+    """Open every source in one LibreOffice run and save it as ``to``; None where it failed to load.
+
+    Used to prove that LibreOffice opens each generated workbook, and to render them for people.
+    """
+    sources = [Path(s).resolve() for s in sources]
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result: dict[Path, Path | None] = {}
+    with _lock, tempfile.TemporaryDirectory(prefix="xinyong-convert-") as scratch:
+        _run_soffice(sources, to, scratch, timeout)
+        for src in sources:
+            produced = Path(scratch) / f"{src.stem}.{to.split(':')[0]}"
+            if produced.is_file() and produced.stat().st_size > 0:
+                target = out_dir / produced.name
+                shutil.move(produced, target)
+                result[src] = target
+            else:
+                result[src] = None
+    return result
 
 
 def read_values(xlsx: Path, sheet: str | None = None) -> dict[str, dict[str, object]]:
