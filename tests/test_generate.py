@@ -172,3 +172,14 @@ def test_libreoffice_opens_every_generated_workbook(national, tmp_path: Path) ->
     files = [project.outbox / f.file for f in result.files] + [project.outbox / DISTRIBUTION_FILE]
     converted = convert_many(files, tmp_path, to="pdf")
     assert [p.name for p, out in converted.items() if out is None] == []
+
+
+def test_sheet_password_from_settings(tmp_path: Path) -> None:
+    project = init_project(tmp_path / "pw", "wangyi-district", today=date(2020, 3, 1))
+    project.settings.sheet_password = "xy2020"
+    result = generate(project)
+    wb = openpyxl.load_workbook(project.outbox / result.files[0].file)
+    assert all(wb[name].protection.password for name in ("封面", TASKS))
+    plain = init_project(tmp_path / "nopw", "wangyi-district", today=date(2020, 3, 1))
+    wb = openpyxl.load_workbook(plain.outbox.parent / "下发" / generate(plain).files[0].file)
+    assert wb[TASKS].protection.sheet and not wb[TASKS].protection.password
