@@ -16,6 +16,11 @@ IDENTITY_SHEET = "xinyong_id"
 FORMAT = "xinyong-unit-workbook/1"
 
 
+def norm_ref(ref: str) -> str:
+    """One spelling of a reference, whichever suite saved it ('数据填报'!$F$3 or 数据填报!$F$3)."""
+    return ref.strip().lstrip("=").replace("'", "")
+
+
 @dataclass
 class Layout:
     """What the signature covers: the structure a consolidator relies on to read the file."""
@@ -71,7 +76,7 @@ def read_back(path: str) -> tuple[Identity | None, Layout | None]:
             return None, None
         layout = Layout(identity.rubric, identity.rubric_version, identity.unit, list(wb.sheetnames))
         for name, defined in wb.defined_names.items():
-            layout.inputs[name] = defined.attr_text
+            layout.inputs[name] = norm_ref(defined.attr_text)
         tasks_sheet = wb["任务清单"] if "任务清单" in wb.sheetnames else None
         if tasks_sheet is not None:
             header = [c.value for c in tasks_sheet[2]]
@@ -80,7 +85,7 @@ def read_back(path: str) -> tuple[Identity | None, Layout | None]:
                 for row in tasks_sheet.iter_rows(min_row=3):
                     if row[id_col].value:
                         cell = row[status_col]
-                        layout.tasks[str(row[id_col].value)] = f"'任务清单'!${cell.column_letter}${cell.row}"
+                        layout.tasks[str(row[id_col].value)] = f"任务清单!${cell.column_letter}${cell.row}"
         return identity, layout
     finally:
         wb.close()

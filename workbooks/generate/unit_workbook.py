@@ -22,7 +22,7 @@ from udfs.rubric.model import TYPE_LABELS
 
 from ..plan.registry import Unit
 from ..plan.responsibility import ROLES
-from .identity import IDENTITY_SHEET, Identity, Layout
+from .identity import IDENTITY_SHEET, Identity, Layout, norm_ref
 
 COVER, TASKS, INPUTS = "封面", "任务清单", "数据填报"
 STATUS_CHOICES = ["未开始", "推进中", "已完成"]
@@ -238,7 +238,7 @@ def _write_tasks(ws, package: UnitPackage, ctx: Context, fmt: _Formats, layout: 
         ws.write_string(row, STATUS_COL, STATUS_CHOICES[0], fmt.edit)
         ws.write_blank(row, NOTE_COL, None, fmt.edit)
         ws.write_string(row, ID_COL, item.id)
-        layout.tasks[item.id] = f"'{TASKS}'!{xl_rowcol_to_cell(row, STATUS_COL, row_abs=True, col_abs=True)}"
+        layout.tasks[item.id] = norm_ref(f"{TASKS}!{xl_rowcol_to_cell(row, STATUS_COL, row_abs=True, col_abs=True)}")
     if package.tasks:
         last = FIRST_ROW + len(package.tasks) - 1
         ws.data_validation(
@@ -288,7 +288,7 @@ def _write_inputs(wb, ws, package: UnitPackage, ctx: Context, fmt: _Formats, lay
         last = xl_rowcol_to_cell(row + periods - 1, VALUE_COL, row_abs=True, col_abs=True)
         ref = f"'{INPUTS}'!{first}" + (f":{last}" if periods > 1 else "")
         wb.define_name(spec.id, "=" + ref)
-        layout.inputs[spec.id] = ref
+        layout.inputs[spec.id] = norm_ref(ref)
         row += periods
     ws.freeze_panes(FIRST_ROW, 3)
     ws.protect(ctx.password, {"format_columns": True, "format_rows": True})

@@ -1,0 +1,122 @@
+"""The zip-level pre-scan every returned file passes before any parser sees it.
+
+Returned files are untrusted (DESIGN.md): python-calamine aborts the process on a zip bomb, openpyxl
+grows to gigabytes, and both open macro and DDE-link files without a word. So the container is
+inspected first, from the zip directory and a capped streaming read, and a file that is not a plain
+workbook of sane size never reaches a parser.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MAX_PART_BYTES = 32 * 1024 * 1024  # one XML part, uncompressed
+MAX_TOTAL_BYTES = 128 * 1024 * 1024  # all parts together
+MAX_RATIO = 200.0  # uncompressed / compressed for a part larger than 1 MiB
+MAX_PARTS = 2_000
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and encrypted OOXML (an OLE container)
+ZIP_MAGIC = b"PK\x03\x04"
+
+# part name pattern -> (finding code, Chinese description)
+ACTIVE_CONTENT = [
+    (re.compile(r"(^|/)vbaProject\.bin$", re.I), "file-macro", "包含宏（VBA）"),
+    (re.compile(r"^xl/macrosheets/", re.I), "file-macro", "包含宏表（Excel 4.0 宏）"),
+    (re.compile(r"^xl/externalLinks/", re.I), "file-external-link", "包含外部链接（可能是 DDE 或指向其他文件）"),
+    (re.compile(r"^xl/connections\.xml$", re.I), "file-external-link", "包含数据连接"),
+    (re.compile(r"^xl/activeX/", re.I), "file-active-content", "包含 ActiveX 控件"),
+    (re.compile(r"^xl/embeddings/", re.I), "file-active-content", "包含嵌入对象"),
+    (re.compile(r"^customUI/|^customUI14?\.xml$|/customUI", re.I), "file-active-content", "包含自定义界面（customUI）"),
+]
+_DTD = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
+
+
+@dataclass
+class Problem:
+    code: str
+    message: str
+
+
+@dataclass
+class Prescan:
+    ok: bool
+    problems: list[Problem] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)
+
+
+def _kind_of(head: bytes, path: Path) -> str:
+    if head.startswith(ZIP_MAGIC):
+        return "zip"
+    if head.startswith(OLE_MAGIC):
+        return "ole"
+    return "other"
+
+
+def prescan(path: Path) -> Prescan:
+    """Inspect the container; `ok` is False when the file must not be parsed at all."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        return Prescan(False, [Problem("file-unreadable", f"文件无法读取：{exc.strerror or exc}")])
+    kind = _kind_of(head, path)
+    if kind == "ole":
+        return Prescan(False, [Problem("file-not-xlsx", "这是加密的 Excel 文件或旧版 .xls 文件；请去掉密码并另存为 .xlsx 后重新报送")])
+    if kind != "zip":
+        what = "CSV 或文本文件" if path.suffix.lower() in (".csv", ".txt") else "不是 Excel 工作簿"
+        return Prescan(False, [Problem("file-not-xlsx", f"{what}；请使用下发的任务分解表（.xlsx）填报")])
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return Prescan(False, [Problem("file-damaged", "文件已损坏（不是完整的 .xlsx），请重新保存后报送")])
+    with archive:
+        infos = archive.infolist()
+        names = [i.filename for i in infos]
+        problems: list[Problem] = []
+        if len(infos) > MAX_PARTS:
+            return Prescan(False, [Problem("file-too-large", f"文件包含 {len(infos)} 个部件，超过上限")], names)
+        if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+            return Prescan(False, [Problem("file-not-xlsx", "不是 Excel 工作簿（缺少工作簿结构）")], names)
+        for pattern, code, text in ACTIVE_CONTENT:
+            if any(pattern.search(n) for n in names):
+                problems.append(Problem(code, f"文件{text}，出于安全考虑未读取"))
+        declared = sum(i.file_size for i in infos)
+        if declared > MAX_TOTAL_BYTES:
+            problems.append(Problem("file-too-large", f"文件解压后声明大小 {declared // 1048576} MB，超过上限"))
+        for info in infos:
+            if info.flag_bits & 0x1:
+                problems.append(Problem("file-not-xlsx", "文件内容已加密，请去掉密码后重新报送"))
+                break
+            if info.file_size > MAX_PART_BYTES or (
+                info.file_size > 1048576 and info.file_size / max(info.compress_size, 1) > MAX_RATIO
+            ):
+                problems.append(Problem("file-too-large", f"部件 {info.filename} 解压后过大（疑似压缩炸弹）"))
+                break
+        if not problems:
+            problems += _scan_xml(archive, infos)
+        return Prescan(not problems, problems, names)
+
+
+def _scan_xml(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> list[Problem]:
+    """Stream every XML part with a hard cap on what is actually inflated (declared sizes can lie)."""
+    total = 0
+    for info in infos:
+        if not info.filename.endswith((".xml", ".rels")):
+            continue
+        seen = 0
+        try:
+            with archive.open(info) as fh:
+                first = True
+                while chunk := fh.read(65536):
+                    seen += len(chunk)
+                    total += len(chunk)
+                    if seen > MAX_PART_BYTES or total > MAX_TOTAL_BYTES:
+                        return [Problem("file-too-large", f"部件 {info.filename} 实际解压后过大（疑似压缩炸弹）")]
+                    if first and _DTD.search(chunk[:4096]):
+                        return [Problem("file-unsafe-xml", f"部件 {info.filename} 含有 DOCTYPE/ENTITY 声明（可能是实体扩展攻击）")]
+                    first = False
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError):
+            return [Problem("file-damaged", f"部件 {info.filename} 已损坏")]
+    return []
