@@ -8,6 +8,7 @@ would otherwise compare text with numbers and the engines would disagree.
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 import re
 import unicodedata
 
@@ -57,7 +58,7 @@ def parse_number(value: object, *, percent_allowed: bool = True) -> float:
         text = text.replace(",", "")
     if not _NUMBER.match(text):
         raise ValueProblem("input-wrong-type", f"应为数值，收到文本“{value}”")
-    return float(text) * scale
+    return float(Decimal(text) * Decimal(str(scale)))  # "2.8%" is 0.028, not 0.027999999999999997
 
 
 def parse_bool(value: object) -> bool:

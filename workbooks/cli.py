@@ -14,15 +14,19 @@ import click
 
 from udfs.evaluate import CompiledRubric, evaluate
 from udfs.findings import Finding, Severity
-from udfs.rubric import Rubric, RubricNotFound, check, list_builtin, load, resolve
+from udfs.rubric import Rubric, RubricNotFound, check, list_builtin, load
+from udfs.rubric import resolve as resolve_rubric
 from udfs.rubric.excel import export_xlsx, import_xlsx
 from udfs.rubric.serialize import to_yaml
 
 from . import report
+from .consolidate import LEDGER_FILE, LockBusy, inbox_files
+from .consolidate import consolidate as run_consolidate
 from .generate.distribution import DISTRIBUTION_FILE
 from .generate.run import GenerateRefused, packages
 from .generate.run import generate as run_generate
 from .input_files import InputFileError, read_inputs, write_template
+from .ledger import Ledger
 from .plan import registry as registries
 from .plan.responsibility import resolve as resolve_units
 from .project import SETTINGS_FILE, Project, ProjectError, init_project, open_project
@@ -189,7 +193,7 @@ def score(ref: str, inputs_path: Path | None, as_json: bool) -> None:
     if not r.scored:
         raise UsageFailure(f"“{r.title}”是任务清单，没有分值，不能计分；请用 xinyong rubric show {r.id} 查看任务")
     if inputs_path is None:
-        inputs_path = resolve(ref).with_suffix("") / "example.json"
+        inputs_path = resolve_rubric(ref).with_suffix("") / "example.json"
         if not inputs_path.exists():
             raise UsageFailure(f"指标体系“{r.id}”没有内置示例数据，请用 --inputs 指定数据文件")
         if not as_json:
@@ -306,6 +310,58 @@ def generate(folder: Path, force: bool) -> None:
     for f in result.findings:
         click.echo(report.finding_line(f))
     _finish(list(result.findings))
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="只检查并报告，不写入台账和归档（“校验回收表”）")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）")
+def consolidate(folder: Path, dry_run: bool, as_json: bool) -> None:
+    """汇总“回收”文件夹中的全部文件：识别、校验、记入台账。"""
+    project = _open(folder)
+    files = inbox_files(project)
+    try:
+        with click.progressbar(
+            length=len(files), label="校验回收表" if dry_run else "汇总回收表", file=sys.stderr
+        ) as bar:
+            summary = run_consolidate(project, dry_run=dry_run, progress=lambda _name: bar.update(1))
+    except LockBusy as busy:
+        raise UsageFailure(f"另一个汇总正在进行（{busy.holder}），请稍后再试") from None
+    if as_json:
+        _emit_json(report.consolidation_dict(summary))
+    else:
+        click.echo(report.consolidation_text(summary))
+    _finish(summary.findings)
+
+
+@main.command("resolve")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("input_id")
+@click.argument("value")
+@click.option("--unit", help="采用哪个单位报送的值（记录在台账中）")
+@click.option("--note", default="", help="说明（如：经电话核实）")
+def resolve_conflict(folder: Path, input_id: str, value: str, unit: str | None, note: str) -> None:
+    """确认一个数据项的采用值（解决不同单位报送不一致的冲突），记入台账。"""
+    from datetime import datetime
+
+    from udfs.values import ValueProblem, type_value
+
+    project = _open(folder)
+    spec = project.rubric.inputs.get(input_id)
+    if spec is None:
+        raise UsageFailure(f"指标体系中没有数据项“{input_id}”")
+    try:
+        typed = type_value(spec, value)
+    except ValueProblem as problem:
+        raise UsageFailure(f"“{value}”不能作为“{spec.label}”的值：{problem}") from None
+    ledger = Ledger(project.root / LEDGER_FILE)
+    try:
+        ledger.resolve(
+            project.settings.round, input_id, typed, unit, note, datetime.now().isoformat(timespec="seconds")
+        )
+    finally:
+        ledger.close()
+    click.echo(f"已记录：{spec.label}（{input_id}）采用 {value}" + (f"（{unit}）" if unit else ""))
 
 
 if __name__ == "__main__":  # pragma: no cover

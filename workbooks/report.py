@@ -156,3 +156,46 @@ def plan_text(plan: Plan) -> str:
         lines += ["", f"问题清单（{len(plan.findings)}）："]
         lines += [f"  {finding_line(f)}" for f in plan.findings]
     return "\n".join(lines)
+
+
+STATUS_LABEL = {"accepted": "已采用", "rejected": "未采用", "duplicate": "重复文件（已处理过）"}
+
+
+def consolidation_dict(summary) -> dict[str, object]:  # noqa: ANN001 - consolidate.Summary
+    return {
+        "dry_run": summary.dry_run,
+        "files": [
+            {
+                "file": o.name, "hash": o.digest, "status": o.status, "unit": o.unit, "template": o.template,
+                "values": o.values, "superseded": o.superseded, "findings": [f.to_dict() for f in o.findings],
+            }
+            for o in summary.outcomes
+        ],
+        "values": summary.values,
+        "conflicts": [{"input": c.input, "round": c.round, "values": c.values} for c in summary.conflicts],
+        "missing": summary.missing,
+        "findings": [f.to_dict() for f in summary.findings],
+    }  # fmt: skip
+
+
+def consolidation_text(summary) -> str:  # noqa: ANN001 - consolidate.Summary
+    counts = {k: sum(1 for o in summary.outcomes if o.status == k) for k in STATUS_LABEL}
+    superseded = sum(1 for o in summary.outcomes if o.superseded)
+    lines = [
+        ("（校验模式，未写入任何内容）" if summary.dry_run else "")
+        + f"读取文件 {len(summary.outcomes)} 个：已采用 {counts['accepted']}（其中重新报送 {superseded}），未采用 {counts['rejected']}，重复 {counts['duplicate']}"
+    ]
+    for o in summary.outcomes:
+        if o.status == "rejected":
+            reasons = "；".join(f.message for f in o.findings if f.severity is not Severity.INFO) or "未知原因"
+            lines.append(f"  未采用：{o.name}：{reasons}")
+    lines.append(f"当前已确定的数据项 {len(summary.values)} 个；冲突 {len(summary.conflicts)} 个")
+    if summary.missing:
+        lines.append(f"尚缺数据的单位 {len(summary.missing)} 个：")
+        for unit, inputs in summary.missing.items():
+            lines.append(f"  {unit}：缺 {len(inputs)} 项（{'、'.join(inputs[:6])}{' 等' if len(inputs) > 6 else ''}）")
+    findings = summary.findings
+    if findings:
+        lines += ["", f"问题清单（{len(findings)}）："]
+        lines += [f"  {finding_line(f)}" for f in findings]
+    return "\n".join(lines)

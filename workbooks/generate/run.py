@@ -84,6 +84,17 @@ def file_name(label: str, taken: set[str], full_name: str) -> str:
     return name
 
 
+def expected_signatures(project: Project) -> dict[str, str]:
+    """unit -> signature of the template `generate` would write for it today (nothing is written)."""
+    ctx = _context(project)
+    return {p.unit.name: write_unit_workbook(p, ctx, None).signature for p in packages(project)[0]}
+
+
+def expected_inputs(project: Project) -> dict[str, list[str]]:
+    """unit -> the input ids its workbook asks for."""
+    return {p.unit.name: [s.id for s in p.inputs] for p in packages(project)[0]}
+
+
 def _context(project: Project) -> Context:
     s = project.settings
     created = datetime.combine(date.fromisoformat(s.created or s.deadline), datetime.min.time())

@@ -146,8 +146,8 @@ def _deadline_text(item: Item, ctx: Context) -> str:
     return item.deadline if d.kind != "date" else f"{item.deadline}（{d.label()}）"
 
 
-def write_unit_workbook(package: UnitPackage, ctx: Context, path: Path) -> Identity:
-    """Write the workbook; returns the identity written into it."""
+def write_unit_workbook(package: UnitPackage, ctx: Context, path: Path | None) -> Identity:
+    """Write the workbook (or only build it, when `path` is None); returns its identity."""
     buffer = io.BytesIO()
     wb = xlsxwriter.Workbook(
         buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
@@ -194,7 +194,8 @@ def write_unit_workbook(package: UnitPackage, ctx: Context, path: Path) -> Ident
         wb.set_custom_property(f"xinyong_{key}", value)
     cover.activate()
     wb.close()
-    path.write_bytes(_lock_structure(buffer.getvalue()))
+    if path is not None:
+        path.write_bytes(_lock_structure(buffer.getvalue()))
     return identity
 
 

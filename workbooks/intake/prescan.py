@@ -63,7 +63,10 @@ def prescan(path: Path) -> Prescan:
         return Prescan(False, [Problem("file-unreadable", f"文件无法读取：{exc.strerror or exc}")])
     kind = _kind_of(head, path)
     if kind == "ole":
-        return Prescan(False, [Problem("file-not-xlsx", "这是加密的 Excel 文件或旧版 .xls 文件；请去掉密码并另存为 .xlsx 后重新报送")])
+        return Prescan(
+            False,
+            [Problem("file-not-xlsx", "这是加密的 Excel 文件或旧版 .xls 文件；请去掉密码并另存为 .xlsx 后重新报送")],
+        )
     if kind != "zip":
         what = "CSV 或文本文件" if path.suffix.lower() in (".csv", ".txt") else "不是 Excel 工作簿"
         return Prescan(False, [Problem("file-not-xlsx", f"{what}；请使用下发的任务分解表（.xlsx）填报")])
@@ -115,7 +118,12 @@ def _scan_xml(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> list[Pr
                     if seen > MAX_PART_BYTES or total > MAX_TOTAL_BYTES:
                         return [Problem("file-too-large", f"部件 {info.filename} 实际解压后过大（疑似压缩炸弹）")]
                     if first and _DTD.search(chunk[:4096]):
-                        return [Problem("file-unsafe-xml", f"部件 {info.filename} 含有 DOCTYPE/ENTITY 声明（可能是实体扩展攻击）")]
+                        return [
+                            Problem(
+                                "file-unsafe-xml",
+                                f"部件 {info.filename} 含有 DOCTYPE/ENTITY 声明（可能是实体扩展攻击）",
+                            )
+                        ]
                     first = False
         except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError):
             return [Problem("file-damaged", f"部件 {info.filename} 已损坏")]

@@ -69,7 +69,10 @@ def parse_workbook(path: str) -> Parsed:
         if "xl/_rels/workbook.xml.rels" in names:
             for _, el in _iter(archive, "xl/_rels/workbook.xml.rels"):
                 if el.tag == f"{PKG_REL}Relationship":
-                    rels[el.get("Id", "")] = posixpath.normpath(posixpath.join("xl", el.get("Target", "")))
+                    target = el.get("Target", "")
+                    # relative to xl/ (Excel, XlsxWriter) or absolute from the package root (openpyxl)
+                    path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+                    rels[el.get("Id", "")] = posixpath.normpath(path)
         sheet_paths: dict[str, str] = {}
         for _, el in _iter(archive, "xl/workbook.xml"):
             if el.tag == f"{NS}sheet":

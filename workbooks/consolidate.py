@@ -1,0 +1,266 @@
+"""`xinyong consolidate`: every file in 回收/ into the ledger, safely, whatever state it is in.
+
+Per file, isolated: hash, archive copy (under the hash, before anything reads it), zip pre-scan,
+parse in a limited child, recognition by identity, typed values; then one transaction writes the
+file's row, values, task states and findings. A bad file is a finding and the batch goes on. The
+inbox is never modified; a project lock keeps two runs from interleaving; `dry_run` does all of it
+against a scratch copy of the ledger and writes nothing.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import socket
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from udfs.findings import Finding, Findings, Severity
+
+from .generate.run import expected_inputs, expected_signatures
+from .intake.extract import extract
+from .intake.prescan import prescan
+from .intake.reader import ReadFailure, read_isolated
+from .ledger import Conflict, Ledger
+from .project import Project
+
+LEDGER_FILE = "台账.sqlite"
+LOCK_FILE = ".consolidate.lock"
+RECEIVED = "回收存档"
+LOCK_WAIT = 60.0
+SKIP_PREFIXES = ("~$", ".")
+
+
+class LockBusy(Exception):
+    def __init__(self, holder: str) -> None:
+        super().__init__(holder)
+        self.holder = holder
+
+
+@dataclass
+class FileOutcome:
+    name: str
+    digest: str
+    status: str  # accepted | rejected | duplicate
+    unit: str = ""
+    template: str = ""
+    values: int = 0
+    superseded: bool = False
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class Summary:
+    outcomes: list[FileOutcome]
+    values: dict[str, object]
+    conflicts: list[Conflict]
+    missing: dict[str, list[str]]  # unit -> inputs still missing
+    dry_run: bool
+
+    @property
+    def findings(self) -> list[Finding]:
+        out = [f for o in self.outcomes for f in o.findings]
+        for c in self.conflicts:
+            shown = "；".join(f"{u}：{v}" for u, v in c.values.items())
+            out.append(
+                Finding(
+                    "value-conflict",
+                    Severity.ERROR,
+                    f"不同单位报送的“{c.input}”不一致（{shown}），需确认后用 xinyong resolve 指定",
+                    input=c.input,
+                )
+            )
+        return out
+
+
+@contextmanager
+def project_lock(project: Project, wait: float = LOCK_WAIT) -> Iterator[None]:
+    """One consolidation at a time; the second waits, then says who holds the lock."""
+    path = project.archive / LOCK_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fh = path.open("a+", encoding="utf-8")
+    deadline = time.monotonic() + wait
+    try:
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    fh.seek(0)
+                    raise LockBusy(fh.read().strip() or "另一个汇总进程") from None
+                time.sleep(0.2)
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"进程 {os.getpid()}（{socket.gethostname()}），开始于 {datetime.now():%Y-%m-%d %H:%M:%S}")
+        fh.flush()
+        yield
+    finally:
+        fh.close()
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _archive(project: Project, path: Path, digest: str) -> str:
+    """Copy the file under its content hash (atomically: temporary name, then rename)."""
+    folder = project.archive / RECEIVED
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{digest}{path.suffix.lower()}"
+    if not target.exists():
+        tmp = folder / f".{digest}.part"
+        shutil.copyfile(path, tmp)
+        os.replace(tmp, target)
+    return str(target.relative_to(project.root))
+
+
+def inbox_files(project: Project) -> list[Path]:
+    files = [p for p in project.inbox.rglob("*") if p.is_file() and not p.name.startswith(SKIP_PREFIXES)]
+    return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+def consolidate(
+    project: Project, dry_run: bool = False, progress: Callable[[str], None] | None = None, now: datetime | None = None
+) -> Summary:
+    with project_lock(project):
+        return _consolidate(project, dry_run, progress, now or datetime.now())
+
+
+def _consolidate(project: Project, dry_run: bool, progress: Callable[[str], None] | None, now: datetime) -> Summary:
+    s = project.settings
+    ledger_path = project.root / LEDGER_FILE
+    scratch = None
+    if dry_run:
+        scratch = Path(tempfile.mkdtemp(prefix="xinyong-dry-"))
+        if ledger_path.exists():
+            ledger = Ledger(ledger_path)
+            ledger.db.execute(f"VACUUM INTO '{scratch / LEDGER_FILE}'")
+            ledger.close()
+        ledger_path = scratch / LEDGER_FILE
+    ledger = Ledger(ledger_path)
+    try:
+        expected = expected_signatures(project)
+        outcomes: list[FileOutcome] = []
+        seen_units = {row["unit"] for row in ledger.files() if row["status"] == "accepted"}
+        for path in inbox_files(project):
+            outcome = _one(project, ledger, path, expected, dry_run, now, seen_units)
+            outcomes.append(outcome)
+            if outcome.status == "accepted":
+                seen_units.add(outcome.unit)
+            if progress:
+                progress(path.name)
+        values, conflicts = ledger.settled(s.round)
+        current = ledger.current_values(s.round)
+        missing = {
+            unit: [i for i in inputs if not any(c.unit == unit for c in current.get(i, []))]
+            for unit, inputs in expected_inputs(project).items()
+        }
+        return Summary(outcomes, values, conflicts, {u: m for u, m in missing.items() if m}, dry_run)
+    finally:
+        ledger.close()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _one(
+    project: Project,
+    ledger: Ledger,
+    path: Path,
+    expected: dict[str, str],
+    dry_run: bool,
+    now: datetime,
+    seen_units: set[str],
+) -> FileOutcome:
+    name = str(path.relative_to(project.inbox))
+    digest = _digest(path)
+    if ledger.has_file(digest):
+        return FileOutcome(name, digest, "duplicate")
+    archived = "" if dry_run else _archive(project, path, digest)
+    findings = Findings()
+    scan = prescan(path)
+    extracted = None
+    template = "unreadable"
+    if not scan.ok:
+        for p in scan.problems:
+            findings.add(p.code, p.message, file=name)
+    else:
+        try:
+            parsed = read_isolated(path)
+        except ReadFailure as failure:
+            findings.add(failure.code, str(failure), file=name)
+        else:
+            extracted = extract(
+                parsed, project.rubric, project.settings.project_id, project.settings.round, expected, name
+            )
+            findings.extend(extracted.findings)
+            template = extracted.template
+    accepted = extracted is not None and template in ("current", "outdated")
+    identity = extracted.identity if extracted else None
+    unit = identity.unit if identity else ""
+    received = datetime.fromtimestamp(path.stat().st_mtime).isoformat(timespec="seconds")
+    with ledger.transaction() as db:
+        seq = ledger.add_file(
+            db,
+            hash=digest,
+            original_name=name,
+            size=path.stat().st_size,
+            received_at=received,
+            processed_at=now.isoformat(timespec="seconds"),
+            status="accepted" if accepted else "rejected",
+            template=template,
+            unit=unit,
+            round=identity.round if identity else None,
+            project_id=identity.project_id if identity else None,
+            rubric=identity.rubric if identity else None,
+            rubric_version=identity.rubric_version if identity else None,
+            signature=identity.signature if identity else None,
+            archived_as=archived,
+        )
+        if accepted and extracted is not None:
+            db.executemany(
+                "INSERT INTO input_values VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        seq,
+                        unit,
+                        identity.round,
+                        v.input,
+                        json.dumps(v.value, ensure_ascii=False),
+                        v.raw,
+                        v.sheet,
+                        v.cell,
+                    )
+                    for v in extracted.values
+                ],
+            )
+            db.executemany(
+                "INSERT INTO task_states VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(seq, unit, identity.round, t.item, t.status, t.note, t.cell) for t in extracted.tasks],
+            )
+        db.executemany(
+            "INSERT INTO file_findings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(seq, f.code, f.severity.value, f.message, f.sheet, f.cell, f.input, f.item) for f in findings],
+        )
+    return FileOutcome(
+        name,
+        digest,
+        "accepted" if accepted else "rejected",
+        unit,
+        template,
+        len(extracted.values) if accepted and extracted else 0,
+        superseded=accepted and unit in seen_units,
+        findings=list(findings),
+    )

@@ -1,0 +1,1 @@
+"""Intake: returned files checked as containers, parsed in isolation, recognised and read."""

@@ -1,0 +1,273 @@
+"""From a parsed returned workbook to what it says: who sent it, is it a good template, and the
+typed values and task statuses in it, each with its sheet and cell.
+
+Recognition is by the hidden identity, never the file name. A file whose own structure no longer
+matches its signature was tampered with; a good file whose signature differs from today's
+template for that unit is an outdated template, consolidated as far as its inputs still map.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from udfs.findings import Findings, Severity
+from udfs.rubric import InputSpec, Rubric
+from udfs.values import ValueProblem, is_blank, type_value
+
+from ..generate.identity import IDENTITY_SHEET, Identity, Layout, norm_ref
+from ..generate.unit_workbook import INPUTS, STATUS_CHOICES, TASKS
+from .reader import Cell, Parsed
+
+_CELL = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
+
+
+@dataclass
+class Value:
+    input: str
+    value: object
+    raw: str
+    sheet: str
+    cell: str
+
+
+@dataclass
+class TaskState:
+    item: str
+    status: str
+    note: str
+    cell: str
+
+
+@dataclass
+class Extracted:
+    identity: Identity | None
+    template: str  # current | outdated | tampered | foreign | none
+    values: list[Value] = field(default_factory=list)
+    tasks: list[TaskState] = field(default_factory=list)
+    findings: Findings = field(default_factory=Findings)
+
+
+def identity_of(parsed: Parsed) -> Identity | None:
+    cells = parsed.cells.get(IDENTITY_SHEET, {})
+    rows: dict[str, str] = {}
+    for ref, cell in cells.items():
+        m = _CELL.fullmatch(ref)
+        if m and m.group(1) == "A" and cell.value is not None:
+            value = cells.get(f"B{m.group(2)}")
+            rows[str(cell.value)] = "" if value is None or value.value is None else str(value.value)
+    if not {"unit", "rubric", "signature", "project_id"} <= rows.keys():
+        return None
+    return Identity.from_rows(rows)
+
+
+def layout_of(parsed: Parsed, identity: Identity) -> Layout:
+    layout = Layout(identity.rubric, identity.rubric_version, identity.unit, list(parsed.sheets))
+    layout.inputs = {name: norm_ref(ref) for name, ref in parsed.defined.items() if not name.startswith("_xlnm")}
+    tasks = parsed.cells.get(TASKS, {})
+    header = {
+        cell.value: _CELL.fullmatch(ref).group(1)
+        for ref, cell in tasks.items()
+        if ref.endswith("2") and _CELL.fullmatch(ref) and _CELL.fullmatch(ref).group(2) == "2"
+    }
+    id_col, status_col = header.get("item_id"), header.get("完成状态")
+    if id_col and status_col:
+        for ref, cell in tasks.items():
+            m = _CELL.fullmatch(ref)
+            if m and m.group(1) == id_col and int(m.group(2)) >= 3 and cell.value:
+                layout.tasks[str(cell.value)] = f"{TASKS}!${status_col}${m.group(2)}"
+    return layout
+
+
+def _cells_of(ref: str) -> tuple[str, list[str]]:
+    sheet, _, area = norm_ref(ref).partition("!")
+    parts = [p.replace("$", "") for p in area.split(":")]
+    m1 = _CELL.fullmatch(parts[0])
+    if len(parts) == 1 or not m1:
+        return sheet, [parts[0]]
+    m2 = _CELL.fullmatch(parts[1])
+    if not m2 or m1.group(1) != m2.group(1):
+        return sheet, [parts[0]]
+    return sheet, [f"{m1.group(1)}{row}" for row in range(int(m1.group(2)), int(m2.group(2)) + 1)]
+
+
+def _raw(cell: Cell | None) -> object:
+    if cell is None:
+        return None
+    return cell.value
+
+
+def extract(
+    parsed: Parsed, rubric: Rubric, project_id: str, round_name: str, expected: dict[str, str], file: str
+) -> Extracted:
+    """`expected`: unit -> signature of today's template for that unit."""
+    identity = identity_of(parsed)
+    if identity is None:
+        result = Extracted(None, "none")
+        result.findings.add("file-not-unit-workbook", "不是下发的任务分解表（没有识别标识），未读取", file=file)
+        return result
+    result = Extracted(identity, "current")
+    where = {"file": file}
+    if identity.project_id != project_id:
+        result.template = "foreign"
+        result.findings.add(
+            "file-other-project", f"这是其他评估项目的表（项目标识 {identity.project_id}），未读取", **where
+        )
+        return result
+    if identity.round != round_name:
+        result.template = "foreign"
+        result.findings.add(
+            "file-other-round", f"这是“{identity.round}”轮次的表，不是本轮“{round_name}”，未读取", **where
+        )
+        return result
+    if identity.unit not in expected:
+        result.template = "foreign"
+        result.findings.add("file-unknown-unit", f"表中的单位“{identity.unit}”不在本项目的下发名单中，未读取", **where)
+        return result
+    if layout_of(parsed, identity).signature() != identity.signature:
+        result.template = "tampered"
+        result.findings.add(
+            "file-tampered",
+            f"{identity.unit_short}的表结构被改动过（工作表、填报单元格或任务行与下发时不一致），未读取；请用原表重新填报",
+            **where,
+        )
+        return result
+    if identity.signature != expected[identity.unit] or identity.rubric_version != rubric.version:
+        result.template = "outdated"
+        result.findings.add(
+            "file-outdated-template",
+            f"{identity.unit_short}使用的是旧版任务分解表，能对应上的数据已采用；请以后使用最新下发的表",
+            Severity.WARNING,
+            **where,
+        )
+    _values(parsed, rubric, result, file)
+    _tasks(parsed, result, file)
+    return result
+
+
+def _values(parsed: Parsed, rubric: Rubric, result: Extracted, file: str) -> None:
+    for name, ref in parsed.defined.items():
+        spec = rubric.inputs.get(name)
+        if spec is None:
+            if not name.startswith("_xlnm"):
+                result.findings.add(
+                    "input-unknown",
+                    f"表中的数据项“{name}”已不在当前指标体系中，未采用",
+                    Severity.WARNING,
+                    file=file,
+                    input=name,
+                )
+            continue
+        sheet, coords = _cells_of(ref)
+        cells = [parsed.cells.get(sheet, {}).get(c) for c in coords]
+        loc = {
+            "file": file,
+            "sheet": sheet,
+            "cell": coords[0],
+            "input": name,
+            "expected": spec.range_text() or spec.type,
+        }
+        raws = []
+        usable = True
+        for coord, cell in zip(coords, cells, strict=True):
+            raw, ok = _cell_value(cell, spec, result.findings, {**loc, "cell": coord})
+            usable &= ok
+            raws.append(raw)
+        if not usable:
+            continue
+        raw_value: object = [r for r in raws if not is_blank(r)] if spec.type == "list" else raws[0]
+        if is_blank(raw_value) or raw_value == []:
+            continue  # not filled: reported as missing by the summary, not as an error here
+        try:
+            typed = type_value(spec, raw_value)
+        except ValueProblem as problem:
+            result.findings.add(problem.code, f"“{spec.label}”填写为“{_show(raw_value)}”：{problem}", **loc)
+            continue
+        result.values.append(Value(name, typed, _show(raw_value), sheet, coords[0]))
+
+
+def _cell_value(cell: Cell | None, spec: InputSpec, findings: Findings, loc: dict[str, str]) -> tuple[object, bool]:
+    if cell is None:
+        return None, True
+    if cell.kind == "e":
+        findings.add("input-wrong-type", f"“{spec.label}”单元格显示错误值 {cell.value}", **loc)
+        return None, False
+    if cell.formula is not None:
+        if cell.kind:
+            findings.add(
+                "input-formula",
+                f"“{spec.label}”单元格是公式（={cell.formula}），采用其保存的计算结果；公式本身未执行",
+                Severity.WARNING,
+                **loc,
+            )
+            return cell.value, True
+        return _evaluate_constant_formula(cell.formula, spec, findings, loc)
+    return cell.value, True
+
+
+def _evaluate_constant_formula(
+    formula: str, spec: InputSpec, findings: Findings, loc: dict[str, str]
+) -> tuple[object, bool]:
+    """A formula without a saved result: evaluated by `formulas` only when it refers to nothing."""
+    from udfs.engines.formulas_engine import FormulasFormula
+
+    try:
+        compiled = FormulasFormula("=" + formula)
+        if compiled.inputs:
+            raise ValueError("refers to cells")
+        value = compiled({})
+    except Exception:  # noqa: BLE001 - any formula we cannot evaluate safely is reported, not guessed
+        findings.add(
+            "input-formula-unevaluated",
+            f"“{spec.label}”单元格是公式（={formula}）且没有保存结果，无法采用；请填写数值",
+            **loc,
+        )
+        return None, False
+    if type(value).__name__ == "XlError":
+        findings.add("input-formula-unevaluated", f"“{spec.label}”单元格的公式（={formula}）计算出错，无法采用", **loc)
+        return None, False
+    findings.add(
+        "input-formula",
+        f"“{spec.label}”单元格是公式（={formula}）且没有保存结果，已另行计算为 {value}",
+        Severity.WARNING,
+        **loc,
+    )
+    return value, True
+
+
+def _tasks(parsed: Parsed, result: Extracted, file: str) -> None:
+    layout = layout_of(parsed, result.identity)  # type: ignore[arg-type]
+    cells = parsed.cells.get(TASKS, {})
+    for item, ref in layout.tasks.items():
+        coord = ref.split("!")[1].replace("$", "")
+        status_cell = cells.get(coord)
+        m = _CELL.fullmatch(coord)
+        note_col = chr(ord(m.group(1)) + 1)
+        note_cell = cells.get(f"{note_col}{m.group(2)}")
+        status = "" if status_cell is None or status_cell.value is None else str(status_cell.value).strip()
+        if status and status not in STATUS_CHOICES:
+            result.findings.add(
+                "task-status-invalid",
+                f"任务“{item}”的完成状态“{status}”不是“未开始/推进中/已完成”之一，按未填处理",
+                Severity.WARNING,
+                file=file,
+                sheet=TASKS,
+                cell=coord,
+                item=item,
+            )
+            status = ""
+        note = "" if note_cell is None or note_cell.value is None else str(note_cell.value)
+        result.tasks.append(TaskState(item, status, note, coord))
+
+
+def _show(value: object) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        return "、".join(_show(v) for v in value)
+    return str(value)
+
+
+__all__ = ["INPUTS", "Extracted", "TaskState", "Value", "extract", "identity_of", "layout_of"]

@@ -1,0 +1,173 @@
+"""The ledger: an append-only SQLite record of every file received and every value accepted.
+
+Rows are only ever inserted. A resubmission from a unit does not replace anything: the current
+value of an input for a unit is the one from that unit's latest accepted file, and the earlier one
+stays, marked superseded by the query that reads it. Two units giving different current values for
+one input is a conflict, shown until someone records a resolution (itself a row).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    hash TEXT NOT NULL UNIQUE,
+    original_name TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    received_at TEXT NOT NULL,
+    processed_at TEXT NOT NULL,
+    status TEXT NOT NULL,            -- accepted | rejected
+    template TEXT NOT NULL,          -- current | outdated | tampered | foreign | none | unreadable
+    unit TEXT, round TEXT, project_id TEXT, rubric TEXT, rubric_version TEXT, signature TEXT,
+    archived_as TEXT
+);
+CREATE TABLE IF NOT EXISTS input_values (
+    file_seq INTEGER NOT NULL REFERENCES files(seq),
+    unit TEXT NOT NULL, round TEXT NOT NULL, input TEXT NOT NULL,
+    value TEXT NOT NULL,             -- JSON
+    raw TEXT NOT NULL, sheet TEXT NOT NULL, cell TEXT NOT NULL,
+    PRIMARY KEY (file_seq, input)
+);
+CREATE TABLE IF NOT EXISTS task_states (
+    file_seq INTEGER NOT NULL REFERENCES files(seq),
+    unit TEXT NOT NULL, round TEXT NOT NULL, item TEXT NOT NULL,
+    status TEXT NOT NULL, note TEXT NOT NULL, cell TEXT NOT NULL,
+    PRIMARY KEY (file_seq, item)
+);
+CREATE TABLE IF NOT EXISTS file_findings (
+    file_seq INTEGER NOT NULL REFERENCES files(seq),
+    code TEXT NOT NULL, severity TEXT NOT NULL, message TEXT NOT NULL,
+    sheet TEXT, cell TEXT, input TEXT, item TEXT
+);
+CREATE TABLE IF NOT EXISTS resolutions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    round TEXT NOT NULL, input TEXT NOT NULL, value TEXT NOT NULL, unit TEXT,
+    note TEXT NOT NULL, resolved_at TEXT NOT NULL,
+    after_file_seq INTEGER NOT NULL   -- files received later can reopen the conflict
+);
+"""
+
+
+@dataclass
+class Current:
+    input: str
+    unit: str
+    value: object
+    file_seq: int
+    sheet: str
+    cell: str
+
+
+@dataclass
+class Conflict:
+    input: str
+    round: str
+    values: dict[str, object]  # unit -> value
+
+
+class Ledger:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All of one file's rows, or none of them."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def has_file(self, digest: str) -> bool:
+        return self.db.execute("SELECT 1 FROM files WHERE hash = ?", (digest,)).fetchone() is not None
+
+    def add_file(self, db: sqlite3.Connection, **row: object) -> int:
+        cols = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        cur = db.execute(f"INSERT INTO files ({cols}) VALUES ({marks})", tuple(row.values()))
+        return int(cur.lastrowid)
+
+    def current_values(self, round_name: str) -> dict[str, list[Current]]:
+        """input -> the current value of every unit that gave one (its latest accepted file)."""
+        rows = self.db.execute(
+            """
+            SELECT v.input, v.unit, v.value, v.file_seq, v.sheet, v.cell
+            FROM input_values v
+            WHERE v.round = ? AND v.file_seq = (
+                SELECT MAX(f.seq) FROM files f WHERE f.status = 'accepted' AND f.unit = v.unit AND f.round = v.round
+            )
+            ORDER BY v.input, v.unit
+            """,
+            (round_name,),
+        ).fetchall()
+        out: dict[str, list[Current]] = {}
+        for input_id, unit, value, seq, sheet, cell in rows:
+            out.setdefault(input_id, []).append(Current(input_id, unit, json.loads(value), seq, sheet, cell))
+        return out
+
+    def resolutions(self, round_name: str) -> dict[str, tuple[object, int]]:
+        """input -> (value, last file seq it took into account); the latest resolution wins."""
+        rows = self.db.execute(
+            "SELECT input, value, after_file_seq FROM resolutions WHERE round = ? ORDER BY seq", (round_name,)
+        ).fetchall()
+        return {input_id: (json.loads(value), after) for input_id, value, after in rows}
+
+    def resolve(self, round_name: str, input_id: str, value: object, unit: str | None, note: str, at: str) -> None:
+        with self.transaction() as db:
+            latest = db.execute("SELECT COALESCE(MAX(seq), 0) FROM files").fetchone()[0]
+            db.execute(
+                "INSERT INTO resolutions (round, input, value, unit, note, resolved_at, after_file_seq) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (round_name, input_id, json.dumps(value, ensure_ascii=False), unit, note, at, latest),
+            )
+
+    def settled(self, round_name: str) -> tuple[dict[str, object], list[Conflict]]:
+        """One value per input, and the conflicts: units disagree and no later resolution settles it."""
+        values: dict[str, object] = {}
+        conflicts: list[Conflict] = []
+        resolved = self.resolutions(round_name)
+        for input_id, entries in self.current_values(round_name).items():
+            distinct = {json.dumps(e.value, sort_keys=True) for e in entries}
+            if len(distinct) == 1:
+                values[input_id] = entries[0].value
+                continue
+            decision = resolved.get(input_id)
+            if decision is not None and all(e.file_seq <= decision[1] for e in entries):
+                values[input_id] = decision[0]
+            else:
+                conflicts.append(Conflict(input_id, round_name, {e.unit: e.value for e in entries}))
+        for input_id, (value, _) in resolved.items():
+            values.setdefault(input_id, value)
+        return values, conflicts
+
+    def files(self) -> list[dict[str, object]]:
+        cur = self.db.execute("SELECT * FROM files ORDER BY seq")
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def task_states(self, round_name: str) -> list[tuple[str, str, str, str]]:
+        return self.db.execute(
+            """
+            SELECT t.unit, t.item, t.status, t.note FROM task_states t
+            WHERE t.round = ? AND t.file_seq = (
+                SELECT MAX(f.seq) FROM files f WHERE f.status = 'accepted' AND f.unit = t.unit AND f.round = t.round
+            ) ORDER BY t.unit, t.item
+            """,
+            (round_name,),
+        ).fetchall()
