@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # System packages the tests need: LibreOffice Calc (the independent calculator of the oracle
-# tests) and CJK fonts (Chinese text in rendered workbooks). Debian packages; skipped when present.
+# tests, and a second office suite that fills returned workbooks) and CJK fonts (Chinese text in rendered workbooks). Debian packages; skipped when present.
 set -euo pipefail
 need=()
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc)
+# LibreOffice's UNO bridge for the system Python: tests fill returned workbooks through LibreOffice
+/usr/bin/python3 -c "import uno" >/dev/null 2>&1 || need+=(python3-uno)
 fc-list 2>/dev/null | grep -qi "noto sans cjk" || need+=(fonts-noto-cjk)
 if [ ${#need[@]} -eq 0 ]; then
   echo "system packages present"

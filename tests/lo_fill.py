@@ -1,0 +1,96 @@
+"""Fill a unit workbook the way a second office suite would: LibreOffice, driven headless over UNO.
+
+Run with the interpreter that has LibreOffice's `uno` module (Debian: /usr/bin/python3 with the
+python3-uno package), not the project's:
+
+    python3 lo_fill.py SPEC.json
+
+SPEC: {"jobs": [{"source": ..., "target": ..., "values": {name: value}, "cells": {"任务清单!K3": text}}]}
+Numbers are entered as numbers, text as text (是/否, "约85%"), into the cells named by each input's
+defined name; the document is then stored as .xlsx by LibreOffice's own filter.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import uno  # noqa: F401  (provided by LibreOffice)
+from com.sun.star.beans import PropertyValue
+
+
+def prop(name, value):
+    p = PropertyValue()
+    p.Name, p.Value = name, value
+    return p
+
+
+def connect(pipe):
+    local = uno.getComponentContext()
+    resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
+    for _ in range(150):
+        try:
+            ctx = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
+            return ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+        except Exception:  # noqa: BLE001 - office not up yet
+            time.sleep(0.2)
+    raise RuntimeError("LibreOffice did not start")
+
+
+def fill(desktop, job):
+    url = uno.systemPathToFileUrl(os.path.abspath(job["source"]))
+    doc = desktop.loadComponentFromURL(url, "_blank", 0, (prop("Hidden", True),))
+    try:
+        names = doc.NamedRanges
+        for name, value in job.get("values", {}).items():
+            cells = names.getByName(name).getReferredCells()
+            values = value if isinstance(value, list) else [value]
+            for k, v in enumerate(values):
+                cell = cells.getCellByPosition(0, k)
+                if isinstance(v, bool):
+                    cell.setString("是" if v else "否")
+                elif isinstance(v, (int, float)):
+                    cell.setValue(v)
+                else:
+                    cell.setString(str(v))
+        for ref, text in job.get("cells", {}).items():
+            sheet_name, addr = ref.split("!")
+            sheet = doc.Sheets.getByName(sheet_name)
+            sheet.getCellRangeByName(addr).setString(text)
+        target = uno.systemPathToFileUrl(os.path.abspath(job["target"]))
+        doc.storeToURL(target, (prop("FilterName", "Calc MS Excel 2007 XML"),))
+    finally:
+        doc.close(True)
+
+
+def main():
+    spec = json.load(open(sys.argv[1], encoding="utf-8"))
+    profile = tempfile.mkdtemp(prefix="xinyong-lo-fill-")
+    pipe = f"xinyong_fill_{os.getpid()}"
+    office = subprocess.Popen(
+        [
+            spec.get("soffice", "soffice"),
+            f"-env:UserInstallation=file://{profile}",
+            "--headless", "--invisible", "--norestore", "--nologo", "--nodefault",
+            f"--accept=pipe,name={pipe};urp;",
+        ],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        desktop = connect(pipe)
+        for job in spec["jobs"]:
+            fill(desktop, job)
+        try:
+            desktop.terminate()
+        except Exception:  # noqa: BLE001 - the bridge drops as the office quits
+            pass
+        office.wait(timeout=30)
+    finally:
+        if office.poll() is None:
+            os.killpg(office.pid, 9)
+
+
+if __name__ == "__main__":
+    main()
