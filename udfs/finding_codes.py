@@ -126,6 +126,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "input-formula-unevaluated": ("填报单元格中是公式且没有计算结果，无法采用。", "请单位直接填写数值。"),
     "task-status-invalid": ("任务完成状态不是“未开始/推进中/已完成”之一。", "请单位从下拉列表中选择。"),
+    "value-carried-over": (
+        "本轮未报送的数据沿用了上一轮的值（项目设置 carry_over 为 true）。",
+        "如需本轮新数据，请提供单位报送。",
+    ),
     "value-conflict": ("不同单位对同一数据项报送了不同的值。", "核实后用 xinyong resolve 指定采用的值。"),
     # scoring
     "item-not-scored": ("指标因数据缺失或有误暂不计分（不按0分处理）。", "补齐或改正所列数据项后重新计分。"),

@@ -8,9 +8,9 @@ would otherwise compare text with numbers and the engines would disagree.
 from __future__ import annotations
 
 import math
-from decimal import Decimal
 import re
 import unicodedata
+from decimal import Decimal
 
 from .rubric.model import InputSpec
 

@@ -64,6 +64,7 @@ class Summary:
     conflicts: list[Conflict]
     missing: dict[str, list[str]]  # unit -> inputs still missing
     dry_run: bool
+    carried: dict[str, str] = field(default_factory=dict)  # input -> the earlier round its value comes from
 
     @property
     def findings(self) -> list[Finding]:
@@ -78,6 +79,9 @@ class Summary:
                     input=c.input,
                 )
             )
+        for input_id, round_name in self.carried.items():
+            message = f"“{input_id}”本轮未报送，沿用“{round_name}”的值（项目设置 carry_over）"
+            out.append(Finding("value-carried-over", Severity.INFO, message, input=input_id))
         return out
 
 
@@ -127,6 +131,22 @@ def _archive(project: Project, path: Path, digest: str) -> str:
     return str(target.relative_to(project.root))
 
 
+def _carry_over(
+    ledger: Ledger, round_name: str, values: dict[str, object], conflicts: list[Conflict]
+) -> dict[str, str]:
+    """Fill figures missing this round from the latest earlier round that settled them."""
+    open_inputs = {c.input for c in conflicts}
+    carried: dict[str, str] = {}
+    earlier = [r for r in ledger.rounds() if r != round_name]
+    for previous in reversed(earlier):
+        old, _ = ledger.settled(previous)
+        for input_id, value in old.items():
+            if input_id not in values and input_id not in open_inputs:
+                values[input_id] = value
+                carried[input_id] = previous
+    return carried
+
+
 def inbox_files(project: Project) -> list[Path]:
     files = [p for p in project.inbox.rglob("*") if p.is_file() and not p.name.startswith(SKIP_PREFIXES)]
     return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
@@ -163,12 +183,13 @@ def _consolidate(project: Project, dry_run: bool, progress: Callable[[str], None
             if progress:
                 progress(path.name)
         values, conflicts = ledger.settled(s.round)
+        carried = _carry_over(ledger, s.round, values, conflicts) if s.carry_over else {}
         current = ledger.current_values(s.round)
         missing = {
             unit: [i for i in inputs if not any(c.unit == unit for c in current.get(i, []))]
             for unit, inputs in expected_inputs(project).items()
         }
-        return Summary(outcomes, values, conflicts, {u: m for u, m in missing.items() if m}, dry_run)
+        return Summary(outcomes, values, conflicts, {u: m for u, m in missing.items() if m}, dry_run, carried)
     finally:
         ledger.close()
         if scratch is not None:

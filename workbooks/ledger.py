@@ -171,3 +171,10 @@ class Ledger:
             """,
             (round_name,),
         ).fetchall()
+
+    def rounds(self) -> list[str]:
+        """Rounds in the order their first file arrived."""
+        rows = self.db.execute(
+            "SELECT round FROM files WHERE status = 'accepted' GROUP BY round ORDER BY MIN(seq)"
+        ).fetchall()
+        return [r[0] for r in rows if r[0]]

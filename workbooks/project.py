@@ -67,6 +67,7 @@ class Settings:
     email: str = ""
     return_how: str = "填好后保存，原文件（不要改名也可以，工具按文件内标识识别）发回至联系人邮箱。"
     sheet_password: str = ""  # empty: sheets are protected without a password
+    carry_over: bool = False  # a figure not reported this round keeps the latest earlier round's value
     created: str = ""
 
 
@@ -140,6 +141,14 @@ def init_project(
     return open_project(root)[0]
 
 
+def _setting(key: str, value: object) -> object:
+    if key == "year":
+        return int(value)  # type: ignore[arg-type]
+    if key == "carry_over":
+        return value is True or str(value).strip().lower() in ("true", "是", "yes", "1")
+    return "" if value is None else str(value)
+
+
 def write_settings(root: Path, settings: Settings) -> None:
     text = SETTINGS_HELP + yaml.safe_dump(asdict(settings), allow_unicode=True, sort_keys=False)
     (root / SETTINGS_FILE).write_text(text, encoding="utf-8")
@@ -157,7 +166,7 @@ def open_project(root: Path) -> tuple[Project, Findings]:
     missing = [k for k in ("project_id", "rubric", "year", "round", "deadline", "issuer") if not raw.get(k)]
     if missing:
         raise ProjectError(f"{SETTINGS_FILE} 缺少：{'、'.join(missing)}")
-    settings = Settings(**{k: (str(v) if k not in ("year",) else int(v)) for k, v in raw.items() if k in known})
+    settings = Settings(**{k: _setting(k, v) for k, v in raw.items() if k in known})
     try:
         date.fromisoformat(settings.deadline)
     except ValueError:
