@@ -12,7 +12,6 @@ from __future__ import annotations
 import multiprocessing
 import posixpath
 import resource
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,17 +124,37 @@ def _cells(archive, part: str, shared: list[str]) -> dict[str, Cell]:  # noqa: A
     return cells
 
 
-def _child(path: str, conn) -> None:  # noqa: ANN001
+def _die_with_parent() -> None:
+    """Linux: the child is killed when the consolidator dies, so it never outlives it holding the lock."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _child(path: str, conn, parent_end) -> None:  # noqa: ANN001
+    # The parent's end is closed at once: if the consolidator dies, a write here fails instead of
+    # blocking forever on a full pipe (which kept the inherited project lock held).
+    parent_end.close()
+    _die_with_parent()
     try:
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-        conn.send(("ok", parse_workbook(path)))
+        cpu = int(TIME_LIMIT) + 5
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+        message: tuple[str, object] = ("ok", parse_workbook(path))
     except DefusedXmlException:
-        conn.send(("error", ("file-unsafe-xml", "文件含有不安全的 XML 声明（DTD/实体），未读取")))
+        message = ("error", ("file-unsafe-xml", "文件含有不安全的 XML 声明（DTD/实体），未读取"))
     except MemoryError:
-        conn.send(("error", ("file-too-large", "读取时超出内存上限（疑似压缩炸弹），未读取")))
+        message = ("error", ("file-too-large", "读取时超出内存上限（疑似压缩炸弹），未读取"))
     except Exception as exc:  # noqa: BLE001 - any failure of an untrusted file is a finding, not a crash
-        conn.send(("error", ("file-damaged", f"文件内容无法解析：{type(exc).__name__}")))
-        traceback.format_exc()
+        message = ("error", ("file-damaged", f"文件内容无法解析：{type(exc).__name__}"))
+    try:
+        conn.send(message)
+    except OSError:
+        pass  # the consolidator is gone; nothing to report to
     finally:
         conn.close()
 
@@ -144,7 +163,7 @@ def read_isolated(path: Path, timeout: float = TIME_LIMIT) -> Parsed:
     """Parse in a forked child with memory and time limits; ReadFailure on anything but success."""
     ctx = multiprocessing.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(str(path), child), daemon=True)
+    proc = ctx.Process(target=_child, args=(str(path), child, parent), daemon=True)
     proc.start()
     child.close()
     try:
