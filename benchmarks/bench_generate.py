@@ -10,11 +10,11 @@ import argparse
 import shutil
 import sys
 import tempfile
-import time
 from datetime import date
 from pathlib import Path
 
 import xlsxwriter
+from timing import best_of
 
 from workbooks.generate.run import generate, packages
 from workbooks.generate.unit_workbook import INPUTS, TASKS
@@ -43,15 +43,6 @@ def bare(project, out: Path) -> int:  # noqa: ANN001
     return written
 
 
-def best(func, repeat: int) -> float:  # noqa: ANN001
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rubric", default="national-2019")
@@ -72,8 +63,8 @@ def main() -> None:
             out.mkdir()
             bare(project, out)
 
-        t_full = best(full, args.repeat)
-        t_bare = best(plain, args.repeat)
+        t_full = best_of(full, args.repeat)
+        t_bare = best_of(plain, args.repeat)
         print(f"rubric {args.rubric}: {count} unit workbooks + distribution list")
         print(
             f"generate (validation, protection, names, identity, layout): {t_full:.3f} s ({count / t_full:.0f} files/s)"

@@ -10,23 +10,14 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-import time
 
 import formulas
+from timing import best_of
 
 from udfs.engines.formulas_engine import FormulasFormula
 from udfs.evaluate import CompiledRubric, evaluate
 from udfs.rubric import load
 from udfs.sampling import sample_inputs
-
-
-def timed(func, repeat: int = 3) -> float:  # noqa: ANN001
-    best = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        best.append(time.perf_counter() - start)
-    return min(best)
 
 
 def main() -> None:
@@ -38,14 +29,14 @@ def main() -> None:
     rng = random.Random(7)
     sets = [sample_inputs(rubric, rng) for _ in range(args.sets)]
 
-    t_compile_own = timed(lambda: CompiledRubric(rubric))
-    t_compile_formulas = timed(lambda: [FormulasFormula(i.formula) for i in rubric.items], repeat=1)
+    t_compile_own = best_of(lambda: CompiledRubric(rubric))
+    t_compile_formulas = best_of(lambda: [FormulasFormula(i.formula) for i in rubric.items], repeat=1)
     compiled = CompiledRubric(rubric)
     by_formulas = {i.id: FormulasFormula(i.formula) for i in rubric.items}
     typed = [evaluate(compiled, s) for s in sets]
 
-    t_own_one = timed(lambda: evaluate(compiled, sets[0]), repeat=20)
-    t_own_many = timed(lambda: [evaluate(compiled, s) for s in sets])
+    t_own_one = best_of(lambda: evaluate(compiled, sets[0]), repeat=20)
+    t_own_many = best_of(lambda: [evaluate(compiled, s) for s in sets])
 
     def formulas_many() -> None:
         for result in typed:
@@ -54,7 +45,7 @@ def main() -> None:
                 if score.score is not None:
                     by_formulas[score.id](env)
 
-    t_formulas_many = timed(formulas_many, repeat=1)
+    t_formulas_many = best_of(formulas_many, repeat=1)
     per_own = t_own_many / len(sets)
     per_formulas = t_formulas_many / len(sets)
     print(f"rubric {rubric.id}: {len(rubric.items)} items, {len(rubric.inputs)} inputs, {len(rubric.checks)} checks")
