@@ -52,7 +52,7 @@ def parse_number(value: object, *, percent_allowed: bool = True) -> float:
         text, scale = text[:-1], 10_000.0
     elif text.endswith("亿"):
         text, scale = text[:-1], 100_000_000.0
-    if "," in text:
+    if "," in text and re.fullmatch(r"[+-]?[\d,]+(\.\d+)?", text):
         if not re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", text):
             raise ValueProblem("input-wrong-type", f"千分位逗号位置不对，无法确定数值：“{value}”")
         text = text.replace(",", "")

@@ -5,11 +5,19 @@ XML parser: the workbook part (sheet names, defined names), shared strings, and 
 task and input sheets. Formulas are never evaluated here: a formula cell yields its formula text
 and its cached value, if any. The parse runs in a forked child with an address-space limit and a
 time limit, so a file that slips past the pre-scan can only fail itself, never the batch.
+
+The limits hold on their own, without the pre-scan: each part is inflated only up to the pre-scan's
+per-part cap, only cells with content are kept and their number is capped, and the result handed
+back is capped in size, so what the consolidating process receives stays small whatever the file.
+The address-space limit is a budget on top of what the process already maps when it forks (a
+process that has loaded numpy can map far more than it uses), not an absolute figure.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
+import pickle
 import posixpath
 import resource
 from dataclasses import dataclass, field
@@ -19,12 +27,16 @@ from typing import Any
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
+from .prescan import MAX_PART_BYTES
+
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 WANTED_SHEETS = ("任务清单", "数据填报", "xinyong_id")
-MEMORY_LIMIT = 768 * 1024 * 1024
+MEMORY_LIMIT = 768 * 1024 * 1024  # what the reading child may map beyond what it inherits
 TIME_LIMIT = 30.0
+MAX_CELLS = 100_000  # cells with content over the sheets read; a unit workbook has a few thousand
+MAX_RESULT_BYTES = 32 * 1024 * 1024  # the parse result handed back to the consolidating process
 
 
 @dataclass
@@ -48,9 +60,29 @@ class ReadFailure(Exception):
         self.code = code
 
 
+class TooLarge(Exception):
+    """In the child: a part, the cells kept or the result exceed their cap."""
+
+
+class _Capped:
+    """A part's stream that refuses to inflate more than the per-part cap."""
+
+    def __init__(self, fh, name: str) -> None:  # noqa: ANN001
+        self.fh, self.name, self.seen = fh, name, 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.fh.read(65536 if size is None or size < 0 else min(size, 65536))
+        self.seen += len(data)
+        if self.seen > MAX_PART_BYTES:
+            raise TooLarge(f"部件 {self.name} 解压后超过 {MAX_PART_BYTES // 1048576} MB（疑似压缩炸弹），未读取")
+        return data
+
+
 def _iter(archive, name: str):  # noqa: ANN001, ANN202
     with archive.open(name) as fh:
-        yield from iterparse(fh, events=("end",), forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        yield from iterparse(
+            _Capped(fh, name), events=("end",), forbid_dtd=True, forbid_entities=True, forbid_external=True
+        )
 
 
 def _text(elem) -> str:  # noqa: ANN001
@@ -88,16 +120,21 @@ def parse_workbook(path: str) -> Parsed:
                 if el.tag == f"{NS}si":
                     shared.append(_text(el))
                     el.clear()
+        budget = [MAX_CELLS]
         for sheet in WANTED_SHEETS:
             part = sheet_paths.get(sheet)
             if part and part in names:
-                result.cells[sheet] = _cells(archive, part, shared)
+                result.cells[sheet] = _cells(archive, part, shared, budget)
     return result
 
 
-def _cells(archive, part: str, shared: list[str]) -> dict[str, Cell]:  # noqa: ANN001
+def _cells(archive, part: str, shared: list[str], budget: list[int]) -> dict[str, Cell]:  # noqa: ANN001
+    """The cells with content (a value or a formula): a blank cell reads the same as an absent one."""
     cells: dict[str, Cell] = {}
     for _, el in _iter(archive, part):
+        if el.tag == f"{NS}row":
+            el.clear()  # its cells are read: let them go
+            continue
         if el.tag != f"{NS}c":
             continue
         ref, kind = el.get("r", ""), el.get("t", "n")
@@ -106,7 +143,8 @@ def _cells(archive, part: str, shared: list[str]) -> dict[str, Cell]:  # noqa: A
         raw = v.text if v is not None else None
         formula = (f.text or "") if f is not None else None
         if kind == "s" and raw is not None:
-            cell = Cell(shared[int(raw)] if int(raw) < len(shared) else "", "s", formula)
+            index = int(raw)
+            cell = Cell(shared[index] if 0 <= index < len(shared) else "", "s", formula)
         elif kind == "inlineStr":
             cell = Cell(_text(el), "s", formula)
         elif kind == "str":
@@ -119,9 +157,34 @@ def _cells(archive, part: str, shared: list[str]) -> dict[str, Cell]:  # noqa: A
             cell = Cell(float(raw), "n", formula)
         else:
             cell = Cell(None, "", formula)
-        cells[ref] = cell
         el.clear()
+        if cell.value is None and cell.formula is None:
+            continue
+        if ref not in cells:
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise TooLarge(f"工作表中有内容的单元格超过 {MAX_CELLS} 个（不是下发的任务分解表或被改动过），未读取")
+        cells[ref] = cell
     return cells
+
+
+def _address_space() -> int:
+    """Bytes this process maps now (Linux); 0 where that cannot be read."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _limit_memory() -> None:
+    """MEMORY_LIMIT more than the child maps when it starts (an absolute limit below what the consolidator
+    already maps would fail every allocation, and every good file with it)."""
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = _address_space() + MEMORY_LIMIT
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
 def _die_with_parent() -> None:
@@ -141,10 +204,15 @@ def _child(path: str, conn, parent_end) -> None:  # noqa: ANN001
     parent_end.close()
     _die_with_parent()
     try:
-        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+        _limit_memory()
         cpu = int(TIME_LIMIT) + 5
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-        message: tuple[str, object] = ("ok", parse_workbook(path))
+        data = pickle.dumps(("ok", parse_workbook(path)), protocol=pickle.HIGHEST_PROTOCOL)
+        if len(data) > MAX_RESULT_BYTES:
+            raise TooLarge(f"文件内容超过 {MAX_RESULT_BYTES // 1048576} MB（不是下发的任务分解表或被改动过），未读取")
+        message: bytes | tuple[str, object] = data
+    except TooLarge as exc:
+        message = ("error", ("file-too-large", str(exc)))
     except DefusedXmlException:
         message = ("error", ("file-unsafe-xml", "文件含有不安全的 XML 声明（DTD/实体），未读取"))
     except MemoryError:
@@ -152,7 +220,7 @@ def _child(path: str, conn, parent_end) -> None:  # noqa: ANN001
     except Exception as exc:  # noqa: BLE001 - any failure of an untrusted file is a finding, not a crash
         message = ("error", ("file-damaged", f"文件内容无法解析：{type(exc).__name__}"))
     try:
-        conn.send(message)
+        conn.send_bytes(message if isinstance(message, bytes) else pickle.dumps(message))
     except OSError:
         pass  # the consolidator is gone; nothing to report to
     finally:
@@ -171,8 +239,8 @@ def read_isolated(path: Path, timeout: float = TIME_LIMIT) -> Parsed:
             proc.kill()
             raise ReadFailure("file-timeout", f"读取超过 {timeout:g} 秒未完成，已中止")
         try:
-            status, payload = parent.recv()
-        except EOFError:
+            status, payload = pickle.loads(parent.recv_bytes(MAX_RESULT_BYTES))
+        except (EOFError, OSError):
             raise ReadFailure("file-damaged", "读取文件的进程意外退出（文件可能已损坏或过大）") from None
     finally:
         proc.join(5)
