@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the tests need: LibreOffice Calc (the independent calculator of the oracle
-# tests, and a second office suite that fills returned workbooks) and CJK fonts (Chinese text in rendered workbooks). Debian packages; skipped when present.
+# tests, and a second office suite that fills returned workbooks) and CJK fonts (Chinese text
+# in rendered workbooks). Debian packages; skipped when present.
 set -euo pipefail
 need=()
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc)
