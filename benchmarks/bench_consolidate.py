@@ -44,28 +44,18 @@ REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}i
 def fill(source: Path, target: Path, rubric, rng: random.Random) -> None:  # noqa: ANN001
     """A unit's workbook as it comes back: every input given, every task with a status and a note."""
     import openpyxl
-    from openpyxl.utils import get_column_letter
 
     from udfs.sampling import sample_value
-    from workbooks.generate.unit_workbook import FIRST_ROW, ID_COL, NOTE_COL, STATUS_CHOICES, STATUS_COL
+    from workbooks.generate.fill import fill_workbook
+    from workbooks.generate.unit_workbook import STATUS_CHOICES
 
-    wb = openpyxl.load_workbook(source)
-    for name in wb.defined_names:
-        sheet, ref = next(iter(wb.defined_names[name].destinations))
-        column, row = re.fullmatch(r"([A-Z]+)(\d+)", ref.replace("$", "").split(":")[0]).groups()
-        value = sample_value(rubric.inputs[name], rng)
-        for k, v in enumerate(value if isinstance(value, list) else [value]):
-            wb[sheet][f"{column}{int(row) + k}"] = "是" if v is True else "否" if v is False else v
-    ws = wb[TASKS]
-    id_col, status_col, note_col = (get_column_letter(c + 1) for c in (ID_COL, STATUS_COL, NOTE_COL))
-    row = FIRST_ROW + 1
-    while ws[f"{id_col}{row}"].value:
-        ws[f"{status_col}{row}"] = rng.choice(STATUS_CHOICES)
-        ws[f"{note_col}{row}"] = (
-            f"第{row - FIRST_ROW}项：已对照评分标准落实，佐证材料已整理归档，下一步按时限继续推进。"
-        )
-        row += 1
-    wb.save(target)
+    names = list(openpyxl.load_workbook(source, read_only=True).defined_names)
+    values = {name: sample_value(rubric.inputs[name], rng) for name in names}
+
+    def task(k: int, _item: str) -> tuple[str, str]:
+        return rng.choice(STATUS_CHOICES), f"第{k}项：已对照评分标准落实，佐证材料已整理归档，下一步按时限继续推进。"
+
+    fill_workbook(source, target, values, task)
 
 
 def task_part(archive: zipfile.ZipFile) -> str:

@@ -19,6 +19,7 @@ import openpyxl
 import pytest
 
 from workbooks.consolidate import LEDGER_FILE, consolidate
+from workbooks.generate.fill import fill_workbook
 from workbooks.generate.run import generate
 from workbooks.ledger import Ledger
 from workbooks.project import RUBRIC_FILE, SETTINGS_FILE, init_project, open_project
@@ -40,17 +41,7 @@ def outgoing(project, label: str) -> Path:  # noqa: ANN001
 
 
 def fill_openpyxl(source: Path, target: Path, values: dict[str, object], cells: dict[str, str] | None = None) -> None:
-    wb = openpyxl.load_workbook(source)
-    for name, value in values.items():
-        sheet, ref = next(iter(wb.defined_names[name].destinations))
-        first = ref.replace("$", "").split(":")[0]
-        column, row = re.match(r"([A-Z]+)(\d+)", first).groups()
-        for k, v in enumerate(value if isinstance(value, list) else [value]):
-            wb[sheet][f"{column}{int(row) + k}"] = "是" if v is True else "否" if v is False else v
-    for ref, text in (cells or {}).items():
-        sheet, addr = ref.split("!")
-        wb[sheet][addr] = text
-    wb.save(target)
+    fill_workbook(source, target, values, cells=cells)
 
 
 def stamp(path: Path, t: int) -> None:

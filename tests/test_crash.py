@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import random
-import re
 import shutil
 import signal
 import sqlite3
@@ -25,12 +24,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from openpyxl.utils import get_column_letter
 
 from udfs.sampling import sample_value
 from workbooks.consolidate import LEDGER_FILE, RECEIVED, LockBusy, consolidate, project_lock
+from workbooks.generate.fill import fill_workbook
 from workbooks.generate.run import generate
-from workbooks.generate.unit_workbook import FIRST_ROW, ID_COL, NOTE_COL, STATUS_CHOICES, STATUS_COL, TASKS
+from workbooks.generate.unit_workbook import STATUS_CHOICES
 from workbooks.ledger import Ledger
 from workbooks.project import Project, init_project, open_project
 
@@ -66,24 +65,14 @@ def sha256(path: Path) -> str:
 
 
 def fill(source: Path, target: Path, values: dict[str, object], shift: int, note_tag: str) -> None:
-    wb = openpyxl.load_workbook(source)
-    for name, value in values.items():
-        sheet, ref = next(iter(wb.defined_names[name].destinations))
-        column, row = re.fullmatch(r"([A-Z]+)(\d+)", ref.replace("$", "").split(":")[0]).groups()
-        for k, v in enumerate(value if isinstance(value, list) else [value]):
-            wb[sheet][f"{column}{int(row) + k}"] = "是" if v is True else "否" if v is False else v
-    ws = wb[TASKS]
-    id_col, status_col, note_col = (get_column_letter(c + 1) for c in (ID_COL, STATUS_COL, NOTE_COL))
-    row = FIRST_ROW + 1
-    while ws[f"{id_col}{row}"].value:
-        k = row - FIRST_ROW
-        ws[f"{status_col}{row}"] = STATUS_CHOICES[(k + shift) % len(STATUS_CHOICES)]
-        ws[f"{note_col}{row}"] = (
+    def task(k: int, _item: str) -> tuple[str, str]:
+        note = (
             f"第{k}项：已对照评分标准逐条落实，佐证材料（文件、台账、截图）已整理归档，"
             f"编号 {note_tag}-{k:03d}；下一步按完成时限继续推进，并按月报送进展。"
         )
-        row += 1
-    wb.save(target)
+        return STATUS_CHOICES[(k + shift) % len(STATUS_CHOICES)], note
+
+    fill_workbook(source, target, values, task)
 
 
 def snapshot(root: Path, round_name: str) -> dict[str, object]:
