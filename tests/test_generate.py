@@ -13,9 +13,10 @@ from click.testing import CliRunner
 
 from workbooks.cli import main
 from workbooks.generate.distribution import DISTRIBUTION_FILE
-from workbooks.generate.identity import IDENTITY_SHEET, read_back
+from workbooks.generate.identity import IDENTITY_SHEET
 from workbooks.generate.run import GenerateRefused, generate
 from workbooks.generate.unit_workbook import INPUTS, STATUS_CHOICES, TASKS
+from workbooks.intake.extract import read_back
 from workbooks.plan.responsibility import input_providers, resolve
 from workbooks.project import ProjectError, init_project, open_project
 

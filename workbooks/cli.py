@@ -289,10 +289,10 @@ def _open(folder: Path) -> Project:
 def generate(folder: Path, force: bool) -> None:
     """为每个责任单位生成任务分解表，并生成下发清单。"""
     project = _open(folder)
-    units, _ = packages(project)
+    planned = packages(project)
     try:
-        with click.progressbar(length=len(units), label="生成任务分解表", file=sys.stderr) as bar:
-            result = run_generate(project, force=force, progress=lambda _label: bar.update(1))
+        with click.progressbar(length=len(planned[0]), label="生成任务分解表", file=sys.stderr) as bar:
+            result = run_generate(project, force=force, progress=lambda _label: bar.update(1), planned=planned)
     except GenerateRefused as refused:
         raise UsageFailure(
             f"下发文件夹中已有 {len(refused.changed)} 个文件与本次生成的内容不同（可能已经发出）：{'、'.join(refused.changed[:10])}"

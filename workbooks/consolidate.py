@@ -25,7 +25,7 @@ from pathlib import Path
 
 from udfs.findings import Finding, Findings, Severity
 
-from .generate.run import expected_inputs, expected_signatures
+from .generate.run import expected
 from .intake.extract import extract
 from .intake.prescan import prescan
 from .intake.reader import ReadFailure, read_isolated
@@ -172,11 +172,11 @@ def _consolidate(project: Project, dry_run: bool, progress: Callable[[str], None
         ledger_path = scratch / LEDGER_FILE
     ledger = Ledger(ledger_path)
     try:
-        expected = expected_signatures(project)
+        signatures, wanted = expected(project)
         outcomes: list[FileOutcome] = []
         seen_units = {row["unit"] for row in ledger.files() if row["status"] == "accepted"}
         for path in inbox_files(project):
-            outcome = _one(project, ledger, path, expected, dry_run, now, seen_units)
+            outcome = _one(project, ledger, path, signatures, dry_run, now, seen_units)
             outcomes.append(outcome)
             if outcome.status == "accepted":
                 seen_units.add(outcome.unit)
@@ -187,7 +187,7 @@ def _consolidate(project: Project, dry_run: bool, progress: Callable[[str], None
         current = ledger.current_values(s.round)
         missing = {
             unit: [i for i in inputs if not any(c.unit == unit for c in current.get(i, []))]
-            for unit, inputs in expected_inputs(project).items()
+            for unit, inputs in wanted.items()
         }
         return Summary(outcomes, values, conflicts, {u: m for u, m in missing.items() if m}, dry_run, carried)
     finally:
@@ -200,7 +200,7 @@ def _one(
     project: Project,
     ledger: Ledger,
     path: Path,
-    expected: dict[str, str],
+    signatures: dict[str, str],
     dry_run: bool,
     now: datetime,
     seen_units: set[str],
@@ -224,7 +224,7 @@ def _one(
             findings.add(failure.code, str(failure), file=name)
         else:
             extracted = extract(
-                parsed, project.rubric, project.settings.project_id, project.settings.round, expected, name
+                parsed, project.rubric, project.settings.project_id, project.settings.round, signatures, name
             )
             findings.extend(extracted.findings)
             template = extracted.template

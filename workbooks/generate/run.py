@@ -84,15 +84,13 @@ def file_name(label: str, taken: set[str], full_name: str) -> str:
     return name
 
 
-def expected_signatures(project: Project) -> dict[str, str]:
-    """unit -> signature of the template `generate` would write for it today (nothing is written)."""
+def expected(project: Project) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Per unit, what `generate` would send today (nothing is written): the template's signature and
+    the input ids the workbook asks for."""
     ctx = _context(project)
-    return {p.unit.name: write_unit_workbook(p, ctx, None).signature for p in packages(project)[0]}
-
-
-def expected_inputs(project: Project) -> dict[str, list[str]]:
-    """unit -> the input ids its workbook asks for."""
-    return {p.unit.name: [s.id for s in p.inputs] for p in packages(project)[0]}
+    units = packages(project)[0]
+    signatures = {p.unit.name: write_unit_workbook(p, ctx, None).signature for p in units}
+    return signatures, {p.unit.name: [s.id for s in p.inputs] for p in units}
 
 
 def _context(project: Project) -> Context:
@@ -119,9 +117,14 @@ def _digest(path: Path) -> str:
 
 
 def generate(
-    project: Project, force: bool = False, progress: Callable[[str], None] | None = None, now: datetime | None = None
+    project: Project,
+    force: bool = False,
+    progress: Callable[[str], None] | None = None,
+    now: datetime | None = None,
+    planned: tuple[list[UnitPackage], Findings] | None = None,
 ) -> GenerateResult:
-    units, findings = packages(project)
+    """`planned`: the result of `packages(project)` when the caller already has it."""
+    units, findings = planned or packages(project)
     ctx = _context(project)
     staging = Path(tempfile.mkdtemp(prefix="xinyong-gen-"))
     try:

@@ -65,11 +65,11 @@ def layout_of(parsed: Parsed, identity: Identity) -> Layout:
     layout = Layout(identity.rubric, identity.rubric_version, identity.unit, list(parsed.sheets))
     layout.inputs = {name: norm_ref(ref) for name, ref in parsed.defined.items() if not name.startswith("_xlnm")}
     tasks = parsed.cells.get(TASKS, {})
-    header = {
-        cell.value: _CELL.fullmatch(ref).group(1)
-        for ref, cell in tasks.items()
-        if ref.endswith("2") and _CELL.fullmatch(ref) and _CELL.fullmatch(ref).group(2) == "2"
-    }
+    header = {}
+    for ref, cell in tasks.items():
+        m = _CELL.fullmatch(ref)
+        if m and m.group(2) == "2":
+            header[cell.value] = m.group(1)
     id_col, status_col = header.get("item_id"), header.get("完成状态")
     if id_col and status_col:
         for ref, cell in tasks.items():
@@ -77,6 +77,15 @@ def layout_of(parsed: Parsed, identity: Identity) -> Layout:
             if m and m.group(1) == id_col and int(m.group(2)) >= 3 and cell.value:
                 layout.tasks[str(cell.value)] = f"{TASKS}!${status_col}${m.group(2)}"
     return layout
+
+
+def read_back(path: str) -> tuple[Identity | None, Layout | None]:
+    """The identity a file claims and the layout it actually has, read as intake reads them."""
+    from .reader import parse_workbook
+
+    parsed = parse_workbook(path)
+    identity = identity_of(parsed)
+    return identity, (layout_of(parsed, identity) if identity else None)
 
 
 def _cells_of(ref: str) -> tuple[str, list[str]]:
@@ -270,4 +279,4 @@ def _show(value: object) -> str:
     return str(value)
 
 
-__all__ = ["INPUTS", "Extracted", "TaskState", "Value", "extract", "identity_of", "layout_of"]
+__all__ = ["INPUTS", "Extracted", "TaskState", "Value", "extract", "identity_of", "layout_of", "read_back"]
