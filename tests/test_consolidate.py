@@ -13,8 +13,9 @@ from click.testing import CliRunner
 
 from tests.test_consolidate_e2e import fill_openpyxl, outgoing
 from workbooks.cli import main
-from workbooks.consolidate import LockBusy, consolidate, project_lock
+from workbooks.consolidate import consolidate
 from workbooks.generate.run import generate
+from workbooks.lock import LockBusy, project_lock
 from workbooks.project import SETTINGS_FILE, init_project, open_project
 
 PBOC = "人行宜昌中心支行"

@@ -26,11 +26,12 @@ import openpyxl
 import pytest
 
 from udfs.sampling import sample_value
-from workbooks.consolidate import LEDGER_FILE, RECEIVED, LockBusy, consolidate, project_lock
+from workbooks.consolidate import LEDGER_FILE, RECEIVED, consolidate
 from workbooks.generate.fill import fill_workbook
 from workbooks.generate.run import generate
 from workbooks.generate.unit_workbook import STATUS_CHOICES
 from workbooks.ledger import Ledger
+from workbooks.lock import LockBusy, project_lock
 from workbooks.project import Project, init_project, open_project
 
 REPO = Path(__file__).resolve().parents[1]

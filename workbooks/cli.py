@@ -20,13 +20,15 @@ from udfs.rubric.excel import export_xlsx, import_xlsx
 from udfs.rubric.serialize import to_yaml
 
 from . import report
-from .consolidate import LEDGER_FILE, LockBusy, inbox_files
+from .consolidate import LEDGER_FILE, inbox_files
 from .consolidate import consolidate as run_consolidate
 from .generate.distribution import DISTRIBUTION_FILE
 from .generate.run import GenerateRefused, packages
 from .generate.run import generate as run_generate
 from .input_files import InputFileError, read_inputs, write_template
 from .ledger import Ledger
+from .lock import LockBusy
+from .master.run import MasterOutcome, write_master
 from .plan import registry as registries
 from .plan.responsibility import resolve as resolve_units
 from .project import SETTINGS_FILE, Project, ProjectError, init_project, open_project
@@ -179,7 +181,8 @@ def inputs_template(ref: str, out: Path) -> None:
 
 
 @main.command()
-@click.option("--rubric", "ref", default=DEFAULT_RUBRIC, show_default=True, help="指标体系编号或文件")
+@click.argument("folder", required=False, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--rubric", "ref", default=DEFAULT_RUBRIC, show_default=True, help="指标体系编号或文件（不给项目文件夹时）")
 @click.option(
     "--inputs",
     "inputs_path",
@@ -187,8 +190,21 @@ def inputs_template(ref: str, out: Path) -> None:
     help="数据文件（.json 或 .xlsx）；不给则使用内置示例数据",
 )
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）")
-def score(ref: str, inputs_path: Path | None, as_json: bool) -> None:
-    """按指标体系计算得分、一票否决和引导性指标。"""
+def score(folder: Path | None, ref: str, inputs_path: Path | None, as_json: bool) -> None:
+    """计算得分、一票否决和引导性指标。
+
+    给出项目文件夹时：先读回评分总表中人工录入的值（如评审酌情分），再按台账重新计分并重写评分总表。
+    """
+    if folder is not None:
+        outcome = _master(folder, None)
+        if as_json:
+            _emit_json(report.master_dict(outcome))
+        else:
+            click.echo(report.score_text(outcome.state.result))
+            click.echo("")
+            click.echo(report.master_lines(outcome))
+        _finish(outcome.state.findings)
+        return
     r = _load(ref)
     if not r.scored:
         raise UsageFailure(f"“{r.title}”是任务清单，没有分值，不能计分；请用 xinyong rubric show {r.id} 查看任务")
@@ -210,6 +226,49 @@ def score(ref: str, inputs_path: Path | None, as_json: bool) -> None:
     else:
         click.echo(report.score_text(result))
     _finish(list(result.findings))
+
+
+def _master(folder: Path, mode: str | None) -> MasterOutcome:
+    project = _open(folder)
+    try:
+        return write_master(project, mode)
+    except LockBusy as busy:
+        raise UsageFailure(f"另一个汇总或计分正在进行（{busy.holder}），请稍后再试") from None
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--formulas",
+    type=click.Choice(["udf", "native"]),
+    help="得分单元格的公式：udf 用 XY_ 函数（Excel 装加载项）；native 用 Excel 原生函数（WPS、LibreOffice、未装加载项的 Excel）。默认取项目设置",
+)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）")
+def master(folder: Path, formulas: str | None, as_json: bool) -> None:
+    """生成（或更新）评分总表：总览、评分表、硬指标、提分空间、催报、单位进度、轮次趋势、提交记录、问题清单。"""
+    outcome = _master(folder, formulas)
+    if as_json:
+        _emit_json(report.master_dict(outcome))
+    else:
+        click.echo(report.master_lines(outcome))
+    _finish(outcome.state.findings)
+
+
+@main.command("report")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--top", default=15, show_default=True, help="列出提分空间的前几项")
+@click.option("--reminders", is_flag=True, help="同时显示每个催报单位的通知文字")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）")
+def report_command(folder: Path, top: int, reminders: bool, as_json: bool) -> None:
+    """提分空间（失分项及挽回办法）、硬指标风险和催报名单；同时更新评分总表。"""
+    outcome = _master(folder, None)
+    if as_json:
+        _emit_json(report.master_dict(outcome))
+    else:
+        click.echo(report.recovery_text(outcome.state, top, reminders))
+        click.echo("")
+        click.echo(report.master_lines(outcome))
+    _finish(outcome.state.findings)
 
 
 @main.group()
@@ -331,7 +390,10 @@ def consolidate(folder: Path, dry_run: bool, as_json: bool) -> None:
         _emit_json(report.consolidation_dict(summary))
     else:
         click.echo(report.consolidation_text(summary))
-    _finish(summary.findings)
+        if summary.master is not None:
+            click.echo("")
+            click.echo(report.master_lines(summary.master))
+    _finish(summary.findings + (list(summary.master.findings) if summary.master else []))
 
 
 @main.command("resolve")

@@ -9,16 +9,12 @@ against a scratch copy of the ledger and writes nothing.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
 import shutil
-import socket
 import tempfile
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -29,20 +25,14 @@ from .generate.run import expected
 from .intake.extract import extract
 from .intake.prescan import prescan
 from .intake.reader import ReadFailure, read_isolated
-from .ledger import Conflict, Ledger
+from .ledger import LEDGER_FILE, Conflict, Ledger
+from .lock import project_lock
+from .master.readback import read_back
+from .master.run import MasterOutcome, refresh
 from .project import Project
 
-LEDGER_FILE = "台账.sqlite"
-LOCK_FILE = ".consolidate.lock"
 RECEIVED = "回收存档"
-LOCK_WAIT = 60.0
 SKIP_PREFIXES = ("~$", ".")
-
-
-class LockBusy(Exception):
-    def __init__(self, holder: str) -> None:
-        super().__init__(holder)
-        self.holder = holder
 
 
 @dataclass
@@ -65,6 +55,7 @@ class Summary:
     missing: dict[str, list[str]]  # unit -> inputs still missing
     dry_run: bool
     carried: dict[str, str] = field(default_factory=dict)  # input -> the earlier round its value comes from
+    master: MasterOutcome | None = None  # the master written after the run (None for a dry run)
 
     @property
     def findings(self) -> list[Finding]:
@@ -83,32 +74,6 @@ class Summary:
             message = f"“{input_id}”本轮未报送，沿用“{round_name}”的值（项目设置 carry_over）"
             out.append(Finding("value-carried-over", Severity.INFO, message, input=input_id))
         return out
-
-
-@contextmanager
-def project_lock(project: Project, wait: float = LOCK_WAIT) -> Iterator[None]:
-    """One consolidation at a time; the second waits, then says who holds the lock."""
-    path = project.archive / LOCK_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fh = path.open("a+", encoding="utf-8")
-    deadline = time.monotonic() + wait
-    try:
-        while True:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    fh.seek(0)
-                    raise LockBusy(fh.read().strip() or "另一个汇总进程") from None
-                time.sleep(0.2)
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"进程 {os.getpid()}（{socket.gethostname()}），开始于 {datetime.now():%Y-%m-%d %H:%M:%S}")
-        fh.flush()
-        yield
-    finally:
-        fh.close()
 
 
 def _digest(path: Path) -> str:
@@ -131,22 +96,6 @@ def _archive(project: Project, path: Path, digest: str) -> str:
     return str(target.relative_to(project.root))
 
 
-def _carry_over(
-    ledger: Ledger, round_name: str, values: dict[str, object], conflicts: list[Conflict]
-) -> dict[str, str]:
-    """Fill figures missing this round from the latest earlier round that settled them."""
-    open_inputs = {c.input for c in conflicts}
-    carried: dict[str, str] = {}
-    earlier = [r for r in ledger.rounds() if r != round_name]
-    for previous in reversed(earlier):
-        old, _ = ledger.settled(previous)
-        for input_id, value in old.items():
-            if input_id not in values and input_id not in open_inputs:
-                values[input_id] = value
-                carried[input_id] = previous
-    return carried
-
-
 def inbox_files(project: Project) -> list[Path]:
     files = [p for p in project.inbox.rglob("*") if p.is_file() and not p.name.startswith(SKIP_PREFIXES)]
     return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
@@ -155,8 +104,20 @@ def inbox_files(project: Project) -> list[Path]:
 def consolidate(
     project: Project, dry_run: bool = False, progress: Callable[[str], None] | None = None, now: datetime | None = None
 ) -> Summary:
+    """Consolidate the inbox, then rewrite the master; manual entries typed into the master since it
+    was last written are read back first, so they count in this run and are never overwritten."""
+    now = now or datetime.now()
     with project_lock(project):
-        return _consolidate(project, dry_run, progress, now or datetime.now())
+        if dry_run:
+            return _consolidate(project, True, progress, now)
+        ledger = Ledger(project.root / LEDGER_FILE)
+        try:
+            read = read_back(project, ledger, now)
+        finally:
+            ledger.close()
+        summary = _consolidate(project, False, progress, now)
+        summary.master = refresh(project, now=now, pre_read=read)
+        return summary
 
 
 def _consolidate(project: Project, dry_run: bool, progress: Callable[[str], None] | None, now: datetime) -> Summary:
@@ -183,7 +144,7 @@ def _consolidate(project: Project, dry_run: bool, progress: Callable[[str], None
             if progress:
                 progress(path.name)
         values, conflicts = ledger.settled(s.round)
-        carried = _carry_over(ledger, s.round, values, conflicts) if s.carry_over else {}
+        carried = ledger.carry_over(s.round, values, conflicts) if s.carry_over else {}
         current = ledger.current_values(s.round)
         missing = {
             unit: [i for i in inputs if not any(c.unit == unit for c in current.get(i, []))]

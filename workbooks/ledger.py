@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+LEDGER_FILE = "台账.sqlite"
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -52,6 +54,19 @@ CREATE TABLE IF NOT EXISTS resolutions (
     note TEXT NOT NULL, resolved_at TEXT NOT NULL,
     after_file_seq INTEGER NOT NULL   -- files received later can reopen the conflict
 );
+CREATE TABLE IF NOT EXISTS manual_entries (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    round TEXT NOT NULL, input TEXT NOT NULL,
+    value TEXT,                      -- JSON; NULL: the entry was cleared in the master
+    raw TEXT NOT NULL, sheet TEXT NOT NULL, cell TEXT NOT NULL,
+    master_hash TEXT NOT NULL,       -- the edited master it was read from (archived under that hash)
+    entered_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS masters (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    hash TEXT NOT NULL, written_at TEXT NOT NULL, round TEXT NOT NULL, formulas TEXT NOT NULL,
+    total REAL
+);
 """
 
 
@@ -63,6 +78,18 @@ class Current:
     file_seq: int
     sheet: str
     cell: str
+
+
+@dataclass
+class Manual:
+    """A figure the office typed into the master's 人工录入 column; it outranks every unit's value."""
+
+    input: str
+    value: object
+    raw: str
+    sheet: str
+    cell: str
+    entered_at: str
 
 
 @dataclass
@@ -137,8 +164,9 @@ class Ledger:
                 (round_name, input_id, json.dumps(value, ensure_ascii=False), unit, note, at, latest),
             )
 
-    def settled(self, round_name: str) -> tuple[dict[str, object], list[Conflict]]:
-        """One value per input, and the conflicts: units disagree and no later resolution settles it."""
+    def settled(self, round_name: str, with_manual: bool = True) -> tuple[dict[str, object], list[Conflict]]:
+        """One value per input, and the conflicts: units disagree and no later resolution settles it.
+        The office's manual entries from the master outrank both (`with_manual=False`: what units say)."""
         values: dict[str, object] = {}
         conflicts: list[Conflict] = []
         resolved = self.resolutions(round_name)
@@ -154,7 +182,70 @@ class Ledger:
                 conflicts.append(Conflict(input_id, round_name, {e.unit: e.value for e in entries}))
         for input_id, (value, _) in resolved.items():
             values.setdefault(input_id, value)
-        return values, conflicts
+        manual = self.manual(round_name) if with_manual else {}
+        for input_id, entry in manual.items():
+            values[input_id] = entry.value
+        return values, [c for c in conflicts if c.input not in manual]
+
+    def carry_over(self, round_name: str, values: dict[str, object], conflicts: list[Conflict]) -> dict[str, str]:
+        """Fill figures missing this round from the latest earlier round that settled them (in place);
+        returns input -> the round each carried value comes from."""
+        open_inputs = {c.input for c in conflicts}
+        carried: dict[str, str] = {}
+        rounds = self.rounds()
+        earlier = rounds[: rounds.index(round_name)] if round_name in rounds else rounds
+        for previous in reversed(earlier):
+            old, _ = self.settled(previous)
+            for input_id, value in old.items():
+                if input_id not in values and input_id not in open_inputs:
+                    values[input_id] = value
+                    carried[input_id] = previous
+        return carried
+
+    def file_findings(self) -> list[dict[str, object]]:
+        cur = self.db.execute(
+            "SELECT f.file_seq, f.code, f.severity, f.message, f.sheet, f.cell, f.input, f.item FROM file_findings f"
+            " ORDER BY f.file_seq, f.rowid"
+        )
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def manual(self, round_name: str) -> dict[str, Manual]:
+        """input -> the office's latest manual entry, where it has not been cleared since."""
+        rows = self.db.execute(
+            "SELECT input, value, raw, sheet, cell, entered_at FROM manual_entries WHERE round = ? ORDER BY seq",
+            (round_name,),
+        ).fetchall()
+        latest = {row[0]: row for row in rows}
+        return {
+            input_id: Manual(input_id, json.loads(value), raw, sheet, cell, at)
+            for input_id, (_, value, raw, sheet, cell, at) in latest.items()
+            if value is not None
+        }
+
+    def add_manual(self, round_name: str, rows: list[tuple[str, object, str, str, str]], master_hash: str, at: str) -> None:
+        """rows: (input, value or None for cleared, raw text, sheet, cell), all in one transaction."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO manual_entries (round, input, value, raw, sheet, cell, master_hash, entered_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (round_name, i, None if v is None else json.dumps(v, ensure_ascii=False), raw, sh, c, master_hash, at)
+                    for i, v, raw, sh, c in rows
+                ],
+            )
+
+    def record_master(self, digest: str, at: str, round_name: str, formulas: str, total: float | None) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO masters (hash, written_at, round, formulas, total) VALUES (?, ?, ?, ?, ?)",
+                (digest, at, round_name, formulas, total),
+            )
+
+    def last_master(self) -> str | None:
+        """The hash of the master this tool last wrote: a different file on disk was edited by someone."""
+        row = self.db.execute("SELECT hash FROM masters ORDER BY seq DESC LIMIT 1").fetchone()
+        return row[0] if row else None
 
     def files(self) -> list[dict[str, object]]:
         cur = self.db.execute("SELECT * FROM files ORDER BY seq")

@@ -45,7 +45,14 @@ README_TEXT = """\
 回收\\           各单位填好交回的文件放在这里（文件名可以随意，工具按文件内的标识识别）
 归档\\           工具自动保存的副本，请勿手工修改
 
+评分总表.xlsx   评分总表：总分、一票否决、逐项得分、提分空间、催报、单位进度（每次汇总后自动更新）
+台账.sqlite     台账：收到的每个文件、每个数据和人工录入的记录（只增不改）
+催报通知\\       每个需要催报的单位一份通知文字
+
 常用命令：xinyong generate 项目文件夹    生成（或更新）各单位任务分解表
+          xinyong consolidate 项目文件夹 汇总“回收”中的文件并更新评分总表
+          xinyong score 项目文件夹       读回评分总表中的人工录入，重新计分
+          xinyong report 项目文件夹      提分空间、硬指标风险和催报名单
 """
 
 
@@ -68,6 +75,7 @@ class Settings:
     return_how: str = "填好后保存，原文件（不要改名也可以，工具按文件内标识识别）发回至联系人邮箱。"
     sheet_password: str = ""  # empty: sheets are protected without a password
     carry_over: bool = False  # a figure not reported this round keeps the latest earlier round's value
+    formulas: str = "udf"  # master score cells: udf (XY_ functions, Excel with the add-in) | native (any suite)
     created: str = ""
 
 
@@ -173,6 +181,8 @@ def open_project(root: Path) -> tuple[Project, Findings]:
         raise ProjectError(
             f"{SETTINGS_FILE} 中的回收截止日期“{settings.deadline}”应写成 2020-07-31 这样的日期"
         ) from None
+    if settings.formulas not in ("udf", "native"):
+        raise ProjectError(f"{SETTINGS_FILE} 中的 formulas 应为 udf（使用加载项函数）或 native（Excel 原生函数），而不是“{settings.formulas}”")
     rubric_ref = str(root / settings.rubric) if settings.rubric == RUBRIC_FILE else settings.rubric
     rubric, findings = load(rubric_ref)
     if rubric is None or findings.has_errors():

@@ -199,3 +199,81 @@ def consolidation_text(summary) -> str:  # noqa: ANN001 - consolidate.Summary
         lines += ["", f"问题清单（{len(findings)}）："]
         lines += [f"  {finding_line(f)}" for f in findings]
     return "\n".join(lines)
+
+
+def master_lines(outcome) -> str:  # noqa: ANN001 - master.run.MasterOutcome
+    """The few lines after a master is written: where it is, the total, vetoes, what to do next."""
+    state = outcome.state
+    result, rubric = state.result, state.project.rubric
+    lines = []
+    if outcome.path is None:
+        lines.append("评分总表未能写入（见问题清单）。")
+    else:
+        mode = "XY_ 函数" if outcome.mode == "udf" else "Excel 原生函数"
+        lines.append(f"评分总表：{outcome.path}（得分公式：{mode}）")
+    if rubric.scored:
+        veto = {True: "被一票否决", False: "未触发一票否决", None: "一票否决无法判断（数据不全）"}[result.vetoed]
+        scored = sum(1 for i in result.items if i.score is not None)
+        lines.append(f"总分 {points(result.total)} / {points(rubric.grand_max)}；{veto}；已计分 {scored} / {len(result.items)} 项")
+        if state.recoveries:
+            best = state.recoveries[0]
+            lines.append(f"提分空间最大：{best.title}，可挽回 {points(best.gain)} 分（xinyong report 查看全部）")
+    late = [u.label for u in state.units if u.late]
+    if late:
+        lines.append(f"逾期单位 {len(late)} 个：{'、'.join(late[:10])}{' 等' if len(late) > 10 else ''}（催报通知见评分总表“催报”表）")
+    for f in outcome.findings:
+        lines.append(finding_line(f))
+    return "\n".join(lines)
+
+
+def recovery_text(state, top: int = 15, reminders: bool = False) -> str:  # noqa: ANN001 - master.state.MasterState
+    lines = ["提分空间（按可挽回分值排序）："]
+    if not state.recoveries:
+        lines.append("  没有失分项。")
+    for k, rec in enumerate(state.recoveries[:top], 1):
+        who = f"（{'、'.join(rec.units)}）" if rec.units else ""
+        lines.append(f"  {k}. {rec.title}：得 {points(rec.score or 0)} / {points(rec.max)}，可挽回 {points(rec.gain)} 分{who}")
+        lines += [f"       {step.text}" for step in rec.steps] or [f"       {rec.note}"]
+    if len(state.recoveries) > top:
+        lines.append(f"  …… 另有 {len(state.recoveries) - top} 项，见评分总表“提分空间”表")
+    risky = [r for r in state.risks if r.at_risk]
+    if risky:
+        lines += ["", "硬指标风险（未达标或接近阈值）："]
+        lines += [f"  {r.text}" for r in risky]
+    late = [u for u in state.units if u.reminder]
+    if late:
+        lines += ["", f"需催报的单位 {len(late)} 个："]
+        for u in late:
+            lines.append(f"  {u.label}：{u.status}，缺数据项 {len(u.missing)} 项，逾期任务 {len(u.overdue)} 项")
+            if reminders:
+                lines += ["", u.reminder, ""]
+    return "\n".join(lines)
+
+
+def master_dict(outcome) -> dict[str, object]:  # noqa: ANN001 - master.run.MasterOutcome
+    state = outcome.state
+    return {
+        "master": str(outcome.path) if outcome.path else None,
+        "formulas": outcome.mode,
+        "score": state.result.to_dict() if state.project.rubric.scored else None,
+        "recoveries": [
+            {
+                "item": r.item, "title": r.title, "max": r.max, "score": r.score, "lost": r.lost, "gain": r.gain,
+                "units": r.units, "note": r.note,
+                "steps": [{"input": s.input, "before": s.before, "after": s.after, "gain": s.gain, "text": s.text, "units": s.units} for s in r.steps],
+            }
+            for r in state.recoveries
+        ],
+        "risks": [
+            {"check": r.check, "kind": r.kind, "label": r.label, "value": r.value, "threshold": r.threshold, "met": r.met,
+             "margin": r.margin, "at_risk": r.at_risk, "text": r.text}
+            for r in state.risks
+        ],
+        "units": [
+            {"unit": u.unit, "label": u.label, "status": u.status, "late": u.late, "missing": u.missing,
+             "overdue": [t.item.id for t in u.overdue], "last_file": u.last_file, "last_at": u.last_at, "reminder": u.reminder}
+            for u in state.units
+        ],
+        "trend": [{"round": t.round, "total": t.total, "sections": t.sections} for t in state.trend],
+        "findings": [f.to_dict() for f in state.findings],
+    }  # fmt: skip

@@ -11,7 +11,10 @@ from collections.abc import Callable, Mapping
 
 import formulas
 import numpy as np
+import schedula as sh
+from formulas.errors import RangeValueError
 from formulas.functions import Error
+from formulas.ranges import Ranges
 
 from ..formula.parser import functions, parse
 from ..vocabulary import REGISTRY, XYInputError
@@ -20,7 +23,10 @@ _registered = False
 
 
 def _plain(value: object) -> object:
-    """formulas hands scalars as numpy values and ranges as 2-D arrays; XY_ functions want Python."""
+    """formulas hands scalars as numpy values, ranges as 2-D arrays (in a workbook, as `Ranges` of
+    cells); XY_ functions want Python."""
+    if isinstance(value, Ranges):
+        value = value.value
     if isinstance(value, np.ndarray):
         if value.ndim == 0 or value.size == 1:
             return _plain(value.reshape(-1)[0])
@@ -47,6 +53,8 @@ def _adapter(func: Callable[..., object]) -> Callable[..., object]:
             return func(*(_plain(a) for a in args))
         except _PassError as passed:
             return passed.error
+        except RangeValueError:  # a cell not computed yet: formulas retries later (as its own wrappers do)
+            return sh.bypass(sh.NONE)
         except XYInputError:
             return Error.errors["#VALUE!"]
 

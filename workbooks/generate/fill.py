@@ -48,3 +48,32 @@ def fill_workbook(
         sheet, addr = ref.split("!")
         wb[sheet][addr] = value
     wb.save(target)
+
+
+def outgoing_files(project) -> dict[str, tuple[Path, list[str]]]:  # noqa: ANN001 - project.Project
+    """unit -> (its workbook in 下发/, the input ids it asks for), named as `generate` names them."""
+    from .run import file_name, packages
+
+    taken: set[str] = set()
+    out = {}
+    for package in packages(project)[0]:
+        name = file_name(package.unit.label, taken, package.unit.name)
+        out[package.unit.name] = (project.outbox / name, [s.id for s in package.inputs])
+    return out
+
+
+def fill_returns(
+    project,  # noqa: ANN001 - project.Project
+    values: Mapping[str, object],
+    units: list[str] | None = None,
+    tasks: TaskFill | None = None,
+) -> dict[str, Path]:
+    """Every unit (or `units`) returns its workbook into 回收/ with its share of `values` filled in."""
+    written = {}
+    for unit, (source, asked) in outgoing_files(project).items():
+        if units is not None and unit not in units:
+            continue
+        target = project.inbox / source.name
+        fill_workbook(source, target, {i: values[i] for i in asked if i in values}, tasks=tasks)
+        written[unit] = target
+    return written

@@ -89,7 +89,7 @@ def _text(elem) -> str:  # noqa: ANN001
     return "".join(t.text or "" for t in elem.iter(f"{NS}t"))
 
 
-def parse_workbook(path: str) -> Parsed:
+def parse_workbook(path: str, sheets: tuple[str, ...] = WANTED_SHEETS) -> Parsed:
     """The parse itself (runs in the child)."""
     import zipfile
 
@@ -121,7 +121,7 @@ def parse_workbook(path: str) -> Parsed:
                     shared.append(_text(el))
                     el.clear()
         budget = [MAX_CELLS]
-        for sheet in WANTED_SHEETS:
+        for sheet in sheets:
             part = sheet_paths.get(sheet)
             if part and part in names:
                 result.cells[sheet] = _cells(archive, part, shared, budget)
@@ -198,7 +198,7 @@ def _die_with_parent() -> None:
         pass
 
 
-def _child(path: str, conn, parent_end) -> None:  # noqa: ANN001
+def _child(path: str, sheets: tuple[str, ...], conn, parent_end) -> None:  # noqa: ANN001
     # The parent's end is closed at once: if the consolidator dies, a write here fails instead of
     # blocking forever on a full pipe (which kept the inherited project lock held).
     parent_end.close()
@@ -207,7 +207,7 @@ def _child(path: str, conn, parent_end) -> None:  # noqa: ANN001
         _limit_memory()
         cpu = int(TIME_LIMIT) + 5
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-        data = pickle.dumps(("ok", parse_workbook(path)), protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps(("ok", parse_workbook(path, sheets)), protocol=pickle.HIGHEST_PROTOCOL)
         if len(data) > MAX_RESULT_BYTES:
             raise TooLarge(f"文件内容超过 {MAX_RESULT_BYTES // 1048576} MB（不是下发的任务分解表或被改动过），未读取")
         message: bytes | tuple[str, object] = data
@@ -227,11 +227,12 @@ def _child(path: str, conn, parent_end) -> None:  # noqa: ANN001
         conn.close()
 
 
-def read_isolated(path: Path, timeout: float = TIME_LIMIT) -> Parsed:
-    """Parse in a forked child with memory and time limits; ReadFailure on anything but success."""
+def read_isolated(path: Path, timeout: float = TIME_LIMIT, sheets: tuple[str, ...] = WANTED_SHEETS) -> Parsed:
+    """Parse in a forked child with memory and time limits; ReadFailure on anything but success.
+    `sheets`: the sheets whose cells are read (a unit workbook's by default; the master's for read-back)."""
     ctx = multiprocessing.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(str(path), child, parent), daemon=True)
+    proc = ctx.Process(target=_child, args=(str(path), sheets, child, parent), daemon=True)
     proc.start()
     child.close()
     try:

@@ -1,0 +1,97 @@
+"""The formula text of the master's live cells: item scores, hard-indicator conditions and the
+rubric's consistency rules, in either formula mode.
+
+A cell computes only when every input it uses holds a value of the right kind and every
+consistency rule over those inputs holds; otherwise it shows 未计分 (conditions: nothing, judged
+无法判断). That is what headless scoring does with a missing or contradictory figure, so Excel,
+LibreOffice, `formulas` and the project's own engine agree on a master whatever is filled in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from udfs.engines.native import emit, literal
+from udfs.evaluate import CompiledRubric
+from udfs.formula import parse
+from udfs.rubric.model import Condition, InputSpec
+
+from .layout import MET, NOT_SCORED, UNKNOWN, UNMET
+
+MODES = ("udf", "native")
+_OPS = {">=": ">=", ">": ">", "<=": "<=", "<": "<", "=": "="}
+
+
+class Formulas:
+    """Builds cell formulas for one rubric; `constraint_cells` maps a constraint id to its cell."""
+
+    def __init__(self, compiled: CompiledRubric, mode: str, constraint_cells: Mapping[str, str]) -> None:
+        if mode not in MODES:
+            raise ValueError(mode)
+        self.compiled = compiled
+        self.rubric = compiled.rubric
+        self.native = mode == "native"
+        # a native expansion must know a step mode when it is written, so parameters are inlined there;
+        # with the add-in they stay names (cells on the 数据 sheet an analyst can change)
+        self.names = {pid: literal(v) for pid, v in compiled.params.items()} if self.native else {}
+        self.constraint_cells = constraint_cells
+
+    def expression(self, text: str) -> str:
+        return emit(parse(text), self.names, native=self.native)
+
+    def _guard(self, needs: frozenset[str]) -> str:
+        terms = [_present(self.rubric.inputs[i]) for i in sorted(needs) if i in self.rubric.inputs]
+        for constraint, formula in self.compiled.constraints:
+            if formula.needs & needs:
+                terms.append(self.constraint_cells[constraint.id])
+        if not terms:
+            return ""
+        return terms[0] if len(terms) == 1 else f"AND({','.join(terms)})"
+
+    def item(self, item_id: str) -> str:
+        formula = self.compiled.items[item_id]
+        guard = self._guard(formula.needs)
+        expr = self.expression(formula.text)
+        return f'=IF({guard},{expr},"{NOT_SCORED}")' if guard else f"={expr}"
+
+    def condition(self, check_id: str, index: int) -> str:
+        _cond, formula = self.compiled.conditions[check_id][index]
+        guard = self._guard(formula.needs)
+        expr = self.expression(formula.text)
+        return f'=IF({guard},{expr},"")' if guard else f"={expr}"
+
+    def constraint(self, constraint_id: str) -> str:
+        """TRUE unless every input of the rule is present and the rule fails (as headless scoring)."""
+        formula = next(f for c, f in self.compiled.constraints if c.id == constraint_id)
+        terms = [_present(self.rubric.inputs[i]) for i in sorted(formula.needs) if i in self.rubric.inputs]
+        expr = self.expression(formula.text)
+        if not terms:
+            return f"={expr}"
+        guard = terms[0] if len(terms) == 1 else f"AND({','.join(terms)})"
+        return f"=IF({guard},{expr},TRUE)"
+
+
+def _present(spec: InputSpec) -> str:
+    if spec.type == "bool":
+        # LibreOffice has no boolean type (TRUE is the number 1), Excel does: either counts as present
+        return f"OR(ISLOGICAL({spec.id}),ISNUMBER({spec.id}))"
+    if spec.type == "list":
+        return f"COUNT({spec.id})>0"
+    return f"ISNUMBER({spec.id})"
+
+
+def status(cond: Condition, value_cell: str, threshold_cell: str) -> str:
+    """达标/未达标/无法判断 for one condition; comparisons tolerate binary noise as headless scoring does."""
+    if cond.op is None:
+        return (
+            f'=IF(ISLOGICAL({value_cell}),IF({value_cell},"{MET}","{UNMET}"),'
+            f'IF(ISNUMBER({value_cell}),IF({value_cell}<>0,"{MET}","{UNMET}"),"{UNKNOWN}"))'
+        )
+    test = f"ROUND({value_cell}-{threshold_cell},12){_OPS[cond.op]}0"
+    return f'=IF(ISNUMBER({value_cell}),IF({test},"{MET}","{UNMET}"),"{UNKNOWN}")'
+
+
+def check_status(first: str, last: str) -> str:
+    """A check is met when all its conditions are; unknown when any cannot be judged."""
+    rng = f"{first}:{last}"
+    return f'=IF(COUNTIF({rng},"{UNMET}")>0,"{UNMET}",IF(COUNTIF({rng},"{UNKNOWN}")>0,"{UNKNOWN}","{MET}"))'

@@ -1,0 +1,25 @@
+"""Where things are in the master workbook: shared by the writer and the read-back of manual entries,
+so the two can never disagree about a column."""
+
+from __future__ import annotations
+
+MASTER_FILE = "评分总表.xlsx"
+MASTER_ARCHIVE = "总表存档"  # under 归档/: every hand-edited master, by content hash, before it is rewritten
+
+OVERVIEW, SCORES, DATA, CHECKS = "总览", "评分表", "数据", "硬指标"
+RECOVERY, REMINDERS, PROGRESS, TREND, SUBMISSIONS, FINDINGS = (
+    "提分空间", "催报", "单位进度", "轮次趋势", "提交记录", "问题清单",
+)  # fmt: skip
+
+# 数据: one row per input (a list input: one row per period)
+DATA_HEAD = ["数据项编号", "数据项", "类型", "计量单位", "取值范围", "期次", "报送值", "来源", "人工录入", "采用值", "说明"]  # fmt: skip
+D_ID, D_LABEL, D_TYPE, D_UNIT, D_RANGE, D_PERIOD, D_REPORTED, D_SOURCE, D_MANUAL, D_ADOPTED, D_NOTE = range(len(DATA_HEAD))
+DATA_FIRST = 3  # first data row (0-based); rows above: title, hint, header
+
+# 评分表: one row per item, a subtotal row per section
+SCORE_HEAD = ["指标编号", "部分", "分组", "指标", "满分", "计分公式", "数据项及来源", "得分", "失分", "说明"]
+S_ID, S_SECTION, S_GROUP, S_TITLE, S_MAX, S_FORMULA, S_INPUTS, S_SCORE, S_LOST, S_NOTE = range(len(SCORE_HEAD))
+SCORE_FIRST = 3
+
+NOT_SCORED = "未计分"
+MET, UNMET, UNKNOWN = "达标", "未达标", "无法判断"

@@ -1,0 +1,150 @@
+"""总览: what the office director reads first. Total and section scores are formulas over the
+scoring sheet (they follow any recalculation); counts of units, inputs and findings are facts of
+the moment the master was written."""
+
+from __future__ import annotations
+
+import xlsxwriter
+from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
+from xlsxwriter.worksheet import Worksheet
+
+from workbooks.report import points
+
+from . import layout as L
+from .live import Where
+from .state import MasterState
+from .style import Styles, put
+
+MODE_LABEL = {"udf": "含 XY_ 计分函数（在 Excel 中重算需安装 xinyong 加载项）", "native": "Excel 原生函数（WPS、LibreOffice 可直接重算）"}
+TOP = 5
+
+
+def _verdict(kind: str, value: bool | None) -> str:
+    if kind == "veto":
+        return {True: "被一票否决", False: "未触发一票否决", None: "无法判断（数据不全）"}[value]
+    return {True: "全部符合", False: "不符合", None: "无法判断（数据不全）"}[value]
+
+
+def write_overview(
+    wb: xlsxwriter.Workbook, ws: Worksheet, state: MasterState, mode: str, st: Styles, where: Where
+) -> None:
+    p, result = state.project, state.result
+    rubric = p.rubric
+    ws.set_column(0, 0, 22)
+    ws.set_column(1, 1, 18)
+    ws.set_column(2, 3, 12)
+    ws.set_column(4, 4, 56)
+    ws.write_string(0, 0, f"{rubric.title}：评分总表", st.title)
+    stamp = f"{p.settings.name}；轮次：{p.settings.round}；生成时间：{state.written_at:%Y-%m-%d %H:%M}"
+    ws.write_string(1, 0, stamp, st.hint)
+    ws.write_string(2, 0, f"计分公式：{MODE_LABEL[mode]}", st.hint)
+    row = 4
+    put(ws, row, 0, "总分", st.bold)
+    ws.write_formula(row, 1, f"={where.total}", st.big, result.total)
+    put(ws, row, 2, f"满分 {points(rubric.grand_max)}", st.text)
+    row += 1
+    if rubric.bonus_max:
+        put(ws, row, 0, "基本分", st.bold)
+        ws.write_formula(row, 1, f"={where.base}", st.num(bold=True), result.base_score)
+        put(ws, row, 2, f"满分 {points(rubric.max_total)}", st.text)
+        row += 1
+        put(ws, row, 0, "附加分", st.bold)
+        ws.write_formula(row, 1, f"={where.bonus}", st.num(bold=True), result.bonus_score)
+        put(ws, row, 2, f"最多 {points(rubric.bonus_max)}", st.text)
+        row += 1
+    for kind, label, value in (("veto", "一票否决", result.vetoed), ("certification", "认定条件", result.certified)):
+        if kind not in where.kinds:
+            continue
+        first, last = where.kinds[kind]
+        rng = f"{first}:{last}"
+        if kind == "veto":
+            formula = (
+                f'=IF(COUNTIF({rng},"{L.UNMET}")>0,"被一票否决",'
+                f'IF(COUNTIF({rng},"{L.UNKNOWN}")>0,"无法判断（数据不全）","未触发一票否决"))'
+            )
+        else:
+            formula = (
+                f'=IF(COUNTIF({rng},"{L.UNMET}")>0,"不符合",'
+                f'IF(COUNTIF({rng},"{L.UNKNOWN}")>0,"无法判断（数据不全）","全部符合"))'
+            )
+        put(ws, row, 0, label, st.bold)
+        ws.write_formula(row, 1, formula, st.bad if value is not False and kind == "veto" else st.good, _verdict(kind, value))
+        unmet = [c.title for c in result.checks if c.kind == kind and c.met is False]
+        put(ws, row, 4, ("未达标：" + "；".join(unmet)) if unmet else "", st.text)
+        row += 1
+    if "target" in where.kinds:
+        first, last = where.kinds["target"]
+        n = sum(1 for c in rubric.checks if c.kind == "target")
+        met = sum(1 for c in result.checks if c.kind == "target" and c.met)
+        put(ws, row, 0, "引导性指标达标", st.bold)
+        ws.write_formula(row, 1, f'=COUNTIF({first}:{last},"{L.MET}")&" / {n}"', st.text, f"{met} / {n}")
+        row += 1
+    scored = sum(1 for i in result.items if i.score is not None)
+    have = sum(1 for a in state.inputs if a.value is not None)
+    returned = sum(1 for u in state.units if u.files)
+    late = [u.label for u in state.units if u.late]
+    errors = sum(1 for f in state.findings if f.severity.value == "error")
+    facts = [
+        ("指标计分", f"已计分 {scored} / {len(result.items)} 项", ""),
+        ("数据完整度", f"{have} / {len(state.inputs)} 个数据项", f"冲突 {len(state.conflicts)} 个" if state.conflicts else ""),
+        ("单位报送", f"{returned} / {len(state.units)} 个单位", f"截止日期 {p.settings.deadline}"),
+        ("逾期单位", f"{len(late)} 个", "、".join(late[:12]) + (" 等" if len(late) > 12 else "")),
+        ("待处理问题", f"{errors} 个错误", f"共 {len(state.findings)} 条，见“{L.FINDINGS}”"),
+    ]
+    for label, value, note in facts:
+        put(ws, row, 0, label, st.bold)
+        put(ws, row, 1, value, st.text)
+        put(ws, row, 4, note, st.text)
+        row += 1
+    row += 1
+    ws.write_string(row, 0, "各部分得分", st.bold)
+    row += 1
+    for col, name in enumerate(["部分", "得分", "满分", "得分率"]):
+        ws.write_string(row, col, name, st.head)
+    first_row = row + 1
+    sections = {s["id"]: s for s in result.section_scores()}
+    for section in rubric.sections:
+        if section.id not in where.sections:
+            continue
+        row += 1
+        s = sections[section.id]
+        put(ws, row, 0, f"{section.number}、{section.title}" if section.number and not section.bonus else section.title, st.text)
+        ws.write_formula(row, 1, f"={where.sections[section.id]}", st.num(), s["score"])
+        put(ws, row, 2, section.max, st.num())
+        b, c = xl_rowcol_to_cell(row, 1), xl_rowcol_to_cell(row, 2)
+        rate = float(s["score"]) / section.max if section.max else 0.0  # type: ignore[arg-type]
+        ws.write_formula(row, 3, f"=IF({c}>0,{b}/{c},0)", st.num("ratio"), rate)
+    last_row = row
+    row += 2
+    ws.write_string(row, 0, f"提分空间（前 {TOP} 项，详见“{L.RECOVERY}”）", st.bold)
+    for k, rec in enumerate(state.recoveries[:TOP], 1):
+        row += 1
+        how = rec.steps[0].text if rec.steps else rec.note
+        put(ws, row, 0, f"{k}. {rec.title}", st.text)
+        put(ws, row, 1, f"失 {points(rec.lost)} 分，可挽回 {points(rec.gain)} 分", st.text)
+        put(ws, row, 4, how, st.text)
+    _section_chart(wb, ws, first_row, last_row, row_anchor=row + 2)
+    ws.activate()
+
+
+def _section_chart(wb: xlsxwriter.Workbook, ws: Worksheet, first: int, last: int, row_anchor: int) -> None:
+    sheet = quote_sheetname(L.OVERVIEW)
+    chart = wb.add_chart({"type": "bar"})
+    for col, name, color in ((2, "满分", "#BFBFBF"), (1, "得分", "#2F5597")):
+        chart.add_series(
+            {
+                "name": name,
+                "categories": f"={sheet}!{xl_rowcol_to_cell(first, 0, True, True)}:{xl_rowcol_to_cell(last, 0, True, True)}",
+                "values": f"={sheet}!{xl_rowcol_to_cell(first, col, True, True)}:{xl_rowcol_to_cell(last, col, True, True)}",
+                "fill": {"color": color},
+                "data_labels": {"value": col == 1, "num_format": "0.##"},
+                "overlap": 100,
+                "gap": 60,
+            }
+        )
+    chart.set_title({"name": "各部分得分与满分", "name_font": {"name": "宋体", "size": 12}})
+    chart.set_y_axis({"reverse": True, "num_font": {"name": "宋体", "size": 9}})
+    chart.set_x_axis({"num_font": {"name": "宋体", "size": 9}})
+    chart.set_legend({"position": "bottom", "font": {"name": "宋体"}})
+    chart.set_size({"width": 820, "height": max(300, 26 * (last - first + 1) + 90)})
+    ws.insert_chart(row_anchor, 0, chart)

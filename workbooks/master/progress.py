@@ -1,0 +1,149 @@
+"""Per responsible unit: what it was sent, what came back, what is missing or overdue, and the
+reminder the office can paste into a notice.
+
+A unit is late when the return deadline in the project settings has passed and its figures are not
+all in, or when its file arrived after that deadline. A task is overdue when its own deadline (the
+document's 完成时限, read by `normalise_deadline`; the return deadline where the document gives none)
+has passed and the unit's task sheet does not say 已完成.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from udfs.rubric.deadlines import normalise_deadline
+from udfs.rubric.model import Item
+
+from ..generate.run import packages
+from ..generate.unit_workbook import STATUS_CHOICES
+from ..ledger import Ledger
+from ..project import Project
+
+DONE = STATUS_CHOICES[-1]  # 已完成
+NOT_REPORTED = "未填报"
+
+
+@dataclass
+class OverdueTask:
+    item: Item
+    due: date
+    status: str
+
+
+@dataclass
+class UnitProgress:
+    unit: str
+    label: str
+    tasks: int
+    expected: list[str]  # input ids the unit's workbook asks for
+    received: list[str]
+    statuses: Counter[str]
+    files: int  # accepted files this round
+    last_file: str
+    last_at: str
+    findings: int  # errors and warnings on the unit's current file
+    status: str
+    late: bool
+    overdue: list[OverdueTask] = field(default_factory=list)
+    reminder: str = ""
+
+    @property
+    def missing(self) -> list[str]:
+        return [i for i in self.expected if i not in self.received]
+
+
+def _status(returned: bool, missing: int, late_file: bool, past: bool) -> tuple[str, bool]:
+    if not returned:
+        return ("逾期未报送", True) if past else ("未报送", False)
+    if missing:
+        return (f"逾期未报齐（缺 {missing} 项）", True) if past else (f"未报齐（缺 {missing} 项）", False)
+    return ("逾期报送", True) if late_file else ("已报齐", False)
+
+
+def unit_progress(project: Project, ledger: Ledger, today: date) -> list[UnitProgress]:
+    s = project.settings
+    deadline = date.fromisoformat(s.deadline)
+    past = today > deadline
+    current = ledger.current_values(s.round)
+    states: dict[str, dict[str, str]] = {}
+    for unit, item, status, _note in ledger.task_states(s.round):
+        states.setdefault(unit, {})[item] = status
+    accepted = [f for f in ledger.files() if f["status"] == "accepted" and f["round"] == s.round]
+    counts = Counter()
+    for f in ledger.file_findings():
+        if f["severity"] != "info":
+            counts[int(f["file_seq"])] += 1  # type: ignore[arg-type]
+    out = []
+    for package in packages(project)[0]:
+        name = package.unit.name
+        mine = [f for f in accepted if f["unit"] == name]
+        last = mine[-1] if mine else None
+        expected = [spec.id for spec in package.inputs]
+        received = [i for i in expected if any(c.unit == name for c in current.get(i, []))]
+        unit_states = states.get(name, {})
+        statuses = Counter(unit_states.get(t.item.id, NOT_REPORTED) for t in package.tasks)
+        late_file = bool(last) and str(last["received_at"])[:10] > s.deadline
+        status, late = _status(last is not None, len(expected) - len(received), late_file, past)
+        overdue = []
+        for task in package.tasks:
+            due = normalise_deadline(task.item.deadline, s.year)
+            when = due.date if due.kind == "date" else (deadline if due.kind == "none" else None)
+            state = unit_states.get(task.item.id, NOT_REPORTED)
+            if when is not None and today > when and state != DONE:
+                overdue.append(OverdueTask(task.item, when, state))
+        out.append(
+            UnitProgress(
+                unit=name,
+                label=package.unit.label,
+                tasks=len(package.tasks),
+                expected=expected,
+                received=received,
+                statuses=statuses,
+                files=len(mine),
+                last_file=str(last["original_name"]) if last else "",
+                last_at=str(last["received_at"]) if last else "",
+                findings=counts[int(last["seq"])] if last else 0,  # type: ignore[arg-type]
+                status=status,
+                late=late,
+                overdue=overdue,
+            )
+        )
+    for p in out:
+        p.reminder = reminder(project, p, today)
+    return out
+
+
+def reminder(project: Project, p: UnitProgress, today: date) -> str:
+    """A notice to paste into a message or a 催报通知; empty when there is nothing to ask for."""
+    s, rubric = project.settings, project.rubric
+    if not (p.missing or p.overdue or p.status.startswith("未报送") or p.status.startswith("逾期未")):
+        return ""
+    lines = [f"{p.label}：", ""]
+    when = f"截至{today.year}年{today.month}月{today.day}日"
+    asked = f"按照《{rubric.title}》任务分解，请贵单位于{_cn_date(s.deadline)}前报送《{p.label}-任务分解表》。"
+    if p.files == 0:
+        lines.append(f"    {asked}{when}，尚未收到贵单位的报送文件。")
+    else:
+        lines.append(f"    {asked}{when}，已收到贵单位报送的文件（{p.last_file}），但仍有以下内容未完成。")
+    specs = rubric.inputs
+    if p.missing:
+        lines.append(f"    一、尚缺数据项 {len(p.missing)} 项：")
+        for k, input_id in enumerate(p.missing, 1):
+            spec = specs[input_id]
+            unit = f"（{spec.unit}）" if spec.unit and spec.unit != "%" else ""
+            lines.append(f"        {k}. {spec.label}{unit}")
+    if p.overdue:
+        lines.append(f"    {'二' if p.missing else '一'}、已过完成时限、尚未完成的任务 {len(p.overdue)} 项：")
+        for k, task in enumerate(p.overdue, 1):
+            lines.append(f"        {k}. {task.item.title}（完成时限 {task.due.isoformat()}，当前状态：{task.status}）")
+    contact = "，".join(x for x in (s.contact, f"电话 {s.phone}" if s.phone else "", s.email) if x)
+    lines.append(f"    请抓紧填报，在原任务分解表中补充后尽快发回{('（联系人：' + contact + '）') if contact else ''}。")
+    lines += ["", f"{s.issuer}", f"{today.year}年{today.month}月{today.day}日"]
+    return "\n".join(lines)
+
+
+def _cn_date(iso: str) -> str:
+    d = date.fromisoformat(iso)
+    return f"{d.year}年{d.month}月{d.day}日"

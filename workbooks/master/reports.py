@@ -1,0 +1,162 @@
+"""The master's report sheets: 提分空间, 催报, 单位进度, 轮次趋势, 提交记录, 问题清单.
+
+Plain tables of facts at the time of writing (no formulas), each with a filter on its header row
+so office staff can sort and pick. Anything that came from a returned file goes in as text.
+"""
+
+from __future__ import annotations
+
+import xlsxwriter
+from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
+from xlsxwriter.worksheet import Worksheet
+
+from workbooks.report import SEVERITY_LABEL, points
+
+from . import layout as L
+from .progress import DONE, NOT_REPORTED
+from .state import MasterState
+from .style import Styles, header, put, shown
+
+TEMPLATE_LABEL = {
+    "current": "当前模板", "outdated": "旧版模板", "tampered": "结构被改动", "foreign": "其他项目或轮次",
+    "none": "不是任务分解表", "unreadable": "无法读取",
+}  # fmt: skip
+STATUS_LABEL = {"accepted": "已采用", "rejected": "未采用"}
+
+
+def _table(ws: Worksheet, title: str, hint: str, head: list[str], widths: list[float], rows: list[list[object]], st: Styles, fmts: dict[int, object] | None = None) -> int:  # fmt: skip
+    ws.write_string(0, 0, title, st.title)
+    ws.write_string(1, 0, hint, st.hint)
+    header(ws, 2, head, st, widths)
+    for r, values in enumerate(rows, 3):
+        for c, value in enumerate(values):
+            put(ws, r, c, value, (fmts or {}).get(c, st.text))
+    last = 2 + max(len(rows), 1)
+    ws.autofilter(2, 0, last, len(head) - 1)
+    ws.freeze_panes(3, 0)
+    return last
+
+
+def write_recovery(ws: Worksheet, state: MasterState, st: Styles) -> None:
+    rows = []
+    for k, rec in enumerate(state.recoveries, 1):
+        how = "\n".join(step.text for step in rec.steps) or rec.note
+        rows.append([k, rec.item, rec.title, rec.max, rec.score, rec.lost, rec.gain, how, "、".join(rec.units), rec.note if rec.steps else ""])
+    last = _table(
+        ws, "提分空间：失分项及挽回办法",
+        "按可挽回分值排序；“怎样挽回”是只改动所列数据项、其他数据不变时的最小改动，按所列数值改动可得所列分值。",
+        ["排名", "指标编号", "指标", "满分", "得分", "失分", "可挽回", "怎样挽回", "责任单位", "说明"],
+        [6, 14, 32, 7, 7, 7, 8, 60, 24, 30], rows, st, {3: st.num(), 4: st.num(), 5: st.num(), 6: st.num()},
+    )  # fmt: skip
+    row = last + 2
+    ws.write_string(row, 0, "硬指标风险（未达标或接近阈值）", st.bold)
+    row += 1
+    header(ws, row, ["类别", "指标", "条件", "当前值", "要求", "余量", "状态", "建议"], st)
+    for risk in (r for r in state.risks if r.at_risk):
+        row += 1
+        kind = {"veto": "基础性指标", "target": "引导性指标", "certification": "认定条件"}[risk.kind]
+        op = {">=": "≥", ">": "＞", "<=": "≤", "<": "＜", "=": "="}.get(risk.op or "", "")
+        values = [
+            kind, risk.title, risk.label, shown(risk.value, unit=risk.unit),
+            f"{op}{shown(risk.threshold, unit=risk.unit)}" if risk.threshold is not None else "为真",
+            "" if risk.margin is None else shown(risk.margin, unit=risk.unit),
+            {True: L.MET, False: L.UNMET, None: L.UNKNOWN}[risk.met], risk.text,
+        ]  # fmt: skip
+        for c, value in enumerate(values):
+            put(ws, row, c, value, st.text)
+
+
+def write_reminders(ws: Worksheet, state: MasterState, st: Styles) -> None:
+    rows = [
+        [u.label, u.status, len(u.missing), len(u.overdue), u.last_at, u.reminder]
+        for u in state.units
+        if u.reminder
+    ]
+    _table(
+        ws, f"催报：尚缺材料或逾期的单位（截至 {state.today.isoformat()}）",
+        "“通知文字”可直接复制到催报通知或短信中；同样的文字也保存在项目文件夹的“催报通知”中，每个单位一个文件。",
+        ["单位", "状态", "缺数据项", "逾期任务", "最后报送时间", "通知文字"], [22, 18, 9, 9, 18, 90], rows, st,
+    )  # fmt: skip
+    for r, u in enumerate([u for u in state.units if u.reminder], 3):
+        ws.set_row(r, 15 * (u.reminder.count("\n") + 1))
+
+
+def write_progress(ws: Worksheet, state: MasterState, st: Styles) -> None:
+    rows = [
+        [
+            u.label, u.tasks, u.statuses.get(DONE, 0), u.statuses.get("推进中", 0), u.statuses.get("未开始", 0),
+            u.statuses.get(NOT_REPORTED, 0), len(u.expected), len(u.received), len(u.missing), u.files, u.last_file,
+            u.last_at, u.status, "是" if u.late else "否", u.findings,
+        ]
+        for u in state.units
+    ]  # fmt: skip
+    _table(
+        ws, f"单位进度（回收截止日期 {state.project.settings.deadline}）",
+        "任务状态取自各单位交回的“任务清单”；“未填报”表示尚无报送或报送文件中未选择状态。",
+        ["单位", "任务数", "已完成", "推进中", "未开始", "未填报", "应报数据项", "已收到", "缺", "报送次数", "最后文件", "最后报送时间", "状态", "逾期", "问题数"],
+        [22, 7, 7, 7, 7, 7, 9, 7, 6, 8, 30, 18, 18, 6, 7], rows, st,
+    )  # fmt: skip
+
+
+def write_trend(wb: xlsxwriter.Workbook, ws: Worksheet, state: MasterState, st: Styles) -> None:
+    rubric = state.project.rubric
+    sections = rubric.sections
+    head = ["轮次", "总分", "一票否决", "完整"] + [f"{s.number}、{s.title}" if s.number and not s.bonus else s.title for s in sections]
+    rows = [
+        [t.round, t.total, {True: "是", False: "否", None: "无法判断"}[t.vetoed], "是" if t.complete else "否", *t.sections]
+        for t in state.trend
+    ]
+    fmts = {c: st.num() for c in [1, *range(4, len(head))]}
+    last = _table(ws, "轮次趋势：总分和各部分得分", "每轮按当时的报送值计分（含当轮的人工录入）。", head, [16, 9, 9, 6] + [12] * len(sections), rows, st, fmts)
+    sheet = quote_sheetname(L.TREND)
+    chart = wb.add_chart({"type": "line"})
+    cats = f"={sheet}!{xl_rowcol_to_cell(3, 0, True, True)}:{xl_rowcol_to_cell(last, 0, True, True)}"
+    chart.add_series({"name": "总分", "categories": cats, "values": f"={sheet}!{xl_rowcol_to_cell(3, 1, True, True)}:{xl_rowcol_to_cell(last, 1, True, True)}", "marker": {"type": "circle"}, "data_labels": {"value": True}})  # fmt: skip
+    chart.set_title({"name": "总分趋势", "name_font": {"name": "宋体", "size": 12}})
+    chart.set_legend({"none": True})
+    ws.insert_chart(last + 2, 0, chart)
+    sec = wb.add_chart({"type": "line"})
+    for c in range(4, len(head)):
+        sec.add_series({"name": [L.TREND, 2, c], "categories": cats, "values": f"={sheet}!{xl_rowcol_to_cell(3, c, True, True)}:{xl_rowcol_to_cell(last, c, True, True)}", "marker": {"type": "circle"}})  # fmt: skip
+    sec.set_title({"name": "各部分得分趋势", "name_font": {"name": "宋体", "size": 12}})
+    sec.set_legend({"position": "right", "font": {"name": "宋体", "size": 8}})
+    sec.set_size({"width": 720, "height": 320})
+    ws.insert_chart(last + 2, 6, sec)
+
+
+def write_submissions(ws: Worksheet, state: MasterState, st: Styles) -> None:
+    units = state.project.registry.units
+    rows = [
+        [
+            f["seq"], f["received_at"], f["original_name"],
+            units[str(f["unit"])].label if f["unit"] in units else (f["unit"] or ""),
+            STATUS_LABEL.get(str(f["status"]), str(f["status"])), TEMPLATE_LABEL.get(str(f["template"]), str(f["template"])),
+            f["round"] or "", f["processed_at"], f["archived_as"] or "", str(f["hash"])[:12],
+        ]
+        for f in state.files
+    ]  # fmt: skip
+    _table(
+        ws, "提交记录（台账）",
+        "每个收到的文件一行，按收到顺序；同一单位后交的文件替代先交的，先交的仍保留在台账和归档中。",
+        ["序号", "收到时间", "文件名", "单位", "处理结果", "模板", "轮次", "处理时间", "归档副本", "内容指纹"],
+        [6, 18, 36, 20, 9, 14, 12, 18, 40, 14], rows, st,
+    )  # fmt: skip
+
+
+def write_findings(ws: Worksheet, state: MasterState, st: Styles) -> None:
+    order = {"error": 0, "warning": 1, "info": 2}
+    findings = sorted(state.findings, key=lambda f: order[f.severity.value])
+    rows = [
+        [SEVERITY_LABEL[f.severity], f.code, f.message, f.file or "", f.sheet or "", f.cell or "", f.item or "", f.input or ""]
+        for f in findings
+    ]
+    _table(
+        ws, "问题清单（尚未解决的问题）",
+        "错误：结果缺失或有误，需要处理；警告：结果成立，但需要人看一下；提示：供参考。",
+        ["严重程度", "代码", "说明", "文件", "工作表", "单元格", "指标", "数据项"],
+        [8, 22, 70, 30, 10, 8, 14, 18], rows, st,
+    )  # fmt: skip
+
+
+def score_points(x: float | None) -> str:
+    return "—" if x is None else points(x)

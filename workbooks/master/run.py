@@ -1,0 +1,137 @@
+"""`xinyong master` / `score` / `report` and the end of every consolidation: read back what the office
+typed into the master, gather the state from the ledger, write the master atomically.
+
+Under the project lock; the new master goes to a temporary file first and replaces the old one by
+rename, so a crash at any moment leaves the previous master readable.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import xlsxwriter
+
+from udfs.evaluate import CompiledRubric
+from udfs.findings import Findings, Severity
+
+from ..ledger import LEDGER_FILE, Ledger
+from ..lock import project_lock
+from ..project import Project
+from . import layout as L
+from .cells import MODES, Formulas
+from .live import Where, constraint_cells, write_checks, write_data, write_scores
+from .overview import write_overview
+from .readback import digest, read_back
+from .reports import write_findings, write_progress, write_recovery, write_reminders, write_submissions, write_trend
+from .state import MasterState, gather
+from .style import Styles
+
+REMINDER_FOLDER = "催报通知"
+
+
+@dataclass
+class MasterOutcome:
+    path: Path | None  # None when the master could not be written
+    state: MasterState
+    where: Where
+    mode: str
+    findings: Findings  # read-back and writing findings (also inside state.findings)
+
+
+def build(state: MasterState, mode: str, path: Path, compiled: CompiledRubric) -> Where:
+    """Write the workbook at `path` (deterministic for a given state and time)."""
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False})
+    wb.set_properties({"title": f"{state.project.rubric.title}评分总表", "author": "xinyong", "created": state.written_at})
+    wb.set_calc_mode("auto")
+    st = Styles(wb)
+    scored = state.project.rubric.scored
+    names = [L.OVERVIEW, L.SCORES, L.CHECKS] if scored else []
+    names += [L.RECOVERY] if scored else []
+    names += [L.REMINDERS, L.PROGRESS] + ([L.TREND] if scored else []) + [L.SUBMISSIONS, L.FINDINGS, L.DATA]
+    sheets = {name: wb.add_worksheet(name) for name in names}
+    for ws in sheets.values():
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(2)
+    f = Formulas(compiled, mode, constraint_cells(state, compiled))
+    where = Where()
+    write_data(wb, sheets[L.DATA], state, f, st)
+    if scored:
+        write_scores(sheets[L.SCORES], state, f, st, where)
+        write_checks(sheets[L.CHECKS], state, f, st, where)
+        write_overview(wb, sheets[L.OVERVIEW], state, mode, st, where)
+        write_recovery(sheets[L.RECOVERY], state, st)
+        write_trend(wb, sheets[L.TREND], state, st)
+    write_reminders(sheets[L.REMINDERS], state, st)
+    write_progress(sheets[L.PROGRESS], state, st)
+    write_submissions(sheets[L.SUBMISSIONS], state, st)
+    write_findings(sheets[L.FINDINGS], state, st)
+    wb.close()
+    return where
+
+
+def _late_findings(state: MasterState) -> None:
+    for u in state.units:
+        if u.late:
+            state.findings.append(
+                Findings().add("unit-late", f"{u.label}：{u.status}", Severity.WARNING, file=u.last_file or None)
+            )
+
+
+def refresh(
+    project: Project,
+    mode: str | None = None,
+    today: date | None = None,
+    now: datetime | None = None,
+    compiled: CompiledRubric | None = None,
+    pre_read: Findings | None = None,
+) -> MasterOutcome:
+    """Read back (unless the caller just did: `pre_read`), gather, write; the caller holds the lock."""
+    mode = mode or project.settings.formulas
+    if mode not in MODES:
+        raise ValueError(mode)
+    now = now or datetime.now()
+    compiled = compiled or CompiledRubric(project.rubric)
+    ledger = Ledger(project.root / LEDGER_FILE)
+    try:
+        findings = read_back(project, ledger, now) if pre_read is None else pre_read
+        state = gather(project, ledger, compiled, today, now, extra_findings=list(findings))
+        _late_findings(state)
+        path = project.root / L.MASTER_FILE
+        tmp = project.root / f".{L.MASTER_FILE}.{os.getpid()}.tmp"
+        where = build(state, mode, tmp, compiled)
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            message = f"无法写入 {L.MASTER_FILE}（{exc.strerror or exc}），可能正在 Excel 中打开；关闭后重新计分"
+            findings.add("master-not-written", message, file=L.MASTER_FILE)
+            state.findings.append(list(findings)[-1])
+            return MasterOutcome(None, state, where, mode, findings)
+        ledger.record_master(digest(path), now.isoformat(timespec="seconds"), project.settings.round, mode, state.result.total)
+        write_reminder_files(project, state)
+        return MasterOutcome(path, state, where, mode, findings)
+    finally:
+        ledger.close()
+
+
+def write_reminder_files(project: Project, state: MasterState) -> Path:
+    """One text file per unit to remind, in a folder per day (earlier days' notices stay as sent)."""
+    folder = project.root / REMINDER_FOLDER / state.today.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    for u in state.units:
+        if u.reminder:
+            safe = "".join("_" if ch in '\\/:*?"<>|' else ch for ch in u.label)
+            (folder / f"{safe}.txt").write_text(u.reminder + "\n", encoding="utf-8")
+    return folder
+
+
+def write_master(
+    project: Project, mode: str | None = None, today: date | None = None, now: datetime | None = None
+) -> MasterOutcome:
+    with project_lock(project):
+        return refresh(project, mode, today, now)

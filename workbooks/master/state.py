@@ -1,0 +1,196 @@
+"""What the master shows, gathered once from the ledger: every input's adopted value with where it
+came from, the scores, the open findings and the trend over rounds.
+
+The adopted value of an input is, in order: the office's manual entry in the master, a recorded
+resolution, the value the units agree on, the latest earlier round's value (with `carry_over`).
+An input whose units disagree and that nobody settled has no value: the items using it are not
+scored, and the conflict is a finding, never a silent pick.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from udfs.recovery import CheckRisk, Recovery, recover
+
+from udfs.evaluate import CompiledRubric, Result, evaluate
+from udfs.findings import Finding, Severity
+from udfs.rubric.model import InputSpec
+
+from ..ledger import Conflict, Ledger, Manual
+from ..project import Project
+from .progress import UnitProgress, unit_progress
+
+
+@dataclass
+class Adopted:
+    spec: InputSpec
+    reported: object | None  # what the units (or a resolution, or an earlier round) give
+    manual: Manual | None
+    source: str  # where `reported` comes from, for office staff
+
+    @property
+    def value(self) -> object | None:
+        return self.manual.value if self.manual else self.reported
+
+
+@dataclass
+class RoundScore:
+    round: str
+    total: float
+    sections: list[float]
+    complete: bool
+    vetoed: bool | None
+
+
+@dataclass
+class MasterState:
+    project: Project
+    inputs: list[Adopted]
+    result: Result
+    conflicts: list[Conflict]
+    carried: dict[str, str]
+    units: list[UnitProgress]
+    files: list[dict[str, object]]
+    findings: list[Finding]
+    trend: list[RoundScore]
+    recoveries: list[Recovery]
+    risks: list[CheckRisk]
+    today: date
+    written_at: datetime
+    extra_findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def values(self) -> dict[str, object]:
+        return {a.spec.id: a.value for a in self.inputs if a.value is not None}
+
+
+def _file_label(files: dict[int, dict[str, object]], seq: int) -> str:
+    return str(files[seq]["original_name"]) if seq in files else f"文件#{seq}"
+
+
+def adopted_inputs(
+    project: Project, ledger: Ledger, round_name: str
+) -> tuple[list[Adopted], list[Conflict], dict[str, str]]:
+    reported, conflicts = ledger.settled(round_name, with_manual=False)
+    carried = ledger.carry_over(round_name, reported, conflicts) if project.settings.carry_over else {}
+    manual = ledger.manual(round_name)
+    current = ledger.current_values(round_name)
+    resolved = ledger.resolutions(round_name)
+    files = {int(row["seq"]): row for row in ledger.files()}  # type: ignore[arg-type]
+    in_conflict = {c.input: c for c in conflicts}
+    units = project.registry.units
+    rows = []
+    for spec in project.rubric.inputs.values():
+        entries = current.get(spec.id, [])
+        if spec.id in in_conflict:
+            shown = "；".join(f"{units[u].label if u in units else u} 报 {v}" for u, v in in_conflict[spec.id].values.items())
+            source = f"冲突，未采用：{shown}（需确认后用 xinyong resolve 指定，或在“人工录入”栏填写）"
+        elif spec.id in carried:
+            source = f"沿用“{carried[spec.id]}”的值"
+        elif spec.id in resolved and len({repr(e.value) for e in entries}) > 1:
+            source = "已裁定（xinyong resolve）"
+        elif entries:
+            source = "；".join(
+                f"{units[e.unit].label if e.unit in units else e.unit}（{_file_label(files, e.file_seq)} {e.sheet}!{e.cell}）"
+                for e in entries
+            )
+        elif spec.id in reported:
+            source = "已裁定（xinyong resolve）"
+        else:
+            source = "未报送"
+        rows.append(Adopted(spec, reported.get(spec.id), manual.get(spec.id), source))
+    return rows, conflicts, carried
+
+
+def _open_findings(ledger: Ledger, round_name: str, project: Project) -> list[Finding]:
+    """Findings of each unit's current file, and of rejected files no later accepted file replaced."""
+    files = ledger.files()
+    latest_accepted: dict[str, int] = {}
+    for row in files:
+        if row["status"] == "accepted" and row["round"] == round_name:
+            latest_accepted[str(row["unit"])] = int(row["seq"])  # type: ignore[arg-type]
+    open_seqs = set(latest_accepted.values())
+    for row in files:
+        unit, seq = str(row["unit"] or ""), int(row["seq"])  # type: ignore[arg-type]
+        if row["status"] == "rejected" and seq > latest_accepted.get(unit, 0):
+            open_seqs.add(seq)
+    names = {int(row["seq"]): str(row["original_name"]) for row in files}  # type: ignore[arg-type]
+    return [
+        Finding(
+            str(f["code"]),
+            Severity(str(f["severity"])),
+            str(f["message"]),
+            file=names.get(int(f["file_seq"])),  # type: ignore[arg-type]
+            sheet=f["sheet"],  # type: ignore[arg-type]
+            cell=f["cell"],  # type: ignore[arg-type]
+            item=f["item"],  # type: ignore[arg-type]
+            input=f["input"],  # type: ignore[arg-type]
+        )
+        for f in ledger.file_findings()
+        if int(f["file_seq"]) in open_seqs  # type: ignore[arg-type]
+    ]
+
+
+def _conflict_findings(conflicts: list[Conflict], carried: dict[str, str]) -> list[Finding]:
+    out = []
+    for c in conflicts:
+        shown = "；".join(f"{u}：{v}" for u, v in c.values.items())
+        message = f"不同单位报送的“{c.input}”不一致（{shown}），需确认后用 xinyong resolve 指定，或在总表“数据”表的“人工录入”栏填写"
+        out.append(Finding("value-conflict", Severity.ERROR, message, input=c.input))
+    for input_id, round_name in carried.items():
+        message = f"“{input_id}”本轮未报送，沿用“{round_name}”的值（项目设置 carry_over）"
+        out.append(Finding("value-carried-over", Severity.INFO, message, input=input_id))
+    return out
+
+
+def trend(project: Project, ledger: Ledger, compiled: CompiledRubric) -> list[RoundScore]:
+    """Every round the ledger knows, in the order its first file arrived, then the current one."""
+    rounds = ledger.rounds()
+    if project.settings.round not in rounds:
+        rounds.append(project.settings.round)
+    out = []
+    for name in rounds:
+        inputs, _, _ = adopted_inputs(project, ledger, name)
+        result = evaluate(compiled, {a.spec.id: a.value for a in inputs if a.value is not None})
+        sections = [float(s["score"]) for s in result.section_scores()]  # type: ignore[arg-type]
+        out.append(RoundScore(name, result.total, sections, result.complete, result.vetoed))
+    return out
+
+
+def gather(
+    project: Project,
+    ledger: Ledger,
+    compiled: CompiledRubric | None = None,
+    today: date | None = None,
+    now: datetime | None = None,
+    extra_findings: list[Finding] | None = None,
+) -> MasterState:
+    compiled = compiled or CompiledRubric(project.rubric)
+    now = now or datetime.now()
+    today = today or now.date()
+    round_name = project.settings.round
+    inputs, conflicts, carried = adopted_inputs(project, ledger, round_name)
+    values = {a.spec.id: a.value for a in inputs if a.value is not None}
+    result = evaluate(compiled, values)
+    recoveries, risks = recover(compiled, result.values)
+    extra = list(extra_findings or [])
+    findings = extra + _open_findings(ledger, round_name, project) + _conflict_findings(conflicts, carried)
+    findings += list(result.findings)
+    return MasterState(
+        project=project,
+        inputs=inputs,
+        result=result,
+        conflicts=conflicts,
+        carried=carried,
+        units=unit_progress(project, ledger, today),
+        files=ledger.files(),
+        findings=findings,
+        trend=trend(project, ledger, compiled),
+        recoveries=recoveries,
+        risks=risks,
+        today=today,
+        written_at=now,
+        extra_findings=extra,
+    )

@@ -1,0 +1,78 @@
+"""Formats and the one safe way to put a value in a master cell.
+
+Text from returned files (file names, notes, findings quoting what a unit typed) always goes in with
+`write_string`: a note starting with '=' stays text and is never evaluated (DESIGN.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+FONT = "宋体"
+NUM_FORMATS = {"ratio": "0.00%", "count": "#,##0", "amount": "#,##0.00", "number": "#,##0.####", "score": "0.00"}
+
+
+class Styles:
+    def __init__(self, wb: xlsxwriter.Workbook) -> None:
+        base = {"font_name": FONT, "font_size": 10, "text_wrap": True, "valign": "top", "border": 1}
+        self.base = base
+        self.wb = wb
+        self.title = wb.add_format({"font_name": FONT, "font_size": 16, "bold": True})
+        self.hint = wb.add_format({"font_name": FONT, "font_size": 10, "italic": True, "font_color": "#595959"})
+        self.head = wb.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "align": "center", "valign": "vcenter"})
+        self.text = wb.add_format(base)
+        self.bold = wb.add_format({**base, "bold": True})
+        self.section = wb.add_format({**base, "bold": True, "bg_color": "#F2F2F2"})
+        self.big = wb.add_format({**base, "bold": True, "font_size": 14, "num_format": "0.00"})
+        self.bad = wb.add_format({**base, "bold": True, "font_color": "#C00000"})
+        self.good = wb.add_format({**base, "bold": True, "font_color": "#00703C"})
+        self._cache: dict[tuple[str, bool, bool], Any] = {}
+
+    def num(self, kind: str = "score", edit: bool = False, bold: bool = False) -> Any:
+        """A number format by input type; `edit`: the yellow, unlocked cells people may type into."""
+        key = (kind, edit, bold)
+        if key not in self._cache:
+            props = {**self.base, "num_format": NUM_FORMATS.get(kind, "General")}
+            if edit:
+                props.update(locked=False, bg_color="#FFF2CC")
+            if bold:
+                props.update(bold=True, bg_color="#F2F2F2")
+            self._cache[key] = self.wb.add_format(props)
+        return self._cache[key]
+
+
+def put(ws: Worksheet, row: int, col: int, value: object, fmt: Any = None) -> None:
+    if value is None or (isinstance(value, str) and value == ""):
+        ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value, fmt)
+    elif isinstance(value, int | float):
+        ws.write_number(row, col, float(value), fmt)
+    else:
+        ws.write_string(row, col, str(value), fmt)
+
+
+def header(ws: Worksheet, row: int, names: list[str], styles: Styles, widths: list[float] | None = None) -> None:
+    for col, name in enumerate(names):
+        ws.write_string(row, col, name, styles.head)
+    for col, width in enumerate(widths or []):
+        ws.set_column(col, col, width)
+
+
+def shown(value: object, kind: str = "number", unit: str = "") -> str:
+    """A value as office staff read it: 85.00%, 1,234 人, 是/否."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(shown(v, kind) for v in value)
+    if isinstance(value, int | float):
+        if kind == "ratio" or unit == "%":
+            return f"{value * 100:.2f}%"
+        text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4f}".rstrip("0").rstrip(".")
+        return f"{text}{' ' + unit if unit else ''}"
+    return str(value)
