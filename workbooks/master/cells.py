@@ -2,8 +2,8 @@
 rubric's consistency rules, in either formula mode.
 
 A cell computes only when every input it uses holds a value of the right kind and every
-consistency rule over those inputs holds; otherwise it shows 未计分 (conditions: nothing, judged
-无法判断). That is what headless scoring does with a missing or contradictory figure, so Excel,
+consistency rule over those inputs holds, and its rule accepts the data; otherwise it shows 未计分
+(conditions: nothing, judged 无法判断). That is what headless scoring does with a missing or contradictory figure, so Excel,
 LibreOffice, `formulas` and the project's own engine agree on a master whatever is filled in.
 """
 
@@ -51,13 +51,18 @@ class Formulas:
     def item(self, item_id: str) -> str:
         formula = self.compiled.items[item_id]
         guard = self._guard(formula.needs)
-        expr = self.expression(formula.text)
+        # a rule that refuses its data (e.g. a denominator of 0 with a numerator > 0) is not scored, as
+        # headless; an error value would also turn every total above it into an error
+        expr = f'IFERROR({self.expression(formula.text)},"{NOT_SCORED}")'
         return f'=IF({guard},{expr},"{NOT_SCORED}")' if guard else f"={expr}"
 
     def condition(self, check_id: str, index: int) -> str:
-        _cond, formula = self.compiled.conditions[check_id][index]
+        cond, formula = self.compiled.conditions[check_id][index]
         guard = self._guard(formula.needs)
         expr = self.expression(formula.text)
+        if cond.op is None:  # a yes/no condition: a plain TRUE/FALSE whatever the engine makes of a comparison
+            expr = f"IF({expr},TRUE,FALSE)"
+        expr = f'IFERROR({expr},"")'
         return f'=IF({guard},{expr},"")' if guard else f"={expr}"
 
     def constraint(self, constraint_id: str) -> str:

@@ -47,6 +47,7 @@ class UnitProgress:
     status: str
     late: bool
     overdue: list[OverdueTask] = field(default_factory=list)
+    notes: list[tuple[str, str, str]] = field(default_factory=list)  # (item, status, note) as the unit wrote them
     reminder: str = ""
 
     @property
@@ -68,8 +69,11 @@ def unit_progress(project: Project, ledger: Ledger, today: date) -> list[UnitPro
     past = today > deadline
     current = ledger.current_values(s.round)
     states: dict[str, dict[str, str]] = {}
-    for unit, item, status, _note in ledger.task_states(s.round):
+    notes: dict[str, list[tuple[str, str, str]]] = {}
+    for unit, item, status, note in ledger.task_states(s.round):
         states.setdefault(unit, {})[item] = status
+        if note:
+            notes.setdefault(unit, []).append((item, status, note))
     accepted = [f for f in ledger.files() if f["status"] == "accepted" and f["round"] == s.round]
     counts = Counter()
     for f in ledger.file_findings():
@@ -108,6 +112,7 @@ def unit_progress(project: Project, ledger: Ledger, today: date) -> list[UnitPro
                 status=status,
                 late=late,
                 overdue=overdue,
+                notes=notes.get(name, []),
             )
         )
     for p in out:

@@ -90,12 +90,22 @@ def write_progress(ws: Worksheet, state: MasterState, st: Styles) -> None:
         ]
         for u in state.units
     ]  # fmt: skip
-    _table(
+    last = _table(
         ws, f"单位进度（回收截止日期 {state.project.settings.deadline}）",
         "任务状态取自各单位交回的“任务清单”；“未填报”表示尚无报送或报送文件中未选择状态。",
         ["单位", "任务数", "已完成", "推进中", "未开始", "未填报", "应报数据项", "已收到", "缺", "报送次数", "最后文件", "最后报送时间", "状态", "逾期", "问题数"],
         [22, 7, 7, 7, 7, 7, 9, 7, 6, 8, 30, 18, 18, 6, 7], rows, st,
     )  # fmt: skip
+    row = last + 2
+    ws.write_string(row, 0, "各单位填写的任务进展说明（原文照录）", st.bold)
+    header(ws, row + 1, ["单位", "指标编号", "指标（任务）", "完成状态", "进展说明"], st)
+    titles = {i.id: i.title for i in state.project.rubric.items}
+    row += 1
+    for u in state.units:
+        for item, status, note in u.notes:
+            row += 1
+            for c, value in enumerate([u.label, item, titles.get(item, ""), status, note]):
+                put(ws, row, c, value, st.text)
 
 
 def write_trend(wb: xlsxwriter.Workbook, ws: Worksheet, state: MasterState, st: Styles) -> None:

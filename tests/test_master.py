@@ -1,0 +1,186 @@
+"""The master scoring workbook against the project's headless scores.
+
+Projects are run for real: unit workbooks generated, filled with generated input sets as units
+would, returned, consolidated; the master written in both formula modes. Its score cells are then
+evaluated three ways that owe nothing to our writer's cached values: `formulas` with the XY_
+functions registered (UDF mode), LibreOffice recalculating the native mode, and python-calamine
+reading the cached values without any recalculation. All must equal headless scoring of the very
+input set the units were given.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import formulas
+import pytest
+from python_calamine import CalamineWorkbook
+
+from udfs.engines.formulas_engine import register
+from udfs.evaluate import CompiledRubric, Result, evaluate
+from udfs.sampling import sample_inputs
+from workbooks.consolidate import consolidate
+from workbooks.generate.fill import fill_returns
+from workbooks.generate.run import generate
+from workbooks.ledger import LEDGER_FILE, Ledger
+from workbooks.master import layout as L
+from workbooks.master.live import Where
+from workbooks.master.run import build
+from workbooks.master.state import MasterState, gather
+from workbooks.project import Project, init_project
+from workbooks.recalc import find_soffice, recalculated_values
+
+BEFORE_DEADLINE = datetime(2019, 3, 20, 9, 0).timestamp()
+
+
+@dataclass
+class Run:
+    project: Project
+    values: dict[str, object]
+    expected: Result  # headless scoring of the input set the units were given
+    state: MasterState
+    masters: dict[str, tuple[Path, Where]]
+
+
+def run_project(base: Path, rubric: str, seed: int) -> Run:
+    project = init_project(base / f"{rubric}-{seed}", rubric, today=date(2019, 3, 1))
+    generate(project)
+    values = sample_inputs(project.rubric, random.Random(seed))
+    for path in fill_returns(project, values).values():
+        os.utime(path, (BEFORE_DEADLINE, BEFORE_DEADLINE))
+    consolidate(project, now=datetime(2019, 3, 25, 10, 0))
+    compiled = CompiledRubric(project.rubric)
+    ledger = Ledger(project.root / LEDGER_FILE)
+    try:
+        state = gather(project, ledger, compiled, today=date(2019, 3, 25), now=datetime(2019, 3, 25, 10, 0))
+    finally:
+        ledger.close()
+    masters = {}
+    for mode in ("udf", "native"):
+        path = base / f"{rubric}-{seed}-{mode}.xlsx"
+        masters[mode] = (path, build(state, mode, path, compiled))
+    return Run(project, values, evaluate(compiled, values), state, masters)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> list[Run]:
+    base = tmp_path_factory.mktemp("master")
+    cases = [("national-2019", 3), ("national-2019", 11), ("wangyi-district", 5), ("zhengzhou-2019-counties", 7)]
+    return [run_project(base, rubric, seed) for rubric, seed in cases]
+
+
+def split(ref: str) -> tuple[str, str]:
+    sheet, cell = ref.split("!")
+    return sheet.strip("'"), cell.replace("$", "")
+
+
+def same(headless: float | None, cell: object, tol: float = 1e-9) -> bool:
+    if headless is None:
+        return not isinstance(cell, int | float) or isinstance(cell, bool)
+    return isinstance(cell, int | float) and not isinstance(cell, bool) and abs(float(cell) - headless) < tol
+
+
+def assert_master_equals(run: Run, where: Where, get) -> None:  # noqa: ANN001 - (sheet, cell) -> value
+    wrong = [
+        (i.id, i.score, get(*split(where.items[i.id])))
+        for i in run.expected.items
+        if not same(i.score, get(*split(where.items[i.id])))
+    ]
+    assert not wrong, wrong
+    assert same(run.expected.total, get(*split(where.total)), 1e-6)  # headless totals are rounded to 6 places
+    status = {True: L.MET, False: L.UNMET, None: L.UNKNOWN}
+    checks = [(c.id, status[c.met], get(*split(where.checks[c.id]))) for c in run.expected.checks]
+    assert [c for c in checks if c[1] != c[2]] == []
+
+
+def test_consolidated_values_score_as_the_input_set(runs: list[Run]) -> None:
+    for run in runs:
+        got = run.state.result
+        assert got.total == run.expected.total
+        assert [(i.id, i.score) for i in got.items] == [(i.id, i.score) for i in run.expected.items]
+        assert not run.state.conflicts
+        assert run.expected.complete or any(i.score is None for i in run.expected.items)
+
+
+def test_formulas_with_xy_functions_evaluates_the_udf_master(runs: list[Run]) -> None:
+    register()
+    for run in runs:
+        path, where = run.masters["udf"]
+        solution = formulas.ExcelModel().loads(str(path)).finish().calculate()
+        values = {k.upper(): v for k, v in solution.items()}
+
+        def get(sheet: str, cell: str, name: str = path.name) -> object:
+            v = values.get(f"'[{name}]{sheet}'!{cell}".upper())
+            return None if v is None else v.value[0, 0]
+
+        assert_master_equals(run, where, get)
+
+
+def test_cached_values_read_without_recalculation(runs: list[Run]) -> None:
+    for run in runs:
+        for mode in ("udf", "native"):
+            path, where = run.masters[mode]
+            book = CalamineWorkbook.from_path(str(path))
+            sheets: dict[str, list[list[object]]] = {}
+
+            def get(sheet: str, cell: str) -> object:
+                if sheet not in sheets:
+                    sheets[sheet] = book.get_sheet_by_name(sheet).to_python()
+                col, row = re.match(r"([A-Z]+)(\d+)", cell).groups()
+                return sheets[sheet][int(row) - 1][ord(col) - ord("A")]
+
+            assert_master_equals(run, where, get)
+
+
+@pytest.mark.oracle
+@pytest.mark.skipif(find_soffice() is None, reason="LibreOffice not installed")
+def test_libreoffice_recalculates_the_native_master(runs: list[Run]) -> None:
+    for run in runs:
+        path, where = run.masters["native"]
+        values = recalculated_values(path)
+        assert_master_equals(run, where, lambda sheet, cell: values[sheet].get(cell))
+
+
+def test_score_cells_hold_the_rubric_formulas_and_names(runs: list[Run]) -> None:
+    run = runs[0]
+    udf_path, where = run.masters["udf"]
+    with zipfile.ZipFile(udf_path) as z:
+        workbook = z.read("xl/workbook.xml").decode()
+    for spec in run.project.rubric.inputs.values():
+        assert f'name="{spec.id}"' in workbook
+    book = CalamineWorkbook.from_path(str(udf_path)).get_sheet_by_name(L.SCORES).to_python()
+    formulas_text = {row[L.S_ID]: row[L.S_FORMULA] for row in book if isinstance(row[L.S_ID], str)}
+    for item in run.project.rubric.scored_items:
+        assert formulas_text[item.id] == item.formula
+    npl = next(i for i in run.project.rubric.scored_items if "XY_NPL_SCORE" in (i.formula or ""))
+    sheet_xml = _sheet_xml(udf_path, L.SCORES)
+    assert "XY_NPL_SCORE(npl_rate)" in sheet_xml
+    native_xml = _sheet_xml(run.masters["native"][0], L.SCORES)
+    assert "XY_" not in native_xml and "npl_rate" in native_xml
+    assert npl.formula and npl.formula.lstrip("=") in sheet_xml
+
+
+def _sheet_xml(path: Path, sheet: str) -> str:
+    with zipfile.ZipFile(path) as z:
+        names = re.findall(r'<sheet name="([^"]+)" sheetId="\d+" r:id="rId(\d+)"', z.read("xl/workbook.xml").decode())
+        index = dict(names)[sheet]
+        return z.read(f"xl/worksheets/sheet{index}.xml").decode()
+
+
+def test_overview_shows_total_veto_completeness_and_units(runs: list[Run]) -> None:
+    run = runs[0]
+    rows = CalamineWorkbook.from_path(str(run.masters["udf"][0])).get_sheet_by_name(L.OVERVIEW).to_python()
+    labels = {row[0]: row[1] for row in rows if row and isinstance(row[0], str)}
+    assert labels["总分"] == pytest.approx(run.expected.total)
+    veto = {True: "被一票否决", False: "未触发一票否决", None: "无法判断（数据不全）"}[run.expected.vetoed]
+    assert labels["一票否决"] == veto
+    assert labels["单位报送"] == f"{len(run.state.units)} / {len(run.state.units)} 个单位"
+    assert labels["逾期单位"] == "0 个"
+    have = sum(1 for v in run.values.values() if v is not None)
+    assert labels["数据完整度"] == f"{have} / {len(run.project.rubric.inputs)} 个数据项"
