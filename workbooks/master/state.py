@@ -86,7 +86,11 @@ def adopted_inputs(
         entries = current.get(spec.id, [])
         if spec.id in in_conflict:
             shown = "；".join(f"{units[u].label if u in units else u} 报 {v}" for u, v in in_conflict[spec.id].values.items())
-            source = f"冲突，未采用：{shown}（需确认后用 xinyong resolve 指定，或在“人工录入”栏填写）"
+            source = (
+                f"冲突：{shown}（已由人工录入确定）"
+                if spec.id in manual
+                else f"冲突，未采用：{shown}（需确认后用 xinyong resolve 指定，或在“人工录入”栏填写）"
+            )
         elif spec.id in carried:
             source = f"沿用“{carried[spec.id]}”的值"
         elif spec.id in resolved and len({repr(e.value) for e in entries}) > 1:
@@ -101,7 +105,7 @@ def adopted_inputs(
         else:
             source = "未报送"
         rows.append(Adopted(spec, reported.get(spec.id), manual.get(spec.id), source))
-    return rows, conflicts, carried
+    return rows, [c for c in conflicts if c.input not in manual], carried
 
 
 def _open_findings(ledger: Ledger, round_name: str, project: Project) -> list[Finding]:
