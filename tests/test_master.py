@@ -108,34 +108,47 @@ def test_consolidated_values_score_as_the_input_set(runs: list[Run]) -> None:
         assert run.expected.complete or any(i.score is None for i in run.expected.items)
 
 
+def formulas_getter(path: Path):  # noqa: ANN201
+    solution = formulas.ExcelModel().loads(str(path)).finish().calculate()
+    values = {k.upper(): v for k, v in solution.items()}
+
+    def get(sheet: str, cell: str) -> object:
+        v = values.get(f"'[{path.name}]{sheet}'!{cell}".upper())
+        return None if v is None else v.value[0, 0]
+
+    return get
+
+
+def calamine_getter(path: Path):  # noqa: ANN201
+    book = CalamineWorkbook.from_path(str(path))
+    sheets: dict[str, list[list[object]]] = {}
+
+    def get(sheet: str, cell: str) -> object:
+        if sheet not in sheets:
+            sheets[sheet] = book.get_sheet_by_name(sheet).to_python()
+        col, row = re.match(r"([A-Z]+)(\d+)", cell).groups()
+        return sheets[sheet][int(row) - 1][ord(col) - ord("A")]
+
+    return get
+
+
+def libreoffice_getter(path: Path):  # noqa: ANN201
+    values = recalculated_values(path)
+    return lambda sheet, cell: values[sheet].get(cell)
+
+
 def test_formulas_with_xy_functions_evaluates_the_udf_master(runs: list[Run]) -> None:
     register()
     for run in runs:
         path, where = run.masters["udf"]
-        solution = formulas.ExcelModel().loads(str(path)).finish().calculate()
-        values = {k.upper(): v for k, v in solution.items()}
-
-        def get(sheet: str, cell: str, name: str = path.name) -> object:
-            v = values.get(f"'[{name}]{sheet}'!{cell}".upper())
-            return None if v is None else v.value[0, 0]
-
-        assert_master_equals(run, where, get)
+        assert_master_equals(run, where, formulas_getter(path))
 
 
 def test_cached_values_read_without_recalculation(runs: list[Run]) -> None:
     for run in runs:
         for mode in ("udf", "native"):
             path, where = run.masters[mode]
-            book = CalamineWorkbook.from_path(str(path))
-            sheets: dict[str, list[list[object]]] = {}
-
-            def get(sheet: str, cell: str) -> object:
-                if sheet not in sheets:
-                    sheets[sheet] = book.get_sheet_by_name(sheet).to_python()
-                col, row = re.match(r"([A-Z]+)(\d+)", cell).groups()
-                return sheets[sheet][int(row) - 1][ord(col) - ord("A")]
-
-            assert_master_equals(run, where, get)
+            assert_master_equals(run, where, calamine_getter(path))
 
 
 @pytest.mark.oracle
@@ -143,8 +156,7 @@ def test_cached_values_read_without_recalculation(runs: list[Run]) -> None:
 def test_libreoffice_recalculates_the_native_master(runs: list[Run]) -> None:
     for run in runs:
         path, where = run.masters["native"]
-        values = recalculated_values(path)
-        assert_master_equals(run, where, lambda sheet, cell: values[sheet].get(cell))
+        assert_master_equals(run, where, libreoffice_getter(path))
 
 
 def test_score_cells_hold_the_rubric_formulas_and_names(runs: list[Run]) -> None:

@@ -12,10 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from udfs.recovery import CheckRisk, Recovery, recover
-
 from udfs.evaluate import CompiledRubric, Result, evaluate
 from udfs.findings import Finding, Severity
+from udfs.recovery import CheckRisk, Recovery, recover
 from udfs.rubric.model import InputSpec
 
 from ..ledger import Conflict, Ledger, Manual
