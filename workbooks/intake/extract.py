@@ -266,6 +266,8 @@ def _tasks(parsed: Parsed, result: Extracted, file: str) -> None:
             )
             status = ""
         note = "" if note_cell is None or note_cell.value is None else str(note_cell.value)
+        if note_cell is not None and note_cell.formula is not None and not note:
+            note = f"={note_cell.formula}"  # a note typed with a leading '=' is kept as the text typed, never run
         result.tasks.append(TaskState(item, status, note, coord))
 
 
