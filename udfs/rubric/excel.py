@@ -17,13 +17,14 @@ import xlsxwriter
 
 from ..findings import Findings
 from .loader import from_data
-from .model import Rubric
+from .model import LEVER_LABELS, Rubric
 from .serialize import rubric_dict
 
 LIST_SEP = "、"
 LINES = "\n"
 
 # sheet -> [(header, key, how)]; how: text | number | bool | names (、-list) | lines (one per line) | stated
+# | lever (自动/增加/减少/不可调整)
 SHEETS: dict[str, list[tuple[str, str, str]]] = {
     "部分": [
         ("编号", "id", "text"), ("序号", "number", "text"), ("名称", "title", "text"), ("分值", "max", "number"),
@@ -48,7 +49,7 @@ SHEETS: dict[str, list[tuple[str, str, str]]] = {
     "数据项": [
         ("编号", "id", "text"), ("名称", "label", "text"), ("类型", "type", "text"), ("单位", "unit", "text"),
         ("下限", "min", "number"), ("上限", "max", "number"), ("期数", "length", "number"),
-        ("提供单位", "providers", "names"), ("说明", "note", "text"),
+        ("调整方向", "lever", "lever"), ("提供单位", "providers", "names"), ("说明", "note", "text"),
     ],
     "参数": [
         ("编号", "id", "text"), ("名称", "label", "text"), ("取值", "value", "value"), ("可选值", "choices", "values"),
@@ -65,6 +66,8 @@ SHEETS: dict[str, list[tuple[str, str, str]]] = {
     "约束": [("编号", "id", "text"), ("规则", "rule", "text"), ("提示", "message", "text")],
 }  # fmt: skip
 FORMULA_KEYS = ("formula", "value", "rule")
+OPTIONAL_COLUMNS = {("数据项", "lever")}  # added later: workbooks exported before it still import
+LEVER_WORDS = {label: key for key, label in LEVER_LABELS.items()}
 ABOUT_SHEET = "说明"
 ABOUT_FIELDS = [
     ("编号", "id", "text"), ("名称", "title", "text"), ("版本", "version", "text"), ("类型", "kind", "text"),
@@ -83,7 +86,7 @@ def _flatten(rubric: Rubric) -> dict[str, list[dict[str, Any]]]:
             rows["分组"].append({**group, "section": section["id"]})
             rows["指标"] += [{**i, "section": section["id"], "group": group["id"]} for i in group["items"]]
         rows["指标"] += [{**i, "section": section["id"]} for i in section.get("items", [])]
-    rows["数据项"] = data.get("inputs", [])
+    rows["数据项"] = [{**i, "lever": i.get("lever", "auto")} for i in data.get("inputs", [])]  # 自动 shown
     rows["参数"] = data.get("parameters", [])
     for check in data.get("checks", []):
         rows["硬指标"].append(check)
@@ -103,6 +106,8 @@ def _cell(value: Any, how: str) -> Any:
         return LINES.join(str(v) for v in value)
     if how == "stated":
         return LINES.join(f"{s['where']}：{s['max']:g}" for s in value)
+    if how == "lever":
+        return LEVER_LABELS.get(value, value)
     return value
 
 
@@ -130,7 +135,9 @@ def export_xlsx(rubric: Rubric, out: Path) -> None:
         for r, record in enumerate(rows, start=1):
             for c, (_, key, how) in enumerate(columns):
                 _write(ws, r, c, _cell(record.get(key), how), as_text if key in FORMULA_KEYS else body)
-        for c, (_, key, _how) in enumerate(columns):
+        for c, (_, key, how) in enumerate(columns):
+            if how == "lever":  # a drop-down, so staff pick one of the four words
+                ws.data_validation(1, c, len(rows) + 200, c, {"validate": "list", "source": list(LEVER_WORDS)})
             wide = key in (
                 "standard",
                 "details",
@@ -182,6 +189,8 @@ def _value(raw: Any, how: str) -> Any:
         return out
     if how == "value":
         return _number_or_text(raw)
+    if how == "lever":  # unknown words go through as written; the loader reports them
+        return LEVER_WORDS.get(str(raw).strip(), str(raw).strip())
     if how == "text" and isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
     return raw
@@ -220,7 +229,7 @@ def _records(wb: Any, sheet: str, findings: Findings, file: str) -> list[dict[st
     rows = wb[sheet].iter_rows(values_only=True)
     header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
     index = {h: k for k, h in enumerate(header)}
-    missing = [h for h, _, _ in columns if h not in index]
+    missing = [h for h, key, _ in columns if h not in index and (sheet, key) not in OPTIONAL_COLUMNS]
     if missing:
         findings.add("rubric-field-missing", f"工作表“{sheet}”缺少列：{'、'.join(missing)}", file=file, sheet=sheet)
     out = []

@@ -16,6 +16,7 @@ from ..findings import Findings
 from .model import (
     CHECK_KINDS,
     INPUT_TYPES,
+    LEVERS,
     OPS,
     RUBRIC_KINDS,
     Check,
@@ -188,6 +189,8 @@ class _Reader:
             return None
         kind = self.choice(raw, "type", INPUT_TYPES, "number", "input-type-unknown", where, input=iid)
         providers = self.field(raw, "providers", list, where, [])
+        lever_raw = {"lever": raw.get("lever") or "auto"}  # blank means the default
+        lever = self.choice(lever_raw, "lever", LEVERS, "auto", "rubric-field-invalid", where, input=iid)
         return InputSpec(
             id=iid,
             label=str(self.field(raw, "label", str, where) or iid),
@@ -198,6 +201,7 @@ class _Reader:
             providers=[str(p).strip() for p in providers if str(p).strip()],
             note=self.text(raw, "note", where),
             length=self.field(raw, "length", int, where, None),
+            lever=lever,
         )
 
     def section(self, raw: dict[str, Any]) -> Section:

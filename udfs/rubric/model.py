@@ -19,6 +19,10 @@ TYPE_LABELS = {
     "discretionary": "酌情分",
 }
 CHECK_KINDS = ("veto", "target", "certification")
+# How a figure may be changed when looking for lost points (udfs.recovery): auto (direction found
+# by search), up / down (only increases / decreases proposed), fixed (a fact: never proposed).
+LEVERS = ("auto", "up", "down", "fixed")
+LEVER_LABELS = {"auto": "自动", "up": "增加", "down": "减少", "fixed": "不可调整"}
 RUBRIC_KINDS = ("scored", "tasklist")
 OPS = (">=", ">", "<=", "<", "=")
 
@@ -34,6 +38,7 @@ class InputSpec:
     providers: list[str] = field(default_factory=list)
     note: str = ""
     length: int | None = None  # list inputs: the number of periods asked for
+    lever: str = "auto"  # one of LEVERS
 
     def range_text(self) -> str:
         if self.type == "bool":

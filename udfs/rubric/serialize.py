@@ -95,6 +95,7 @@ def input_dict(spec: InputSpec) -> dict[str, Any]:
             "min": spec.min,
             "max": spec.max,
             "length": spec.length,
+            "lever": spec.lever if spec.lever != "auto" else "",
             "providers": spec.providers,
             "note": spec.note,
         },

@@ -5,8 +5,10 @@ people leave them."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
@@ -67,13 +69,17 @@ def fill_returns(
     values: Mapping[str, object],
     units: list[str] | None = None,
     tasks: TaskFill | None = None,
+    received: datetime | None = None,
 ) -> dict[str, Path]:
-    """Every unit (or `units`) returns its workbook into 回收/ with its share of `values` filled in."""
+    """Every unit (or `units`) returns its workbook into 回收/ with its share of `values` filled in;
+    `received`: the time the files arrived (their modification time, which intake reads)."""
     written = {}
     for unit, (source, asked) in outgoing_files(project).items():
         if units is not None and unit not in units:
             continue
         target = project.inbox / source.name
         fill_workbook(source, target, {i: values[i] for i in asked if i in values}, tasks=tasks)
+        if received is not None:
+            os.utime(target, (received.timestamp(), received.timestamp()))
         written[unit] = target
     return written

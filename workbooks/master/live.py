@@ -20,7 +20,7 @@ from udfs.rubric.model import TYPE_LABELS
 from . import layout as L
 from .cells import Formulas, check_status, status
 from .state import MasterState
-from .style import Styles, put, shown
+from .style import Styles, fit_row, header, put, shown
 
 
 def ref(sheet: str, row: int, col: int) -> str:
@@ -54,8 +54,6 @@ def write_data(wb: xlsxwriter.Workbook, ws: Worksheet, state: MasterState, f: Fo
         st.hint,
     )  # fmt: skip
     widths = [24, 40, 10, 8, 14, 7, 14, 44, 14, 14, 40]
-    from .style import header
-
     header(ws, 2, L.DATA_HEAD, st, widths)
     row = L.DATA_FIRST
     for adopted in state.inputs:
@@ -86,6 +84,8 @@ def write_data(wb: xlsxwriter.Workbook, ws: Worksheet, state: MasterState, f: Fo
                 r, L.D_ADOPTED, f'=IF(ISBLANK({m}),IF(ISBLANK({g}),"",{g}),{m})', st.num(kind), _cached(chosen)
             )
             put(ws, r, L.D_NOTE, spec.note if k == 0 else "", st.text)
+            if k == 0:
+                fit_row(ws, r, {L.D_LABEL: spec.label, L.D_SOURCE: adopted.source, L.D_NOTE: spec.note}, widths)
         row += n
         target = ref(L.DATA, first, L.D_ADOPTED)
         if n > 1:
@@ -141,11 +141,10 @@ def write_scores(ws: Worksheet, state: MasterState, f: Formulas, st: Styles, whe
         if finding.item:
             notes.setdefault(finding.item, []).append(finding.message)
     by_input = {a.spec.id: a for a in state.inputs}
-    from .style import header
-
     ws.write_string(0, 0, f"{rubric.title}：逐项评分", st.title)
     ws.write_string(1, 0, "得分栏是指标体系的计分公式（引用“数据”表中的数据项名称）；数据缺失或前后矛盾的指标显示“未计分”。", st.hint)
-    header(ws, 2, L.SCORE_HEAD, st, [16, 14, 14, 36, 7, 40, 56, 9, 9, 36])
+    widths = [16, 14, 14, 36, 7, 40, 56, 9, 9, 36]
+    header(ws, 2, L.SCORE_HEAD, st, widths)
     row = L.SCORE_FIRST
     subtotal_rows: dict[str, int] = {}
     for section in rubric.sections:
@@ -173,8 +172,7 @@ def write_scores(ws: Worksheet, state: MasterState, f: Formulas, st: Styles, whe
             lines = []
             for input_id in sorted(f.compiled.items[item.id].needs):
                 a = by_input[input_id]
-                where_from = "人工录入" if a.manual else a.source
-                lines.append(f"{a.spec.label}（{input_id}）= {shown(a.value, a.spec.type, a.spec.unit)}；{where_from}")
+                lines.append(f"{a.spec.label}（{input_id}）= {shown(a.value, a.spec.type, a.spec.unit)}（{a.origin}）")
             put(ws, row, L.S_INPUTS, "\n".join(lines), st.text)
             ws.write_formula(row, L.S_SCORE, f.item(item.id), st.num(), L.NOT_SCORED if s.score is None else s.score)
             score_cell = xl_rowcol_to_cell(row, L.S_SCORE)
@@ -182,7 +180,10 @@ def write_scores(ws: Worksheet, state: MasterState, f: Formulas, st: Styles, whe
             ws.write_formula(
                 row, L.S_LOST, f'=IF(ISNUMBER({score_cell}),{max_cell}-{score_cell},"")', st.num(), _cached(s.lost)
             )
-            put(ws, row, L.S_NOTE, "\n".join(dict.fromkeys(notes.get(item.id, []))), st.text)
+            note = "\n".join(dict.fromkeys(notes.get(item.id, [])))
+            put(ws, row, L.S_NOTE, note, st.text)
+            texts = {L.S_TITLE: item.title, L.S_FORMULA: item.formula, L.S_INPUTS: "\n".join(lines), L.S_NOTE: note}
+            fit_row(ws, row, texts, widths)
             where.items[item.id] = ref(L.SCORES, row, L.S_SCORE)
             row += 1
         first = xl_rowcol_to_cell(head_row + 1, L.S_SCORE)
@@ -222,11 +223,10 @@ KIND_LABEL = {"veto": "基础性指标（一票否决）", "target": "引导性�
 
 
 def write_checks(ws: Worksheet, state: MasterState, f: Formulas, st: Styles, where: Where) -> None:
-    from .style import header
-
     ws.write_string(0, 0, "硬指标：基础性指标（一票否决）、引导性指标和认定条件", st.title)
     ws.write_string(1, 0, "任何一项基础性指标未达标即一票否决，与总分无关。", st.hint)
-    header(ws, 2, CHECK_HEAD, st, [20, 6, 36, 30, 14, 6, 12, 10, 10, 48])
+    widths = [20, 6, 36, 30, 14, 6, 12, 10, 10, 48]
+    header(ws, 2, CHECK_HEAD, st, widths)
     results = {c.id: c for c in state.result.checks}
     risks = {(r.check, r.label): r for r in state.risks}
     row = 3
@@ -255,6 +255,7 @@ def write_checks(ws: Worksheet, state: MasterState, f: Formulas, st: Styles, whe
                 ws.write_formula(row, 7, status(cond, v, t), st.text, text)
                 risk = risks.get((check.id, cond.label))
                 put(ws, row, 9, risk.text if risk else "", st.text)
+                fit_row(ws, row, {2: check.title, 3: cond.label, 9: risk.text if risk else ""}, widths)
                 where.conditions[f"{check.id}:{k}"] = ref(L.CHECKS, row, 4)
                 row += 1
             check_met = results[check.id].met

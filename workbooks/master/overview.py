@@ -13,7 +13,7 @@ from workbooks.report import points
 from . import layout as L
 from .live import Where
 from .state import MasterState
-from .style import Styles, put
+from .style import Styles, fit_row, put
 
 MODE_LABEL = {"udf": "含 XY_ 计分函数（在 Excel 中重算需安装 xinyong 加载项）", "native": "Excel 原生函数（WPS、LibreOffice 可直接重算）"}
 TOP = 5
@@ -30,10 +30,9 @@ def write_overview(
 ) -> None:
     p, result = state.project, state.result
     rubric = p.rubric
-    ws.set_column(0, 0, 22)
-    ws.set_column(1, 1, 18)
-    ws.set_column(2, 3, 12)
-    ws.set_column(4, 4, 56)
+    widths = [26, 22, 12, 12, 64]
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
     ws.write_string(0, 0, f"{rubric.title}：评分总表", st.title)
     stamp = f"{p.settings.name}；轮次：{p.settings.round}；生成时间：{state.written_at:%Y-%m-%d %H:%M}"
     ws.write_string(1, 0, stamp, st.hint)
@@ -70,7 +69,9 @@ def write_overview(
         put(ws, row, 0, label, st.bold)
         ws.write_formula(row, 1, formula, st.bad if value is not False and kind == "veto" else st.good, _verdict(kind, value))
         unmet = [c.title for c in result.checks if c.kind == kind and c.met is False]
-        put(ws, row, 4, ("未达标：" + "；".join(unmet)) if unmet else "", st.text)
+        note = ("未达标：" + "；".join(unmet)) if unmet else ""
+        put(ws, row, 4, note, st.text)
+        fit_row(ws, row, {4: note}, widths)
         row += 1
     if "target" in where.kinds:
         first, last = where.kinds["target"]
@@ -95,9 +96,10 @@ def write_overview(
         put(ws, row, 0, label, st.bold)
         put(ws, row, 1, value, st.text)
         put(ws, row, 4, note, st.text)
+        fit_row(ws, row, {4: note}, widths)
         row += 1
     row += 1
-    ws.write_string(row, 0, "各部分得分", st.bold)
+    ws.write_string(row, 0, "各部分得分", st.title_small)
     row += 1
     for col, name in enumerate(["部分", "得分", "满分", "得分率"]):
         ws.write_string(row, col, name, st.head)
@@ -116,13 +118,14 @@ def write_overview(
         ws.write_formula(row, 3, f"=IF({c}>0,{b}/{c},0)", st.num("ratio"), rate)
     last_row = row
     row += 2
-    ws.write_string(row, 0, f"提分空间（前 {TOP} 项，详见“{L.RECOVERY}”）", st.bold)
+    ws.write_string(row, 0, f"提分空间（前 {TOP} 项，详见“{L.RECOVERY}”表）", st.title_small)
     for k, rec in enumerate(state.recoveries[:TOP], 1):
         row += 1
         how = rec.steps[0].text if rec.steps else rec.note
-        put(ws, row, 0, f"{k}. {rec.title}", st.text)
-        put(ws, row, 1, f"失 {points(rec.lost)} 分，可挽回 {points(rec.gain)} 分", st.text)
-        put(ws, row, 4, how, st.text)
+        texts = {0: f"{k}. {rec.title}", 1: f"失 {points(rec.lost)} 分，可挽回 {points(rec.gain)} 分", 4: how}
+        for col, text in texts.items():
+            put(ws, row, col, text, st.text)
+        fit_row(ws, row, texts, widths)
     _section_chart(wb, ws, first_row, last_row, row_anchor=row + 2)
     ws.activate()
 

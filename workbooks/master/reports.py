@@ -15,7 +15,7 @@ from workbooks.report import SEVERITY_LABEL, points
 from . import layout as L
 from .progress import DONE, NOT_REPORTED
 from .state import MasterState
-from .style import Styles, header, put, shown
+from .style import Styles, fit_row, header, put, shown
 
 TEMPLATE_LABEL = {
     "current": "当前模板", "outdated": "旧版模板", "tampered": "结构被改动", "foreign": "其他项目或轮次",
@@ -31,6 +31,7 @@ def _table(ws: Worksheet, title: str, hint: str, head: list[str], widths: list[f
     for r, values in enumerate(rows, 3):
         for c, value in enumerate(values):
             put(ws, r, c, value, (fmts or {}).get(c, st.text))
+        fit_row(ws, r, dict(enumerate(values)), widths)
     last = 2 + max(len(rows), 1)
     ws.autofilter(2, 0, last, len(head) - 1)
     ws.freeze_panes(3, 0)
@@ -77,8 +78,6 @@ def write_reminders(ws: Worksheet, state: MasterState, st: Styles) -> None:
         "“通知文字”可直接复制到催报通知或短信中；同样的文字也保存在项目文件夹的“催报通知”中，每个单位一个文件。",
         ["单位", "状态", "缺数据项", "逾期任务", "最后报送时间", "通知文字"], [22, 18, 9, 9, 18, 90], rows, st,
     )  # fmt: skip
-    for r, u in enumerate([u for u in state.units if u.reminder], 3):
-        ws.set_row(r, 15 * (u.reminder.count("\n") + 1))
 
 
 def write_progress(ws: Worksheet, state: MasterState, st: Styles) -> None:

@@ -27,7 +27,12 @@ class Adopted:
     spec: InputSpec
     reported: object | None  # what the units (or a resolution, or an earlier round) give
     manual: Manual | None
-    source: str  # where `reported` comes from, for office staff
+    source: str  # where `reported` comes from, for office staff: units, files, cells
+    brief: str = ""  # the same in a few words: the units, or 冲突/沿用/未报送
+
+    @property
+    def origin(self) -> str:
+        return "人工录入" if self.manual else self.brief or self.source
 
     @property
     def value(self) -> object | None:
@@ -83,6 +88,7 @@ def adopted_inputs(
     rows = []
     for spec in project.rubric.inputs.values():
         entries = current.get(spec.id, [])
+        brief = ""
         if spec.id in in_conflict:
             shown = "；".join(f"{units[u].label if u in units else u} 报 {v}" for u, v in in_conflict[spec.id].values.items())
             source = (
@@ -99,11 +105,13 @@ def adopted_inputs(
                 f"{units[e.unit].label if e.unit in units else e.unit}（{_file_label(files, e.file_seq)} {e.sheet}!{e.cell}）"
                 for e in entries
             )
+            who = [units[e.unit].label if e.unit in units else e.unit for e in entries]
+            brief = "、".join(who[:3]) + (f"等 {len(who)} 个单位" if len(who) > 3 else "") + "报送"
         elif spec.id in reported:
             source = "已裁定（xinyong resolve）"
         else:
             source = "未报送"
-        rows.append(Adopted(spec, reported.get(spec.id), manual.get(spec.id), source))
+        rows.append(Adopted(spec, reported.get(spec.id), manual.get(spec.id), source, brief))
     return rows, [c for c in conflicts if c.input not in manual], carried
 
 

@@ -21,6 +21,7 @@ class Styles:
         self.base = base
         self.wb = wb
         self.title = wb.add_format({"font_name": FONT, "font_size": 16, "bold": True})
+        self.title_small = wb.add_format({"font_name": FONT, "font_size": 12, "bold": True})
         self.hint = wb.add_format({"font_name": FONT, "font_size": 10, "italic": True, "font_color": "#595959"})
         self.head = wb.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "align": "center", "valign": "vcenter"})
         self.text = wb.add_format(base)
@@ -76,3 +77,20 @@ def shown(value: object, kind: str = "number", unit: str = "") -> str:
         text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4f}".rstrip("0").rstrip(".")
         return f"{text}{' ' + unit if unit else ''}"
     return str(value)
+
+
+def text_lines(text: str, width: float) -> int:
+    """Lines a wrapped 10-point cell needs: a Chinese character is about 1.75 width units, others about one."""
+    total = 0
+    for line in str(text).split("\n"):
+        units = sum(1.75 if ord(ch) > 0x2E80 else 0.95 for ch in line)
+        total += max(1, -(-int(units) // max(1, int(width - 1))))
+    return total
+
+
+def fit_row(ws: Worksheet, row: int, cells: dict[int, object], widths: list[float], line: float = 13.5) -> None:
+    """Set a row's height so every wrapped text cell in it shows in full (Excel does not on its own
+    for files it did not lay out, and LibreOffice prints what the height allows)."""
+    lines = max((text_lines(str(v), widths[c]) for c, v in cells.items() if isinstance(v, str) and v and c < len(widths)), default=1)
+    if lines > 1:
+        ws.set_row(row, line * lines + 2)
