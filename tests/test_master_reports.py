@@ -179,3 +179,15 @@ def test_cli_master_report_and_score(tmp_path: Path) -> None:
     (tmp_path / "不是项目").mkdir()
     missing = runner.invoke(main, ["master", str(tmp_path / "不是项目")])
     assert missing.exit_code == 2 and "错误" in missing.output
+
+
+def test_task_list_project_gets_progress_and_reminders_without_scores(tmp_path: Path) -> None:
+    p = init_project(tmp_path / "要点", "yichang-2020", today=date(2020, 3, 1))
+    generate(p)
+    runner = CliRunner()
+    result = runner.invoke(main, ["score", str(p.root)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert "任务清单，没有分值" in result.output
+    assert "不计算提分空间" in runner.invoke(main, ["report", str(p.root)]).output
+    sheets = CalamineWorkbook.from_path(str(p.root / L.MASTER_FILE)).sheet_names
+    assert sheets == [L.REMINDERS, L.PROGRESS, L.SUBMISSIONS, L.FINDINGS, L.DATA]

@@ -200,7 +200,10 @@ def score(folder: Path | None, ref: str, inputs_path: Path | None, as_json: bool
         if as_json:
             _emit_json(report.master_dict(outcome))
         else:
-            click.echo(report.score_text(outcome.state.result))
+            if outcome.state.project.rubric.scored:
+                click.echo(report.score_text(outcome.state.result))
+            else:
+                click.echo(f"“{outcome.state.project.rubric.title}”是任务清单，没有分值；已更新单位进度和催报。")
             click.echo("")
             click.echo(report.master_lines(outcome))
         _finish(outcome.state.findings)

@@ -228,7 +228,9 @@ def master_lines(outcome) -> str:  # noqa: ANN001 - master.run.MasterOutcome
 
 def recovery_text(state, top: int = 15, reminders: bool = False) -> str:  # noqa: ANN001 - master.state.MasterState
     lines = ["提分空间（按可挽回分值排序）："]
-    if not state.recoveries:
+    if not state.project.rubric.scored:
+        lines = ["任务清单没有分值，不计算提分空间。"]
+    elif not state.recoveries:
         lines.append("  没有失分项。")
     for k, rec in enumerate(state.recoveries[:top], 1):
         who = f"（{'、'.join(rec.units)}）" if rec.units else ""
