@@ -18,6 +18,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import zipfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -32,6 +33,7 @@ from workbooks.generate.run import generate
 from workbooks.generate.unit_workbook import STATUS_CHOICES
 from workbooks.ledger import Ledger
 from workbooks.lock import LockBusy, project_lock
+from workbooks.master.layout import MASTER_FILE
 from workbooks.project import Project, init_project, open_project
 
 REPO = Path(__file__).resolve().parents[1]
@@ -221,6 +223,10 @@ def check_consistent(project: Project, returned: Returned, inbox: dict[str, str]
         else:
             assert path.stem == sha256(path), f"archive copy {path.name} is incomplete or wrong"
     assert {p.name: sha256(p) for p in project.inbox.iterdir()} == inbox, "the inbox was modified"
+    master = project.root / MASTER_FILE
+    if master.exists():  # the previous master or the new one, whole: it is renamed into place
+        with zipfile.ZipFile(master) as z:
+            assert z.testzip() is None and "xl/workbook.xml" in z.namelist(), "the master is half-written"
     ledger_path = project.root / LEDGER_FILE
     if not ledger_path.exists():
         return 0

@@ -102,6 +102,8 @@ def refresh(
         state = gather(project, ledger, compiled, today, now, extra_findings=list(findings))
         _late_findings(state)
         path = project.root / L.MASTER_FILE
+        for stale in project.root.glob(f".{L.MASTER_FILE}.*.tmp"):  # left by a run killed mid-write (we hold the lock)
+            stale.unlink(missing_ok=True)
         tmp = project.root / f".{L.MASTER_FILE}.{os.getpid()}.tmp"
         where = build(state, mode, tmp, compiled)
         try:
