@@ -24,12 +24,12 @@ class LockBusy(Exception):
 
 
 @contextmanager
-def project_lock(project: Project, wait: float = LOCK_WAIT) -> Iterator[None]:
+def project_lock(project: Project, wait: float | None = None) -> Iterator[None]:
     """One consolidation at a time; the second waits, then says who holds the lock."""
     path = project.archive / LOCK_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     fh = path.open("a+", encoding="utf-8")
-    deadline = time.monotonic() + wait
+    deadline = time.monotonic() + (LOCK_WAIT if wait is None else wait)
     try:
         while True:
             try:

@@ -1,0 +1,177 @@
+"""What the ribbon buttons do: the same services the CLI calls, answered with a message for Excel.
+
+`on_action(control_id, workbook)` is plain Python (tested on Linux with real project folders);
+`ribbon(control_id)` is the thin xlwings glue the add-in's dispatcher `OnRibbonAction` runs. Every
+button ends in a message, whatever happens: a failure is a Chinese message naming what to do,
+with the traceback written to a log file, never an Excel left waiting or a Python error dialog.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from workbooks import report
+from workbooks.consolidate import consolidate
+from workbooks.generate.run import GenerateRefused, generate
+from workbooks.lock import LockBusy
+from workbooks.master.run import write_master
+from workbooks.project import SETTINGS_FILE, Project, ProjectError, open_project
+
+TITLE = "信用评估"
+MAX_MESSAGE = 900  # Excel's message box shows about 1,024 characters
+LOG_FILE = "xinyong-错误记录.log"
+SEARCH_UP = 3  # a workbook in 回收/ or 下发/ (or one level deeper) still finds its project
+HELP = """xinyong 信用评估加载项
+
+生成下发表：按指标体系和单位名录，为每个责任单位生成任务分解表（项目文件夹“下发”）。
+汇总回收表：读取“回收”文件夹中各单位交回的文件，记入台账并更新评分总表。
+校验回收表：只检查“回收”中的文件、列出问题，不写入任何内容。
+重新计分：读回评分总表中“人工录入”的值（如评审酌情分），重新计分。
+提分空间：列出失分最多、最容易挽回的指标和需要催报的单位。
+打开项目文件夹：在资源管理器中打开当前项目。
+
+使用前请先打开项目文件夹中的任意工作簿（如评分总表.xlsx）。
+公式中可直接使用 XY_ 计分函数（函数向导“信用评估”类别）。"""
+
+
+@dataclass
+class Reply:
+    message: str
+    ok: bool = True
+    open_path: Path | None = None  # a folder the glue should open (打开项目文件夹)
+
+
+def find_project(workbook: str | None) -> Path:
+    """The project folder of the active workbook: its own folder or one of the few above it."""
+    if not workbook or not os.path.isabs(workbook):
+        raise ProjectError("当前工作簿还没有保存到项目文件夹中。请先打开项目文件夹里的评分总表或任意一个工作簿。")
+    folder = Path(workbook).parent
+    for candidate in [folder, *folder.parents][: SEARCH_UP + 1]:
+        if (candidate / SETTINGS_FILE).exists():
+            return candidate
+    raise ProjectError(f"“{Path(workbook).name}”不在评估项目文件夹中（找不到 {SETTINGS_FILE}）。请先打开项目文件夹里的工作簿。")
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + "\n……（完整内容见评分总表“问题清单”）"
+
+
+def _generate(project: Project) -> Reply:
+    try:
+        result = generate(project)
+    except GenerateRefused as refused:
+        names = "、".join(refused.changed[:8]) + (" 等" if len(refused.changed) > 8 else "")
+        return Reply(
+            f"下发文件夹中已有 {len(refused.changed)} 个文件与本次生成的内容不同（可能已经发出）：{names}。\n"
+            "未做任何改动。确需替换，请运行 xinyong generate 项目文件夹 --force（旧文件会移入 归档/已替换）。",
+            ok=False,
+        )
+    counts = {s: sum(1 for f in result.files if f.status == s) for s in ("新生成", "已替换", "未变化")}
+    return Reply(
+        f"已为 {len(result.files)} 个单位生成任务分解表：新生成 {counts['新生成']}，未变化 {counts['未变化']}。\n"
+        f"文件在：{project.outbox}"
+    )
+
+
+def _consolidate(project: Project, dry_run: bool) -> Reply:
+    summary = consolidate(project, dry_run=dry_run)
+    text = report.consolidation_text(summary)
+    if summary.master is not None:
+        text += "\n\n" + report.master_lines(summary.master)
+    return Reply(_short(text), ok=not any(f.severity.value == "error" for f in summary.findings))
+
+
+def _rescore(project: Project) -> Reply:
+    outcome = write_master(project)
+    return Reply(_short(report.master_lines(outcome)), ok=outcome.path is not None)
+
+
+def _report(project: Project) -> Reply:
+    outcome = write_master(project)
+    return Reply(_short(report.recovery_text(outcome.state, top=8)), ok=outcome.path is not None)
+
+
+JOBS: dict[str, Callable[[Project], Reply]] = {
+    "xy_generate": _generate,
+    "xy_consolidate": lambda p: _consolidate(p, dry_run=False),
+    "xy_check": lambda p: _consolidate(p, dry_run=True),
+    "xy_rescore": _rescore,
+    "xy_report": _report,
+    "xy_open_folder": lambda p: Reply(f"项目文件夹：{p.root}", open_path=p.root),
+}
+BUTTONS = {  # id -> label, in ribbon order
+    "xy_generate": "生成下发表",
+    "xy_consolidate": "汇总回收表",
+    "xy_check": "校验回收表",
+    "xy_rescore": "重新计分",
+    "xy_report": "提分空间",
+    "xy_open_folder": "打开项目文件夹",
+    "xy_help": "帮助",
+}
+
+
+def on_action(control_id: str, workbook: str | None) -> Reply:
+    """Run the job of a button for the project of `workbook` (the active workbook's full path)."""
+    if control_id == "xy_help":
+        return Reply(HELP)
+    job = JOBS.get(control_id)
+    if job is None:
+        return Reply(f"未知的按钮“{control_id}”。请重新安装 xinyong 加载项。", ok=False)
+    try:
+        root = find_project(workbook)
+        project, _ = open_project(root)
+        return job(project)
+    except ProjectError as exc:
+        return Reply(str(exc), ok=False)
+    except LockBusy as busy:
+        return Reply(f"另一个汇总或计分正在进行（{busy.holder}），请稍后再点。", ok=False)
+    except Exception as exc:  # noqa: BLE001 - a button must always answer
+        log = _log_failure(control_id, workbook)
+        return Reply(f"出错了：{type(exc).__name__}: {exc}\n详细信息已写入：{log}\n请把这个文件发给技术支持。", ok=False)
+
+
+def _log_failure(control_id: str, workbook: str | None) -> Path:
+    """The traceback goes beside the workbook (or, if that folder is not writable, to the home folder)."""
+    entry = f"\n[{datetime.now():%Y-%m-%d %H:%M:%S}] {control_id} {workbook}\n{traceback.format_exc()}"
+    folders = [Path(workbook).parent] if workbook and os.path.isabs(workbook) else []
+    for folder in [*folders, Path.home()]:
+        try:
+            with (folder / LOG_FILE).open("a", encoding="utf-8") as fh:
+                fh.write(entry)
+            return folder / LOG_FILE
+        except OSError:
+            continue
+    return Path.home() / LOG_FILE
+
+
+def open_folder(path: Path) -> None:
+    if sys.platform.startswith("win"):
+        os.startfile(str(path))  # type: ignore[attr-defined]  # noqa: S606 - a folder the user asked to open
+    else:
+        subprocess.Popen(["open" if sys.platform == "darwin" else "xdg-open", str(path)])  # noqa: S603
+
+
+def ribbon(control_id: str) -> None:  # pragma: no cover - runs inside Excel through xlwings' RunPython
+    """The dispatcher's Python end: the active workbook's project, the job, a message box."""
+    import xlwings as xw
+
+    app = xw.apps.active
+    try:
+        workbook = app.books.active.fullname
+    except Exception:  # noqa: BLE001 - no workbook open
+        workbook = None
+    app.status_bar = f"信用评估：{BUTTONS.get(control_id, control_id)}……"
+    try:
+        reply = on_action(control_id, workbook)
+    finally:
+        app.status_bar = False
+    if reply.open_path is not None:
+        open_folder(reply.open_path)
+    app.alert(reply.message, title=TITLE, mode="info" if reply.ok else "critical")

@@ -1,0 +1,83 @@
+"""The ribbon buttons' Python side, driven with real project folders: each job runs the same service
+as the CLI and ends in the message a user would see, including when things go wrong."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from addin.callbacks import BUTTONS, LOG_FILE, on_action
+from tests.test_master_manual import EXAMPLE
+from workbooks.generate.fill import fill_returns
+from workbooks.lock import project_lock
+from workbooks.master.layout import MASTER_FILE
+from workbooks.project import Project, init_project
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return init_project(tmp_path / "宜昌2019", "national-2019", today=date(2019, 3, 1))
+
+
+def test_every_button_runs_its_job_for_the_active_workbooks_project(project: Project) -> None:
+    settings = str(project.root / "项目设置.yaml")
+    reply = on_action("xy_generate", settings)
+    assert reply.ok and "个单位生成任务分解表" in reply.message and len(list(project.outbox.glob("*.xlsx"))) == 64
+    again = on_action("xy_generate", settings)
+    assert again.ok and "未变化 63" in again.message
+    fill_returns(project, EXAMPLE)
+    returned = str(next(project.inbox.glob("*.xlsx")))  # a returned workbook is active: its project is found
+    check = on_action("xy_check", returned)
+    assert "校验模式，未写入任何内容" in check.message and not (project.root / MASTER_FILE).exists()
+    done = on_action("xy_consolidate", returned)
+    assert "已采用 63" in done.message and "评分总表" in done.message and (project.root / MASTER_FILE).exists()
+    master = str(project.root / MASTER_FILE)
+    rescore = on_action("xy_rescore", master)
+    assert rescore.ok and "总分" in rescore.message
+    recovery = on_action("xy_report", master)
+    assert "提分空间" in recovery.message and "可挽回" in recovery.message
+    assert len(recovery.message) <= 1024
+    folder = on_action("xy_open_folder", master)
+    assert folder.open_path == project.root
+    assert "生成下发表" in on_action("xy_help", None).message
+    assert set(BUTTONS) == {"xy_generate", "xy_consolidate", "xy_check", "xy_rescore", "xy_report", "xy_open_folder", "xy_help"}
+
+
+def test_buttons_explain_what_is_wrong(project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    unsaved = on_action("xy_consolidate", "工作簿1")
+    assert not unsaved.ok and "还没有保存" in unsaved.message
+    elsewhere = tmp_path / "别处" / "表.xlsx"
+    elsewhere.parent.mkdir()
+    outside = on_action("xy_rescore", str(elsewhere))
+    assert not outside.ok and "不在评估项目文件夹中" in outside.message
+    assert not on_action("xy_unknown", str(elsewhere)).ok
+    settings = str(project.root / "项目设置.yaml")
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with project_lock(project):
+            held.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    held.wait(10)
+    try:
+        monkeypatch.setattr("workbooks.lock.LOCK_WAIT", 0.3)
+        busy = on_action("xy_rescore", settings)
+    finally:
+        release.set()
+        thread.join()
+    assert not busy.ok and "正在进行" in busy.message
+
+    def broken(*_args: object, **_kw: object) -> None:
+        raise RuntimeError("磁盘已满")
+
+    monkeypatch.setattr("addin.callbacks.write_master", broken)
+    failed = on_action("xy_rescore", settings)
+    assert not failed.ok and "磁盘已满" in failed.message
+    log = project.root / LOG_FILE
+    assert log.exists() and "RuntimeError" in log.read_text(encoding="utf-8")
