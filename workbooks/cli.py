@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from addin.commands import addin as addin_commands
 from udfs.evaluate import CompiledRubric, evaluate
 from udfs.findings import Finding, Severity
 from udfs.rubric import Rubric, RubricNotFound, check, list_builtin, load
@@ -32,18 +33,10 @@ from .master.run import MasterOutcome, write_master
 from .plan import registry as registries
 from .plan.responsibility import resolve as resolve_units
 from .project import SETTINGS_FILE, Project, ProjectError, init_project, open_project
+from .usage import UsageFailure
 
 DEFAULT_RUBRIC = "national-2019"
 EXIT_FINDINGS = 1
-
-
-class UsageFailure(click.ClickException):
-    """Bad usage or unreadable input: exit code 2, message in Chinese."""
-
-    exit_code = 2
-
-    def show(self, file=None) -> None:  # noqa: ANN001 - click's signature
-        click.echo(f"错误：{self.message}", err=True)
 
 
 def _load(ref: str) -> Rubric:
@@ -428,6 +421,8 @@ def resolve_conflict(folder: Path, input_id: str, value: str, unit: str | None, 
         ledger.close()
     click.echo(f"已记录：{spec.label}（{input_id}）采用 {value}" + (f"（{unit}）" if unit else ""))
 
+
+main.add_command(addin_commands)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
