@@ -6,34 +6,24 @@ an input that cannot be read at all.
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import click
 
 from addin.commands import addin as addin_commands
 from udfs.evaluate import CompiledRubric, evaluate
-from udfs.findings import Finding, Severity
 from udfs.rubric import Rubric, RubricNotFound, check, list_builtin, load
 from udfs.rubric import resolve as resolve_rubric
 from udfs.rubric.excel import export_xlsx, import_xlsx
 from udfs.rubric.serialize import to_yaml
 
 from . import report
-from .consolidate import LEDGER_FILE, inbox_files
-from .consolidate import consolidate as run_consolidate
-from .generate.distribution import DISTRIBUTION_FILE
-from .generate.run import GenerateRefused, packages
-from .generate.run import generate as run_generate
+from .cli_project import PROJECT_COMMANDS, run_master
 from .input_files import InputFileError, read_inputs, write_template
-from .ledger import Ledger
-from .lock import LockBusy
-from .master.run import MasterOutcome, write_master
 from .plan import registry as registries
 from .plan.responsibility import resolve as resolve_units
-from .project import SETTINGS_FILE, Project, ProjectError, init_project, open_project
-from .usage import UsageFailure
+from .project import SETTINGS_FILE, ProjectError, init_project
+from .usage import UsageFailure, emit_json, finish
 
 DEFAULT_RUBRIC = "national-2019"
 EXIT_FINDINGS = 1
@@ -49,15 +39,6 @@ def _load(ref: str) -> Rubric:
             click.echo(report.finding_line(f), err=True)
         raise UsageFailure(f"指标体系文件“{ref}”有错误，无法使用；请先运行 xinyong rubric check {ref}")
     return rubric
-
-
-def _emit_json(data: object) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-
-
-def _finish(findings: list[Finding]) -> None:
-    if any(f.severity is not Severity.INFO for f in findings):
-        sys.exit(EXIT_FINDINGS)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -87,7 +68,7 @@ def rubric_show(ref: str, as_json: bool) -> None:
     """显示指标体系的部分、指标和数据项。"""
     r = _load(ref)
     if as_json:
-        _emit_json(report.rubric_dict(r))
+        emit_json(report.rubric_dict(r))
         return
     click.echo(report.rubric_text(r))
 
@@ -106,14 +87,14 @@ def rubric_check(ref: str, as_json: bool) -> None:
     if loaded is not None:
         findings.extend(check(loaded))
     if as_json:
-        _emit_json({"rubric": loaded.id if loaded else ref, "findings": [f.to_dict() for f in findings]})
+        emit_json({"rubric": loaded.id if loaded else ref, "findings": [f.to_dict() for f in findings]})
     elif findings:
         for f in findings:
             click.echo(report.finding_line(f))
         click.echo(f"共发现 {len(findings)} 个问题。")
     else:
         click.echo(f"{loaded.title if loaded else ref}：检查通过，未发现问题。")
-    _finish(list(findings))
+    finish(list(findings))
 
 
 @rubric.command("export")
@@ -150,7 +131,7 @@ def rubric_import(source: Path, out: Path) -> None:
     for f in findings:
         click.echo(report.finding_line(f))
     click.echo("检查通过，未发现问题。" if not findings else f"共发现 {len(findings)} 个问题。")
-    _finish(list(findings))
+    finish(list(findings))
 
 
 @main.group()
@@ -189,9 +170,9 @@ def score(folder: Path | None, ref: str, inputs_path: Path | None, as_json: bool
     给出项目文件夹时：先读回评分总表中人工录入的值（如评审酌情分），再按台账重新计分并重写评分总表。
     """
     if folder is not None:
-        outcome = _master(folder, None)
+        outcome = run_master(folder, None)
         if as_json:
-            _emit_json(report.master_dict(outcome))
+            emit_json(report.master_dict(outcome))
         else:
             if outcome.state.project.rubric.scored:
                 click.echo(report.score_text(outcome.state.result))
@@ -199,7 +180,7 @@ def score(folder: Path | None, ref: str, inputs_path: Path | None, as_json: bool
                 click.echo(f"“{outcome.state.project.rubric.title}”是任务清单，没有分值；已更新单位进度和催报。")
             click.echo("")
             click.echo(report.master_lines(outcome))
-        _finish(outcome.state.findings)
+        finish(outcome.state.findings)
         return
     r = _load(ref)
     if not r.scored:
@@ -218,53 +199,10 @@ def score(folder: Path | None, ref: str, inputs_path: Path | None, as_json: bool
         raise UsageFailure(f"数据文件属于指标体系“{named}”，不是“{r.id}”")
     result = evaluate(CompiledRubric(r), raw)
     if as_json:
-        _emit_json(result.to_dict())
+        emit_json(result.to_dict())
     else:
         click.echo(report.score_text(result))
-    _finish(list(result.findings))
-
-
-def _master(folder: Path, mode: str | None) -> MasterOutcome:
-    project = _open(folder)
-    try:
-        return write_master(project, mode)
-    except LockBusy as busy:
-        raise UsageFailure(f"另一个汇总或计分正在进行（{busy.holder}），请稍后再试") from None
-
-
-@main.command()
-@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option(
-    "--formulas",
-    type=click.Choice(["udf", "native"]),
-    help="得分单元格的公式：udf 用 XY_ 函数（Excel 装加载项）；native 用 Excel 原生函数（WPS、LibreOffice、未装加载项的 Excel）。默认取项目设置",
-)
-@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）")
-def master(folder: Path, formulas: str | None, as_json: bool) -> None:
-    """生成（或更新）评分总表：总览、评分表、硬指标、提分空间、催报、单位进度、轮次趋势、提交记录、问题清单。"""
-    outcome = _master(folder, formulas)
-    if as_json:
-        _emit_json(report.master_dict(outcome))
-    else:
-        click.echo(report.master_lines(outcome))
-    _finish(outcome.state.findings)
-
-
-@main.command("report")
-@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option("--top", default=15, show_default=True, help="列出提分空间的前几项")
-@click.option("--reminders", is_flag=True, help="同时显示每个催报单位的通知文字")
-@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）")
-def report_command(folder: Path, top: int, reminders: bool, as_json: bool) -> None:
-    """提分空间（失分项及挽回办法）、硬指标风险和催报名单；同时更新评分总表。"""
-    outcome = _master(folder, None)
-    if as_json:
-        _emit_json(report.master_dict(outcome))
-    else:
-        click.echo(report.recovery_text(outcome.state, top, reminders))
-        click.echo("")
-        click.echo(report.master_lines(outcome))
-    _finish(outcome.state.findings)
+    finish(list(result.findings))
 
 
 @main.group()
@@ -294,10 +232,10 @@ def units_resolve(ref: str, registry_ref: str | None, as_json: bool) -> None:
     reg = _registry(registry_ref or r.registry or "")
     plan = resolve_units(r, reg)
     if as_json:
-        _emit_json(report.plan_dict(plan))
+        emit_json(report.plan_dict(plan))
     else:
         click.echo(report.plan_text(plan))
-    _finish(list(plan.findings))
+    finish(list(plan.findings))
 
 
 @units.command("export")
@@ -330,98 +268,8 @@ def init(folder: Path, ref: str, registry_ref: str | None, year: int | None, rou
     click.echo(f"  请先在 {folder / SETTINGS_FILE} 中填写联系人、电话，再运行 xinyong generate {folder}")
 
 
-def _open(folder: Path) -> Project:
-    try:
-        project, findings = open_project(folder)
-    except ProjectError as exc:
-        raise UsageFailure(str(exc)) from None
-    return project
-
-
-@main.command()
-@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option("--force", is_flag=True, help="替换已下发但内容有变化的文件（旧文件移入 归档/已替换）")
-def generate(folder: Path, force: bool) -> None:
-    """为每个责任单位生成任务分解表，并生成下发清单。"""
-    project = _open(folder)
-    planned = packages(project)
-    try:
-        with click.progressbar(length=len(planned[0]), label="生成任务分解表", file=sys.stderr) as bar:
-            result = run_generate(project, force=force, progress=lambda _label: bar.update(1), planned=planned)
-    except GenerateRefused as refused:
-        raise UsageFailure(
-            f"下发文件夹中已有 {len(refused.changed)} 个文件与本次生成的内容不同（可能已经发出）：{'、'.join(refused.changed[:10])}"
-            f"{' 等' if len(refused.changed) > 10 else ''}。未做任何改动；确需替换请加 --force（旧文件会移入 归档/已替换）。"
-        ) from None
-    counts = {status: sum(1 for f in result.files if f.status == status) for status in ("新生成", "已替换", "未变化")}
-    click.echo(
-        f"单位 {len(result.files)} 个；任务分解表：新生成 {counts['新生成']}，已替换 {counts['已替换']}，未变化 {counts['未变化']}"
-    )
-    click.echo(
-        f"分配数据项 {result.inputs_assigned} 个（共 {len(project.rubric.inputs)} 个数据项）；下发清单：{project.outbox / DISTRIBUTION_FILE}"
-    )
-    if result.replaced_to:
-        click.echo(f"被替换的旧文件已保存到：{result.replaced_to}")
-    for f in result.findings:
-        click.echo(report.finding_line(f))
-    _finish(list(result.findings))
-
-
-@main.command()
-@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="只检查并报告，不写入台账和归档（“校验回收表”）")
-@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）")
-def consolidate(folder: Path, dry_run: bool, as_json: bool) -> None:
-    """汇总“回收”文件夹中的全部文件：识别、校验、记入台账。"""
-    project = _open(folder)
-    files = inbox_files(project)
-    try:
-        with click.progressbar(
-            length=len(files), label="校验回收表" if dry_run else "汇总回收表", file=sys.stderr
-        ) as bar:
-            summary = run_consolidate(project, dry_run=dry_run, progress=lambda _name: bar.update(1))
-    except LockBusy as busy:
-        raise UsageFailure(f"另一个汇总正在进行（{busy.holder}），请稍后再试") from None
-    if as_json:
-        _emit_json(report.consolidation_dict(summary))
-    else:
-        click.echo(report.consolidation_text(summary))
-        if summary.master is not None:
-            click.echo("")
-            click.echo(report.master_lines(summary.master))
-    _finish(summary.findings + (list(summary.master.findings) if summary.master else []))
-
-
-@main.command("resolve")
-@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.argument("input_id")
-@click.argument("value")
-@click.option("--unit", help="采用哪个单位报送的值（记录在台账中）")
-@click.option("--note", default="", help="说明（如：经电话核实）")
-def resolve_conflict(folder: Path, input_id: str, value: str, unit: str | None, note: str) -> None:
-    """确认一个数据项的采用值（解决不同单位报送不一致的冲突），记入台账。"""
-    from datetime import datetime
-
-    from udfs.values import ValueProblem, type_value
-
-    project = _open(folder)
-    spec = project.rubric.inputs.get(input_id)
-    if spec is None:
-        raise UsageFailure(f"指标体系中没有数据项“{input_id}”")
-    try:
-        typed = type_value(spec, value)
-    except ValueProblem as problem:
-        raise UsageFailure(f"“{value}”不能作为“{spec.label}”的值：{problem}") from None
-    ledger = Ledger(project.root / LEDGER_FILE)
-    try:
-        ledger.resolve(
-            project.settings.round, input_id, typed, unit, note, datetime.now().isoformat(timespec="seconds")
-        )
-    finally:
-        ledger.close()
-    click.echo(f"已记录：{spec.label}（{input_id}）采用 {value}" + (f"（{unit}）" if unit else ""))
-
-
+for command in PROJECT_COMMANDS:
+    main.add_command(command)
 main.add_command(addin_commands)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -87,13 +87,13 @@ def file_name(label: str, taken: set[str], full_name: str) -> str:
 def expected(project: Project) -> tuple[dict[str, str], dict[str, list[str]]]:
     """Per unit, what `generate` would send today (nothing is written): the template's signature and
     the input ids the workbook asks for."""
-    ctx = _context(project)
+    ctx = context(project)
     units = packages(project)[0]
     signatures = {p.unit.name: write_unit_workbook(p, ctx, None).signature for p in units}
     return signatures, {p.unit.name: [s.id for s in p.inputs] for p in units}
 
 
-def _context(project: Project) -> Context:
+def context(project: Project) -> Context:
     s = project.settings
     created = datetime.combine(date.fromisoformat(s.created or s.deadline), datetime.min.time())
     return Context(
@@ -125,7 +125,7 @@ def generate(
 ) -> GenerateResult:
     """`planned`: the result of `packages(project)` when the caller already has it."""
     units, findings = planned or packages(project)
-    ctx = _context(project)
+    ctx = context(project)
     staging = Path(tempfile.mkdtemp(prefix="xinyong-gen-"))
     try:
         taken: set[str] = set()

@@ -1,0 +1,169 @@
+"""The project commands: generate, consolidate, resolve, master, report, demo (the jobs the ribbon
+buttons run too), registered on the `xinyong` group by workbooks.cli."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import report
+from .consolidate import consolidate as run_consolidate
+from .consolidate import inbox_files
+from .generate.distribution import DISTRIBUTION_FILE
+from .generate.run import GenerateRefused, packages
+from .generate.run import generate as run_generate
+from .ledger import LEDGER_FILE, Ledger
+from .lock import LockBusy
+from .master.run import MasterOutcome, write_master
+from .usage import UsageFailure, emit_json, finish, open_folder
+
+
+def run_master(folder: Path, mode: str | None) -> MasterOutcome:
+    project = open_folder(folder)
+    try:
+        return write_master(project, mode)
+    except LockBusy as busy:
+        raise UsageFailure(f"另一个汇总或计分正在进行（{busy.holder}），请稍后再试") from None
+
+
+@click.command()
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--formulas",
+    type=click.Choice(["udf", "native"]),
+    help="得分单元格的公式：udf 用 XY_ 函数（Excel 装加载项）；native 用 Excel 原生函数（WPS、LibreOffice、未装加载项的 Excel）。默认取项目设置",
+)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）")
+def master(folder: Path, formulas: str | None, as_json: bool) -> None:
+    """生成（或更新）评分总表：总览、评分表、硬指标、提分空间、催报、单位进度、轮次趋势、提交记录、问题清单。"""
+    outcome = run_master(folder, formulas)
+    if as_json:
+        emit_json(report.master_dict(outcome))
+    else:
+        click.echo(report.master_lines(outcome))
+    finish(outcome.state.findings)
+
+
+@click.command("report")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--top", default=15, show_default=True, help="列出提分空间的前几项")
+@click.option("--reminders", is_flag=True, help="同时显示每个催报单位的通知文字")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）")
+def report_command(folder: Path, top: int, reminders: bool, as_json: bool) -> None:
+    """提分空间（失分项及挽回办法）、硬指标风险和催报名单；同时更新评分总表。"""
+    outcome = run_master(folder, None)
+    if as_json:
+        emit_json(report.master_dict(outcome))
+    else:
+        click.echo(report.recovery_text(outcome.state, top, reminders))
+        click.echo("")
+        click.echo(report.master_lines(outcome))
+    finish(outcome.state.findings)
+
+
+
+
+@click.command()
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--force", is_flag=True, help="替换已下发但内容有变化的文件（旧文件移入 归档/已替换）")
+def generate(folder: Path, force: bool) -> None:
+    """为每个责任单位生成任务分解表，并生成下发清单。"""
+    project = open_folder(folder)
+    planned = packages(project)
+    try:
+        with click.progressbar(length=len(planned[0]), label="生成任务分解表", file=sys.stderr) as bar:
+            result = run_generate(project, force=force, progress=lambda _label: bar.update(1), planned=planned)
+    except GenerateRefused as refused:
+        raise UsageFailure(
+            f"下发文件夹中已有 {len(refused.changed)} 个文件与本次生成的内容不同（可能已经发出）：{'、'.join(refused.changed[:10])}"
+            f"{' 等' if len(refused.changed) > 10 else ''}。未做任何改动；确需替换请加 --force（旧文件会移入 归档/已替换）。"
+        ) from None
+    counts = {status: sum(1 for f in result.files if f.status == status) for status in ("新生成", "已替换", "未变化")}
+    click.echo(
+        f"单位 {len(result.files)} 个；任务分解表：新生成 {counts['新生成']}，已替换 {counts['已替换']}，未变化 {counts['未变化']}"
+    )
+    click.echo(
+        f"分配数据项 {result.inputs_assigned} 个（共 {len(project.rubric.inputs)} 个数据项）；下发清单：{project.outbox / DISTRIBUTION_FILE}"
+    )
+    if result.replaced_to:
+        click.echo(f"被替换的旧文件已保存到：{result.replaced_to}")
+    for f in result.findings:
+        click.echo(report.finding_line(f))
+    finish(list(result.findings))
+
+
+@click.command()
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="只检查并报告，不写入台账和归档（“校验回收表”）")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）")
+def consolidate(folder: Path, dry_run: bool, as_json: bool) -> None:
+    """汇总“回收”文件夹中的全部文件：识别、校验、记入台账。"""
+    project = open_folder(folder)
+    files = inbox_files(project)
+    try:
+        with click.progressbar(
+            length=len(files), label="校验回收表" if dry_run else "汇总回收表", file=sys.stderr
+        ) as bar:
+            summary = run_consolidate(project, dry_run=dry_run, progress=lambda _name: bar.update(1))
+    except LockBusy as busy:
+        raise UsageFailure(f"另一个汇总正在进行（{busy.holder}），请稍后再试") from None
+    if as_json:
+        emit_json(report.consolidation_dict(summary))
+    else:
+        click.echo(report.consolidation_text(summary))
+        if summary.master is not None:
+            click.echo("")
+            click.echo(report.master_lines(summary.master))
+    finish(summary.findings + (list(summary.master.findings) if summary.master else []))
+
+
+@click.command("resolve")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("input_id")
+@click.argument("value")
+@click.option("--unit", help="采用哪个单位报送的值（记录在台账中）")
+@click.option("--note", default="", help="说明（如：经电话核实）")
+def resolve_conflict(folder: Path, input_id: str, value: str, unit: str | None, note: str) -> None:
+    """确认一个数据项的采用值（解决不同单位报送不一致的冲突），记入台账。"""
+    from datetime import datetime
+
+    from udfs.values import ValueProblem, type_value
+
+    project = open_folder(folder)
+    spec = project.rubric.inputs.get(input_id)
+    if spec is None:
+        raise UsageFailure(f"指标体系中没有数据项“{input_id}”")
+    try:
+        typed = type_value(spec, value)
+    except ValueProblem as problem:
+        raise UsageFailure(f"“{value}”不能作为“{spec.label}”的值：{problem}") from None
+    ledger = Ledger(project.root / LEDGER_FILE)
+    try:
+        ledger.resolve(
+            project.settings.round, input_id, typed, unit, note, datetime.now().isoformat(timespec="seconds")
+        )
+    finally:
+        ledger.close()
+    click.echo(f"已记录：{spec.label}（{input_id}）采用 {value}" + (f"（{unit}）" if unit else ""))
+
+
+@click.command()
+@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path), default=Path("xinyong-演示"))
+def demo(folder: Path) -> None:
+    """演示：用内置指标体系和宜昌单位名录走完一次评估（生成、填报、汇总、评分总表、提分空间、催报）。"""
+    from .demo import run_demo, summary_text
+    from .project import ProjectError
+
+    if folder.exists() and any(folder.iterdir()):
+        raise UsageFailure(f"文件夹 {folder} 已存在且不是空的；请指定一个新文件夹：xinyong demo 新文件夹")
+    click.echo("正在生成演示项目（生成各单位任务分解表、模拟各单位填报、汇总、计分）……", err=True)
+    try:
+        result = run_demo(folder)
+    except ProjectError as exc:
+        raise UsageFailure(str(exc)) from None
+    click.echo(summary_text(result))
+
+
+PROJECT_COMMANDS = [generate, consolidate, resolve_conflict, master, report_command, demo]
