@@ -12,6 +12,7 @@ defined name; the document is then stored as .xlsx by LibreOffice's own filter.
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -90,6 +91,8 @@ def main():
     finally:
         if office.poll() is None:
             os.killpg(office.pid, 9)
+            office.wait(timeout=10)
+        shutil.rmtree(profile, ignore_errors=True)
 
 
 if __name__ == "__main__":
