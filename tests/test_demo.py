@@ -3,14 +3,19 @@ every irregularity the story promises visible where a person would look for it."
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from udfs.evaluate import CompiledRubric, evaluate
 from workbooks.cli import main
 from workbooks.demo import CONFLICT, MISTYPES, NOT_RETURNED, RETURNS_LATE, run_demo
 from workbooks.master.layout import MASTER_FILE
+from workbooks.master.run import write_master
+from workbooks.project import open_project
+from workbooks.recalc import convert_many, find_soffice, read_values, recalculated_values
 
 
 def test_demo_tells_the_whole_story(tmp_path: Path) -> None:
@@ -39,3 +44,28 @@ def test_demo_command_prints_the_summary_and_refuses_a_used_folder(tmp_path: Pat
     assert (tmp_path / "演示" / MASTER_FILE).exists()
     again = runner.invoke(main, ["demo", str(tmp_path / "演示")])
     assert again.exit_code == 2 and "不是空的" in again.output
+
+
+@pytest.mark.oracle
+@pytest.mark.skipif(find_soffice() is None, reason="LibreOffice not installed")
+def test_demo_master_opens_in_libreoffice_with_the_printed_numbers(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["demo", str(tmp_path / "演示")])
+    printed = float(re.search(r"总分 ([\d.]+) / ", result.output).group(1))
+    root = tmp_path / "演示"
+    # as a person's LibreOffice opens the default (XY_ function) master: the values it carries
+    opened = convert_many([root / MASTER_FILE], tmp_path / "opened", to="xlsx", recalc=False)[root / MASTER_FILE]
+    total = _overview_total(read_values(opened, "总览")["总览"])
+    assert round(total, 2) == printed
+    # the native master, recalculated by LibreOffice itself
+    project, _ = open_project(root)
+    native = write_master(project, "native")
+    assert native.path is not None
+    values = recalculated_values(native.path, "总览")["总览"]
+    assert round(_overview_total(values), 2) == printed
+
+
+def _overview_total(cells: dict[str, object]) -> float:
+    label = next(ref for ref, v in cells.items() if v == "总分")
+    value = cells["B" + label[1:]]
+    assert isinstance(value, float)
+    return value

@@ -37,13 +37,13 @@ XLSX_FILTER = "xlsx:Calc MS Excel 2007 XML"
 # 0 = always recalculate, 1 = never (the default for .xlsx), 2 = ask the user.
 _RECALC_ITEM = (
     '<item oor:path="/org.openoffice.Office.Calc/Formula/Load">'
-    '<prop oor:name="{name}" oor:op="fuse"><value>0</value></prop></item>\n'
+    '<prop oor:name="{name}" oor:op="fuse"><value>{mode}</value></prop></item>\n'
 )
 _PROFILE_XCU = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
     '<oor:items xmlns:oor="http://openoffice.org/2001/registry"'
     ' xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n'
-    + "".join(_RECALC_ITEM.format(name=name) for name in ("OOXMLRecalcMode", "ODFRecalcMode"))
+    + "{items}"
     + "</oor:items>\n"
 )
 
@@ -68,7 +68,7 @@ class CellError(str):
 # One profile per process: a profile's first start is slow, and one profile cannot serve two
 # running LibreOffice instances, so calls are serialised by _lock and forked children make their own.
 _lock = threading.Lock()
-_profile: tuple[int, Path] | None = None
+_profiles: dict[bool, tuple[int, Path]] = {}
 
 
 def find_soffice() -> str | None:
@@ -86,25 +86,27 @@ def _remove_profile(owner_pid: int, root: Path) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _profile_dir() -> Path:
-    """Create (once per process) the private profile that forces recalculation. Caller holds _lock."""
-    global _profile
-    if _profile is not None and _profile[0] == os.getpid() and _profile[1].is_dir():
-        return _profile[1]
+def _profile_dir(recalc: bool = True) -> Path:
+    """Create (once per process) a private profile: recalculating on load (the oracle), or never
+    recalculating, which is what a person's LibreOffice does with an .xlsx. Caller holds _lock."""
+    known = _profiles.get(recalc)
+    if known is not None and known[0] == os.getpid() and known[1].is_dir():
+        return known[1]
     root = Path(tempfile.mkdtemp(prefix="xinyong-lo-profile-"))
     (root / "user").mkdir()
-    (root / "user" / "registrymodifications.xcu").write_text(_PROFILE_XCU, encoding="utf-8")
+    mode = 0 if recalc else 1
+    items = "".join(_RECALC_ITEM.format(name=name, mode=mode) for name in ("OOXMLRecalcMode", "ODFRecalcMode"))
+    (root / "user" / "registrymodifications.xcu").write_text(_PROFILE_XCU.replace("{items}", items), encoding="utf-8")
     atexit.register(_remove_profile, os.getpid(), root)
-    _profile = (os.getpid(), root)
+    _profiles[recalc] = (os.getpid(), root)
     return root
 
 
 def _discard_profile() -> None:
-    """Drop a profile that a killed instance may have left locked or half-written."""
-    global _profile
-    if _profile is not None:
-        shutil.rmtree(_profile[1], ignore_errors=True)
-        _profile = None
+    """Drop the profiles a killed instance may have left locked or half-written."""
+    for _, root in _profiles.values():
+        shutil.rmtree(root, ignore_errors=True)
+    _profiles.clear()
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> bytes:
@@ -117,14 +119,16 @@ def _kill(proc: subprocess.Popen[bytes]) -> bytes:
     return err or b""
 
 
-def _run_soffice(sources: list[Path], convert_to: str, scratch: str, timeout: float) -> tuple[int, bytes, bytes]:
+def _run_soffice(
+    sources: list[Path], convert_to: str, scratch: str, timeout: float, recalc: bool = True
+) -> tuple[int, bytes, bytes]:
     """One soffice process converting every source into ``scratch``; the whole group dies on timeout."""
     soffice = find_soffice()
     if soffice is None:
         raise RecalcError("LibreOffice not found: neither soffice nor libreoffice is on PATH")
     cmd = [
         soffice,
-        f"-env:UserInstallation={_profile_dir().as_uri()}",
+        f"-env:UserInstallation={_profile_dir(recalc).as_uri()}",
         "--headless",
         "--norestore",
         "--nologo",
@@ -177,17 +181,20 @@ def recalculate(src: Path, out_dir: Path, timeout: float = 180) -> Path:
     return target
 
 
-def convert_many(sources: list[Path], out_dir: Path, to: str = "pdf", timeout: float = 600) -> dict[Path, Path | None]:
+def convert_many(
+    sources: list[Path], out_dir: Path, to: str = "pdf", timeout: float = 600, recalc: bool = True
+) -> dict[Path, Path | None]:
     """Open every source in one LibreOffice run and save it as ``to``; None where it failed to load.
 
     Used to prove that LibreOffice opens each generated workbook, and to render them for people.
+    ``recalc=False`` opens them as a person's LibreOffice does (cached values shown, not recomputed).
     """
     sources = [Path(s).resolve() for s in sources]
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     result: dict[Path, Path | None] = {}
     with _lock, tempfile.TemporaryDirectory(prefix="xinyong-convert-") as scratch:
-        _run_soffice(sources, to, scratch, timeout)
+        _run_soffice(sources, to, scratch, timeout, recalc)
         for src in sources:
             produced = Path(scratch) / f"{src.stem}.{to.split(':')[0]}"
             if produced.is_file() and produced.stat().st_size > 0:
