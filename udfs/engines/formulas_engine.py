@@ -27,6 +27,8 @@ def _plain(value: object) -> object:
     cells); XY_ functions want Python."""
     if isinstance(value, Ranges):
         value = value.value
+    if value is sh.EMPTY:  # a truly empty cell
+        return None
     if isinstance(value, np.ndarray):
         if value.ndim == 0 or value.size == 1:
             return _plain(value.reshape(-1)[0])

@@ -224,7 +224,7 @@ def xy_deduct(
         Arg("x", "实际值"),
         Arg("threshold", "门槛值（“达到10%”为0.1）"),
         Arg("base_points", "达到门槛的得分", "分"),
-        Arg("step", "步长（“每增加10%”为0.1）"),
+        Arg("step_size", "步长（“每增加10%”为0.1）"),
         Arg("step_points", "每步加分", "分"),
         Arg("cap", "最高得分", "分"),
     ],
@@ -232,10 +232,10 @@ def xy_deduct(
     kind="generic",
 )
 def xy_steps(
-    x: object, threshold: object, base_points: object, step: object, step_points: object, cap: object
+    x: object, threshold: object, base_points: object, step_size: object, step_points: object, cap: object
 ) -> float:
     """未达到门槛得0分；达到门槛得基础分，之后每满一步再加分（不满一步不加），最高为上限。"""
-    xv, t, st = number(x, "实际值"), number(threshold, "门槛值"), number(step, "步长")
+    xv, t, st = number(x, "实际值"), number(threshold, "门槛值"), number(step_size, "步长")
     if st <= 0:
         raise XYInputError("步长必须大于0")
     if lt(xv, t):

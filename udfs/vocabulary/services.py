@@ -18,18 +18,18 @@ DOC = "社会信用体系建设示范城市评估指标细则（2019年参考版
     summary="一个领域的信用记录、信息公示、红黑名单、分级监管得分（0.1+0.1+0.2+0.2）",
     args=[
         Arg("record", "该领域已建立信用记录（是/否）"),
-        Arg("public", "该领域信用信息已在信用门户网站公示（是/否）"),
+        Arg("published", "该领域信用信息已在信用门户网站公示（是/否）"),
         Arg("list", "该领域已认定红黑名单并归集至共享平台（是/否）"),
         Arg("graded", "该领域已建立并实施信用分级分类监管（是/否）"),
     ],
     source=DOC + "四、商务诚信建设 / 五、社会诚信建设：每1个领域建立信用记录得0.1分，公示得0.1分，"
     "认定红黑名单并归集得0.2分，实施分级分类监管得0.2分",
 )
-def xy_domain_score(record: object, public: object, list: object, graded: object) -> float:  # noqa: A002
+def xy_domain_score(record: object, published: object, list: object, graded: object) -> float:  # noqa: A002
     """一个领域：建立信用记录得0.1分，信用信息在信用门户网站公示得0.1分，认定红黑名单并归集至共享平台得0.2分，建立并实施分级分类监管得0.2分，合计最高0.6分。"""
     return (
         0.1 * flag(record, "信用记录")
-        + 0.1 * flag(public, "信息公示")
+        + 0.1 * flag(published, "信息公示")
         + 0.2 * flag(list, "红黑名单")
         + 0.2 * flag(graded, "分级监管")
     )
