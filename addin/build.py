@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape
 import xlwings
 
 from .vba_project import read_modules, rebuild
-from .wrappers import vba_wrapper_module
+from .wrappers import vba_descriptions_module, vba_wrapper_module
 
 XLWINGS_VERSION = "0.37.8"  # the version this build was verified with
 TEMPLATE = "quickstart_addin_ribbon.xlam"
@@ -121,12 +121,17 @@ def build(out_dir: Path) -> Built:
     contents = dict(parts)
     vba_bin = contents["xl/vbaProject.bin"]
     check_template(vba_bin)
-    xlwings_source = next(m.source for m in read_modules(vba_bin) if m.name == "xlwings")
+    sources = {m.name: m.source for m in read_modules(vba_bin)}
     wrapper_text, functions = vba_wrapper_module()
-    wrapper = _crlf(f'Attribute VB_Name = "{WRAPPER_MODULE}"\n' + wrapper_text)
+    wrapper = _crlf(f'Attribute VB_Name = "{WRAPPER_MODULE}"\n' + wrapper_text + vba_descriptions_module())
+    on_open = (HERE / "vba" / "ThisWorkbook_open.bas").read_text(encoding="ascii")
     new_bin = rebuild(
         vba_bin,
-        replace={"RibbonMyAddin": dispatcher(), "xlwings": _xlwings_module(xlwings_source)},
+        replace={
+            "RibbonMyAddin": dispatcher(),
+            "xlwings": _xlwings_module(sources["xlwings"]),
+            "ThisWorkbook": _crlf(sources["ThisWorkbook"].rstrip("\r\n") + "\n" + on_open),
+        },
         add=[(WRAPPER_MODULE, wrapper)],
     )
     replaced = {
