@@ -11,34 +11,27 @@ gathered state in each formula mode. For scale: one consolidation of the same 63
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 import time
 from datetime import date, datetime
 from pathlib import Path
 
+from example_project import returned_example_project
 from timing import best_of
 
 from udfs.evaluate import CompiledRubric, evaluate
 from udfs.recovery import recover
-from udfs.rubric.loader import builtin_dir
 from workbooks.consolidate import consolidate
-from workbooks.generate.fill import fill_returns
-from workbooks.generate.run import generate
 from workbooks.ledger import LEDGER_FILE, Ledger
 from workbooks.master.run import build, write_master
 from workbooks.master.state import gather
-from workbooks.project import init_project
 
 
 def main() -> None:
-    example = json.loads((builtin_dir() / "national-2019" / "example.json").read_text(encoding="utf-8"))["inputs"]
     scratch = Path(tempfile.mkdtemp(prefix="xinyong-bench-master-"))
     try:
-        project = init_project(scratch / "项目", "national-2019", today=date(2019, 3, 1))
-        generate(project)
-        fill_returns(project, example, received=datetime(2019, 3, 20))
+        project = returned_example_project(scratch / "项目")
         start = time.perf_counter()
         consolidate(project, now=datetime(2019, 3, 25))
         consolidation = time.perf_counter() - start

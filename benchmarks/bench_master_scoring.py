@@ -12,27 +12,23 @@ cells. Every total is compared, so the ratio is between two ways of getting the 
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import shutil
 import tempfile
 import time
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import formulas
 import openpyxl
+from example_project import returned_example_project
 from timing import best_of
 
 from udfs.engines.formulas_engine import register
 from udfs.evaluate import CompiledRubric, evaluate
-from udfs.rubric.loader import builtin_dir
 from udfs.sampling import sample_inputs
 from workbooks.consolidate import consolidate
-from workbooks.generate.fill import fill_returns
-from workbooks.generate.run import generate
 from workbooks.master.layout import D_ADOPTED, D_ID, DATA, SCORES
-from workbooks.project import init_project
 
 
 def main() -> None:
@@ -40,12 +36,9 @@ def main() -> None:
     parser.add_argument("--sets", type=int, default=20)
     n = parser.parse_args().sets
     register()
-    example = json.loads((builtin_dir() / "national-2019" / "example.json").read_text(encoding="utf-8"))["inputs"]
     scratch = Path(tempfile.mkdtemp(prefix="xinyong-bench-ms-"))
     try:
-        project = init_project(scratch / "项目", "national-2019", today=date(2019, 3, 1))
-        generate(project)
-        fill_returns(project, example, received=datetime(2019, 3, 20))
+        project = returned_example_project(scratch / "项目")
         outcome = consolidate(project, now=datetime(2019, 3, 25)).master
         assert outcome is not None and outcome.path is not None
         path, compiled = outcome.path, CompiledRubric(project.rubric)

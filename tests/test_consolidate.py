@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from workbooks.cli import main
 from workbooks.consolidate import consolidate
 from workbooks.generate.run import generate
 from workbooks.lock import LockBusy, project_lock
-from workbooks.project import SETTINGS_FILE, init_project, open_project
+from workbooks.project import SETTINGS_FILE, Project, init_project, open_project
 
 PBOC = "人行宜昌中心支行"
 
@@ -76,25 +78,31 @@ def test_cli_resolve(project) -> None:  # noqa: ANN001
     assert data["conflicts"] == [] and data["values"]["npl_rate"] == 0.02
 
 
-def test_second_consolidation_waits_then_names_the_holder(project) -> None:  # noqa: ANN001
-    held = threading.Event()
-    release = threading.Event()
+@contextmanager
+def lock_held_elsewhere(project: Project) -> Iterator[None]:
+    """Another run holds the project lock (a thread here) until the block ends."""
+    held, release = threading.Event(), threading.Event()
 
     def hold() -> None:
         with project_lock(project):
             held.set()
-            release.wait(10)
+            release.wait(30)
 
     thread = threading.Thread(target=hold)
     thread.start()
-    held.wait(5)
+    held.wait(10)
     try:
-        with pytest.raises(LockBusy) as busy, project_lock(project, wait=0.5):
-            pass
-        assert "进程" in busy.value.holder
+        yield
     finally:
         release.set()
         thread.join()
+
+
+def test_second_consolidation_waits_then_names_the_holder(project) -> None:  # noqa: ANN001
+    with lock_held_elsewhere(project):
+        with pytest.raises(LockBusy) as busy, project_lock(project, wait=0.5):
+            pass
+        assert "进程" in busy.value.holder
     with project_lock(project, wait=0.5):
         pass  # free again
 

@@ -19,13 +19,13 @@ from click.testing import CliRunner
 from tests.test_consolidate_e2e import LO_FILL, SYSTEM_PYTHON, has_uno
 from udfs.evaluate import CompiledRubric, evaluate
 from udfs.rubric.loader import builtin_dir
+from workbooks.archive import file_digest
 from workbooks.cli import main
 from workbooks.consolidate import consolidate
 from workbooks.generate.fill import fill_returns, fill_workbook, outgoing_files
 from workbooks.generate.run import generate
 from workbooks.ledger import LEDGER_FILE, Ledger
 from workbooks.master import layout as L
-from workbooks.master.readback import digest
 from workbooks.master.run import write_master
 from workbooks.project import Project, init_project
 
@@ -96,7 +96,7 @@ def test_discretionary_score_typed_into_the_master_is_read_back_and_kept(project
     assert before == expected_total(EXAMPLE)
     cell = manual_cell(project, "d_s01_implementation")
     edit(project, {f"{L.DATA}!{cell}": 4})
-    edited_hash = digest(project.root / L.MASTER_FILE)
+    edited_hash = file_digest(project.root / L.MASTER_FILE)
     code, output = score(project)
     assert code in (0, 1), output
     assert "已读取人工录入" in output

@@ -267,7 +267,7 @@ def _check(check: Check, compiled: CompiledRubric, env: dict, values: dict, find
             if missing
             else _run(formula, env, compiled.params, findings, item=check.id)
         )
-        met = None if problem else _met(cond, value)
+        met = None if problem else condition_met(cond, value)
         if problem:
             findings.add(
                 "check-not-evaluated",
@@ -291,7 +291,8 @@ def _check(check: Check, compiled: CompiledRubric, env: dict, values: dict, find
     return CheckResult(check.id, check.kind, check.title, met, detail, rows)
 
 
-def _met(cond: Condition, value: object) -> bool | None:
+def condition_met(cond: Condition, value: object) -> bool | None:
+    """A hard-indicator condition judged on its value (None: cannot be judged), with the scoring tolerance."""
     if cond.op is None:
         return bool(value) if isinstance(value, bool | int | float) else None
     if isinstance(value, bool) or not isinstance(value, int | float) or cond.threshold is None:

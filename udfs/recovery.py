@@ -19,18 +19,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from . import recovery_text as say
-from .evaluate import CompiledRubric, Result, _Formula, evaluate
+from .evaluate import CompiledRubric, Result, _Formula, condition_met, evaluate
 from .recovery_search import TOL, Move, Objective, Space
 from .rubric.model import Condition, Item
 from .values import is_blank
 from .vocabulary import XYInputError, collect_notices
-from .vocabulary.core import close, ge, gt, le, lt
+from .vocabulary.core import gt, lt
 
 MAX_STEPS = 10
 TINY = 1e-9  # scale of a threshold of 0 when judging “close to the threshold”
 DISCRETIONARY_NOTE = "酌情计分项，由评审根据工作材料给分"
 AT_BEST_NOTE = "该项得分已是当前数据下可达到的最高分"
-_COMPARE = {">=": ge, ">": gt, "<=": le, "<": lt, "=": close}
 
 
 @dataclass
@@ -271,18 +270,10 @@ def _condition_objective(compiled: CompiledRubric, cond: Condition, formula: _Fo
                 value = formula.run({**params, **values})
             except (XYInputError, ArithmeticError, TypeError, ValueError):
                 return None
-        state = _met(cond, value)
+        state = condition_met(cond, value)
         return None if state is None else float(state)
 
     return met
-
-
-def _met(cond: Condition, value: object) -> bool | None:
-    if cond.op is None:
-        return bool(value) if isinstance(value, bool | int | float) else None
-    if isinstance(value, bool) or not isinstance(value, int | float) or cond.threshold is None:
-        return None
-    return _COMPARE[cond.op](float(value), cond.threshold)
 
 
 def _margin(cond: Condition, value: object) -> float | None:

@@ -9,9 +9,7 @@ against a scratch copy of the ledger and writes nothing.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -21,6 +19,7 @@ from pathlib import Path
 
 from udfs.findings import Finding, Findings, Severity
 
+from .archive import archive_copy, file_digest
 from .generate.run import expected
 from .intake.extract import extract
 from .intake.prescan import prescan
@@ -74,26 +73,6 @@ class Summary:
             message = f"“{input_id}”本轮未报送，沿用“{round_name}”的值（项目设置 carry_over）"
             out.append(Finding("value-carried-over", Severity.INFO, message, input=input_id))
         return out
-
-
-def _digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _archive(project: Project, path: Path, digest: str) -> str:
-    """Copy the file under its content hash (atomically: temporary name, then rename)."""
-    folder = project.archive / RECEIVED
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{digest}{path.suffix.lower()}"
-    if not target.exists():
-        tmp = folder / f".{digest}.part"
-        shutil.copyfile(path, tmp)
-        os.replace(tmp, target)
-    return str(target.relative_to(project.root))
 
 
 def inbox_files(project: Project) -> list[Path]:
@@ -167,10 +146,10 @@ def _one(
     seen_units: set[str],
 ) -> FileOutcome:
     name = str(path.relative_to(project.inbox))
-    digest = _digest(path)
+    digest = file_digest(path)
     if ledger.has_file(digest):
         return FileOutcome(name, digest, "duplicate")
-    archived = "" if dry_run else _archive(project, path, digest)
+    archived = "" if dry_run else archive_copy(project, path, digest, RECEIVED)
     findings = Findings()
     scan = prescan(path)
     extracted = None

@@ -7,7 +7,6 @@ is first moved to 归档/已替换/<time>/ so nothing sent is ever lost.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 import tempfile
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from udfs.findings import Findings
 
+from ..archive import file_digest
 from ..plan.responsibility import input_providers, resolve
 from ..project import Project
 from .distribution import DISTRIBUTION_FILE, write_distribution
@@ -112,10 +112,6 @@ def context(project: Project) -> Context:
     )
 
 
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def generate(
     project: Project,
     force: bool = False,
@@ -149,7 +145,7 @@ def generate(
         targets = [f.file for f in files] + [DISTRIBUTION_FILE]
         outbox = project.outbox
         outbox.mkdir(exist_ok=True)
-        changed = [n for n in targets if (outbox / n).exists() and _digest(outbox / n) != _digest(staging / n)]
+        changed = [n for n in targets if (outbox / n).exists() and file_digest(outbox / n) != file_digest(staging / n)]
         if changed and not force:
             raise GenerateRefused(changed)
         replaced_to = None

@@ -9,16 +9,13 @@ formula cell overwritten by hand is reported, not taken (its value stays in the 
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import shutil
 from datetime import datetime
-from pathlib import Path
 
 from udfs.findings import Findings, Severity
 from udfs.values import ValueProblem, is_blank, type_value
 
+from ..archive import archive_copy, file_digest
 from ..intake.prescan import prescan
 from ..intake.reader import Cell, ReadFailure, read_isolated
 from ..ledger import Ledger
@@ -26,21 +23,6 @@ from ..project import Project
 from . import layout as L
 
 TOLERATED = {"file-external-link"}  # Excel stores add-in UDF calls as links to the add-in file
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _archive(project: Project, path: Path, sha: str) -> str:
-    folder = project.archive / L.MASTER_ARCHIVE
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{sha}.xlsx"
-    if not target.exists():
-        tmp = folder / f".{sha}.part"
-        shutil.copyfile(path, tmp)
-        os.replace(tmp, target)
-    return str(target.relative_to(project.root))
 
 
 def _col(index: int) -> str:
@@ -53,10 +35,10 @@ def read_back(project: Project, ledger: Ledger, now: datetime) -> Findings:
     path = project.root / L.MASTER_FILE
     if not path.exists():
         return findings
-    sha = digest(path)
+    sha = file_digest(path)
     if sha == ledger.last_master():
         return findings
-    archived = _archive(project, path, sha)
+    archived = archive_copy(project, path, sha, L.MASTER_ARCHIVE)
     where = {"file": L.MASTER_FILE}
     scan = prescan(path)
     blocking = [p for p in scan.problems if p.code not in TOLERATED]

@@ -17,6 +17,7 @@ import xlsxwriter
 from udfs.evaluate import CompiledRubric
 from udfs.findings import Findings, Severity
 
+from ..archive import file_digest
 from ..ledger import LEDGER_FILE, Ledger
 from ..lock import project_lock
 from ..project import Project
@@ -24,7 +25,7 @@ from . import layout as L
 from .cells import MODES, Formulas
 from .live import Where, constraint_cells, write_checks, write_data, write_scores
 from .overview import write_overview
-from .readback import digest, read_back
+from .readback import read_back
 from .reports import write_findings, write_progress, write_recovery, write_reminders, write_submissions, write_trend
 from .state import MasterState, gather
 from .style import Styles
@@ -114,7 +115,7 @@ def refresh(
             findings.add("master-not-written", message, file=L.MASTER_FILE)
             state.findings.append(list(findings)[-1])
             return MasterOutcome(None, state, where, mode, findings)
-        ledger.record_master(digest(path), now.isoformat(timespec="seconds"), project.settings.round, mode, state.result.total)
+        ledger.record_master(file_digest(path), now.isoformat(timespec="seconds"), project.settings.round, mode, state.result.total)
         write_reminder_files(project, state)
         return MasterOutcome(path, state, where, mode, findings)
     finally:

@@ -156,15 +156,19 @@ def _conflict_findings(conflicts: list[Conflict], carried: dict[str, str]) -> li
     return out
 
 
-def trend(project: Project, ledger: Ledger, compiled: CompiledRubric) -> list[RoundScore]:
-    """Every round the ledger knows, in the order its first file arrived, then the current one."""
+def trend(project: Project, ledger: Ledger, compiled: CompiledRubric, current: Result) -> list[RoundScore]:
+    """Every round the ledger knows, in the order its first file arrived, then the current one
+    (`current`: its result, already computed)."""
     rounds = ledger.rounds()
     if project.settings.round not in rounds:
         rounds.append(project.settings.round)
     out = []
     for name in rounds:
-        inputs, _, _ = adopted_inputs(project, ledger, name)
-        result = evaluate(compiled, {a.spec.id: a.value for a in inputs if a.value is not None})
+        if name == project.settings.round:
+            result = current
+        else:
+            inputs, _, _ = adopted_inputs(project, ledger, name)
+            result = evaluate(compiled, {a.spec.id: a.value for a in inputs if a.value is not None})
         sections = [float(s["score"]) for s in result.section_scores()]  # type: ignore[arg-type]
         out.append(RoundScore(name, result.total, sections, result.complete, result.vetoed))
     return out
@@ -198,7 +202,7 @@ def gather(
         units=unit_progress(project, ledger, today),
         files=ledger.files(),
         findings=findings,
-        trend=trend(project, ledger, compiled),
+        trend=trend(project, ledger, compiled, result),
         recoveries=recoveries,
         risks=risks,
         today=today,
