@@ -39,7 +39,8 @@ from workbooks.project import Project, init_project, open_project
 REPO = Path(__file__).resolve().parents[1]
 SEED = 20261122
 UNITS = 28  # + one resubmission + one duplicate = 30 returned files
-KILLS_RANDOM = 20  # at a random moment of the run
+KILLS_RANDOM = 10  # at a random moment of the run
+KILLS_RECORDING = 10  # at a random moment before the last file is opened (the master is written after)
 KILLS_READING = 4  # while the consolidator has a workbook open in its reading child
 LOCK_GRACE = 3.0  # seconds a new run may have to wait for what a killed run leaves behind
 T0 = 1_560_000_000
@@ -50,7 +51,7 @@ from workbooks.consolidate import consolidate
 from workbooks.project import open_project
 project, _ = open_project(Path(sys.argv[1]))
 print("ready", flush=True)
-consolidate(project)
+consolidate(project, progress=lambda name: print(name, flush=True))
 """
 
 
@@ -60,6 +61,7 @@ class Returned:
     reference: dict[str, object]  # the uninterrupted run's ledger, as `snapshot` shows it
     counts: dict[str, tuple[int, int, int]]  # file hash -> (values, task states, findings) rows
     run_seconds: float  # the uninterrupted run, from "ready" (imports done) to exit
+    recording_seconds: float  # from "ready" to the last file being opened
     files: int
 
 
@@ -199,6 +201,10 @@ def returned(tmp_path_factory: pytest.TempPathFactory) -> Returned:
     reference = tmp / "一次跑完"
     shutil.copytree(project.root, reference)
     proc, started = start(reference)
+    recording_seconds = 0.0
+    for _line in proc.stdout:  # one line per file as the consolidator opens it
+        recording_seconds = time.perf_counter() - started
+    proc.stdout.close()
     assert proc.wait(timeout=300) == 0
     run_seconds = time.perf_counter() - started
     snap = snapshot(reference, project.settings.round)
@@ -211,7 +217,7 @@ def returned(tmp_path_factory: pytest.TempPathFactory) -> Returned:
         counts = row_counts(db)
     finally:
         db.close()
-    return Returned(project.root, snap, counts, run_seconds, files)
+    return Returned(project.root, snap, counts, run_seconds, recording_seconds, files)
 
 
 def check_consistent(project: Project, returned: Returned, inbox: dict[str, str]) -> int:
@@ -270,7 +276,7 @@ def kills(returned: Returned, tmp_path_factory: pytest.TempPathFactory) -> list[
     rng = random.Random(SEED)
     inbox = {p.name: sha256(p) for p in (returned.base / "回收").iterdir()}
     distinct = returned.files - 1
-    plan = ["random"] * KILLS_RANDOM + ["reading"] * KILLS_READING
+    plan = ["random"] * KILLS_RANDOM + ["recording"] * KILLS_RECORDING + ["reading"] * KILLS_READING
     rng.shuffle(plan)
     out: list[Kill] = []
     for k, kind in enumerate(plan):
@@ -279,8 +285,9 @@ def kills(returned: Returned, tmp_path_factory: pytest.TempPathFactory) -> list[
         project, _ = open_project(root)
         proc, started = start(root)
         try:
-            if kind == "random":
-                time.sleep(rng.uniform(0.05, returned.run_seconds))
+            if kind in ("random", "recording"):
+                end = returned.run_seconds if kind == "random" else returned.recording_seconds
+                time.sleep(rng.uniform(0.05, max(end, 0.1)))
             else:  # the moment a workbook is being parsed in the isolated child
                 skip = rng.randrange(distinct // 2)
                 while proc.poll() is None:
