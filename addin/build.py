@@ -4,7 +4,7 @@ xlwings wheel, on any OS, without Excel, byte for byte reproducible.
 The build refuses a template it was not verified with: the xlwings version is pinned, and the
 VBA text of every template module must hash to what this build expects. It then replaces the
 ribbon callback module with one dispatcher (`OnRibbonAction`, passing `control.Id` to Python),
-names the project (`PROJECT_NAME`), adds the UDF wrappers xlwings' own generator writes (so users
+names the project and xlwings' PROJECT_NAME `xinyong`, adds the UDF wrappers xlwings' own generator writes (so users
 need no "Import Functions" and no VBA trust setting), writes the config sheet (`UDF Modules`,
 `ADD_WORKBOOK_TO_PYTHONPATH` false) and the ribbon XML, and rebuilds the VBA project with all
 compiled code stripped so Excel recompiles from source (addin.vba_project).
@@ -33,7 +33,13 @@ WRAPPER_MODULE = "XinyongUDFs"
 HERE = Path(__file__).parent
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 # sha256 of each template module's source as stored (UTF-8 of the decoded text): a template that differs is refused
-TEMPLATE_MODULES: dict[str, str] = {}
+TEMPLATE_MODULES: dict[str, str] = {
+    "ThisWorkbook": "14de0425a62586687c3d59b7d3d7dc60268f989ab7e07a61403525064d98502a",
+    "Dictionary": "cd3d0530fbca14156182655caa0d0c229ce65240b18b303a062234a6be8e09d3",
+    "RibbonMyAddin": "440a36468533dc654189fee6be55357f592b8d5dd24d986b36d3dfc88665741f",
+    "Sheet2": "8105e1362a2256083c87650bf3f402ea18553abb1bdab2f08f7649859dd02312",
+    "xlwings": "b9df9e20d54d6f04220e8382068f4b4c82bc5a8f920148daf94d9ddbda6251d6",
+}
 CONFIG = [  # the add-in's config sheet; the interpreter is left to the user's config file (see docs)
     ("UDF Modules", UDF_MODULE),
     ("ADD_WORKBOOK_TO_PYTHONPATH", "False"),
@@ -133,6 +139,7 @@ def build(out_dir: Path) -> Built:
             "ThisWorkbook": _crlf(sources["ThisWorkbook"].rstrip("\r\n") + "\n" + on_open),
         },
         add=[(WRAPPER_MODULE, wrapper)],
+        name=PROJECT_NAME,
     )
     replaced = {
         "xl/vbaProject.bin": new_bin,

@@ -15,16 +15,12 @@ SELF_CHECK = "xinyong-自检.xlsx"
 
 
 def _build(out_dir: Path):  # noqa: ANN202 - addin.build.Built
-    try:
-        from .build import BuildRefused, build
-    except ImportError:  # the VBA-project writer (addin/vba_project.py) has not landed in this version
-        raise UsageFailure(
-            "本版本还不能生成 xinyong.xlam：写入 VBA 工程（vbaProject.bin）的部分尚未完成。"
-            "计分函数（udfs.excel）、自检工作簿和功能区按钮的 Python 部分已可用。"
-        ) from None
+    from .build import BuildRefused, build
+    from .vba_project import VBAProjectError
+
     try:
         return build(out_dir)
-    except BuildRefused as refused:
+    except (BuildRefused, VBAProjectError) as refused:
         raise UsageFailure(str(refused)) from None
 
 

@@ -66,13 +66,13 @@ def fill(desktop, job):
         doc.close(True)
 
 
-def main():
-    spec = json.load(open(sys.argv[1], encoding="utf-8"))
-    profile = tempfile.mkdtemp(prefix="xinyong-lo-fill-")
-    pipe = f"xinyong_fill_{os.getpid()}"
+def run_office(soffice, work):
+    """Start a private headless office, call work(desktop), always stop it and remove its profile."""
+    profile = tempfile.mkdtemp(prefix="xinyong-lo-")
+    pipe = f"xinyong_lo_{os.getpid()}"
     office = subprocess.Popen(
         [
-            spec.get("soffice", "soffice"),
+            soffice,
             f"-env:UserInstallation=file://{profile}",
             "--headless", "--invisible", "--norestore", "--nologo", "--nodefault",
             f"--accept=pipe,name={pipe};urp;",
@@ -81,18 +81,28 @@ def main():
     )  # fmt: skip
     try:
         desktop = connect(pipe)
-        for job in spec["jobs"]:
-            fill(desktop, job)
+        result = work(desktop)
         try:
             desktop.terminate()
         except Exception:  # noqa: BLE001 - the bridge drops as the office quits
             pass
         office.wait(timeout=30)
+        return result
     finally:
         if office.poll() is None:
             os.killpg(office.pid, 9)
             office.wait(timeout=10)
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def main():
+    spec = json.load(open(sys.argv[1], encoding="utf-8"))
+
+    def work(desktop):
+        for job in spec["jobs"]:
+            fill(desktop, job)
+
+    run_office(spec.get("soffice", "soffice"), work)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,4 @@
-"""PENDING: rename to test_addin_build.py when addin/vba_project.py (the VBA-project writer) lands.
-
-`xinyong addin build` checked on Linux by independent readers: oletools' olevba lists the
+"""`xinyong addin build` checked on Linux by independent readers: oletools' olevba lists the
 dispatcher and a wrapper for every XY_ function with the expected source, olefile parses the
 compound file strictly, the ribbon XML has the required structure with every button on the one
 dispatcher, the config sheet is set, two builds are identical, and a template that differs from
@@ -10,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
+import subprocess
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
@@ -22,11 +22,16 @@ from oletools.olevba import VBA_Parser
 
 from addin import build as B
 from addin.callbacks import BUTTONS
+from addin.vba_project import read_modules
 from addin.wrappers import DESCRIBE_SUB, vba_descriptions_module, vba_wrapper_module
+from tests.test_consolidate_e2e import SYSTEM_PYTHON, has_uno
 from udfs.vocabulary import REGISTRY
 from workbooks.cli import main
+from workbooks.recalc import find_soffice
 
 CUSTOM_UI = "{http://schemas.microsoft.com/office/2006/01/customui}"
+LO_BASIC = Path(__file__).parent / "lo_basic.py"
+LO_PREFIX = ("Rem Attribute VBA_ModuleType=", "Option VBASupport 1", "Option ClassModule")  # LibreOffice's VBA import adds these
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +47,8 @@ def vba_modules(path: Path) -> dict[str, str]:
         parser.close()
 
 
-def code_lines(text: str) -> list[str]:
-    return [line.rstrip() for line in text.replace("\r\n", "\n").split("\n") if line.strip() and not line.startswith("Attribute ")]
+def code_lines(text: str, drop: tuple[str, ...] = ("Attribute ",)) -> list[str]:
+    return [line.rstrip() for line in text.replace("\r\n", "\n").split("\n") if line.strip() and not line.startswith(drop)]
 
 
 def test_olevba_lists_the_dispatcher_and_a_wrapper_for_every_function(built: B.Built) -> None:
@@ -58,6 +63,30 @@ def test_olevba_lists_the_dispatcher_and_a_wrapper_for_every_function(built: B.B
     assert f'Public Const PROJECT_NAME As String = "{B.PROJECT_NAME}"' in modules["xlwings"]
     assert DESCRIBE_SUB in modules["ThisWorkbook"] and "Workbook_Open" in modules["ThisWorkbook"]
     assert sorted(built.functions) == sorted(REGISTRY)
+
+
+@pytest.mark.oracle
+@pytest.mark.skipif(not has_uno(), reason="LibreOffice with python3-uno is not installed")
+def test_libreoffice_shows_the_same_module_sources(built: B.Built, tmp_path: Path) -> None:
+    """LibreOffice cannot open an .xlam; an .xlsm twin (the same parts, the workbook content type)
+    goes through its own VBA import, and its Basic library API must show every module's code."""
+    twin = tmp_path / "xinyong.xlsm"
+    addin_type, workbook_type = (f"application/vnd.ms-excel.{k}.macroEnabled.main+xml".encode() for k in ("addin", "sheet"))
+    with zipfile.ZipFile(built.path) as src, zipfile.ZipFile(twin, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            dst.writestr(info, data.replace(addin_type, workbook_type) if info.filename == "[Content_Types].xml" else data)
+        ours = {m.name: m.source for m in read_modules(src.read("xl/vbaProject.bin"))}
+    out = tmp_path / "modules.json"
+    done = subprocess.run([SYSTEM_PYTHON, str(LO_BASIC), find_soffice(), str(twin), str(out)], capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    libraries = json.loads(out.read_text(encoding="utf-8"))
+    shown = libraries[B.PROJECT_NAME]  # the library carries the project's name
+    assert set(shown) == set(ours) == {"ThisWorkbook", "Sheet2", "Dictionary", "RibbonMyAddin", "xlwings", B.WRAPPER_MODULE}
+    for name, source in ours.items():
+        assert code_lines(shown[name], LO_PREFIX) == code_lines(source), name
+    assert code_lines(shown["RibbonMyAddin"], LO_PREFIX) == code_lines(B.dispatcher())
+    assert code_lines(shown[B.WRAPPER_MODULE], LO_PREFIX) == code_lines(vba_wrapper_module().text + vba_descriptions_module())
 
 
 def test_compound_file_is_strict_and_stripped_of_compiled_code(built: B.Built) -> None:

@@ -3,16 +3,15 @@ as the CLI and ends in the message a user would see, including when things go wr
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from addin.callbacks import BUTTONS, LOG_FILE, on_action
+from tests.test_consolidate import lock_held_elsewhere
 from tests.test_master_manual import EXAMPLE
 from workbooks.generate.fill import fill_returns
-from workbooks.lock import project_lock
 from workbooks.master.layout import MASTER_FILE
 from workbooks.project import Project, init_project
 
@@ -55,22 +54,9 @@ def test_buttons_explain_what_is_wrong(project: Project, tmp_path: Path, monkeyp
     assert not outside.ok and "不在评估项目文件夹中" in outside.message
     assert not on_action("xy_unknown", str(elsewhere)).ok
     settings = str(project.root / "项目设置.yaml")
-    held, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with project_lock(project):
-            held.set()
-            release.wait(30)
-
-    thread = threading.Thread(target=hold)
-    thread.start()
-    held.wait(10)
-    try:
+    with lock_held_elsewhere(project):
         monkeypatch.setattr("workbooks.lock.LOCK_WAIT", 0.3)
         busy = on_action("xy_rescore", settings)
-    finally:
-        release.set()
-        thread.join()
     assert not busy.ok and "正在进行" in busy.message
 
     def broken(*_args: object, **_kw: object) -> None:
@@ -81,18 +67,3 @@ def test_buttons_explain_what_is_wrong(project: Project, tmp_path: Path, monkeyp
     assert not failed.ok and "磁盘已满" in failed.message
     log = project.root / LOG_FILE
     assert log.exists() and "RuntimeError" in log.read_text(encoding="utf-8")
-
-
-def test_addin_build_writes_the_self_check_and_says_what_it_cannot_build_yet(tmp_path: Path) -> None:
-    from click.testing import CliRunner
-
-    from workbooks.cli import main
-
-    result = CliRunner().invoke(main, ["addin", "build", "--out", str(tmp_path)])
-    assert (tmp_path / "xinyong-自检.xlsx").exists()
-    if result.exit_code == 2:  # this version has no VBA-project writer: said plainly, no traceback
-        assert "尚未完成" in result.output and result.exception is None or isinstance(result.exception, SystemExit)
-    else:
-        assert result.exit_code == 0 and (tmp_path / "xinyong.xlam").exists()
-    install = CliRunner().invoke(main, ["addin", "install"])
-    assert install.exit_code == 2 and "Windows 或 macOS" in install.output  # Linux: no Excel to install into
