@@ -89,11 +89,33 @@ def ribbon_xml() -> bytes:
     return (HERE / "ribbon.xml").read_bytes()
 
 
+# Edits to xlwings' own VBA, each of which must match exactly once. xlwings lets the active workbook
+# (a sheet named <project>.conf) or a .conf file in its folder override the add-in's settings,
+# interpreter and PYTHONPATH included; the workbooks a credit office opens come from other units,
+# so a returned file could otherwise choose the program a ribbon click starts. Settings come only
+# from the add-in's own sheet and the user's config file.
+XLWINGS_EDITS = [
+    (
+        'Public Const PROJECT_NAME As String = "myaddin"',
+        f'Public Const PROJECT_NAME As String = "{PROJECT_NAME}"',
+    ),
+    (
+        'If SheetExists(ActiveWorkbook, PROJECT_NAME & ".conf") = True Then',
+        "If False Then ' xinyong: never take settings from the workbook being worked on (returned files are not trusted)",
+    ),
+    (
+        "If FileExists(GetDirectoryConfigFilePath()) = True Then",
+        "If False Then ' xinyong: nor from a .conf file in that workbook's folder",
+    ),
+]
+
+
 def _xlwings_module(source: str) -> str:
-    pattern = r'Public Const PROJECT_NAME As String = "[^"]*"'
-    if len(re.findall(pattern, source)) != 1:
-        raise BuildRefused("xlwings 模块中找不到 PROJECT_NAME 常量")
-    return re.sub(pattern, f'Public Const PROJECT_NAME As String = "{PROJECT_NAME}"', source)
+    for old, new in XLWINGS_EDITS:
+        if source.count(old) != 1:
+            raise BuildRefused(f"xlwings 模块中应恰好有一处“{old}”，实际 {source.count(old)} 处，未生成加载项")
+        source = source.replace(old, new)
+    return source
 
 
 def _config_sheet() -> bytes:

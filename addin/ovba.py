@@ -80,8 +80,10 @@ def compress(data: bytes) -> bytes:
         body = _compress_chunk(data, start, end)
         if len(body) <= CHUNK:
             out += struct.pack("<H", 0xB000 | (len(body) + 2 - 3)) + body
-        else:  # incompressible: a raw chunk always holds 4096 bytes, padded with zeros (2.4.1.3.10)
-            out += struct.pack("<H", 0x3000 | (CHUNK + 2 - 3)) + data[start:end].ljust(CHUNK, b"\x00")
+        elif end - start == CHUNK:  # incompressible: stored raw (2.4.1.3.10)
+            out += struct.pack("<H", 0x3000 | (CHUNK + 2 - 3)) + data[start:end]
+        else:  # the format would pad a raw last chunk with zeros, i.e. change the data: refuse instead
+            raise CompressionError(f"末尾 {end - start} 字节无法压缩，按格式存放会在数据后补零，已拒绝")
     return bytes(out)
 
 

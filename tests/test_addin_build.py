@@ -65,6 +65,17 @@ def test_olevba_lists_the_dispatcher_and_a_wrapper_for_every_function(built: B.B
     assert sorted(built.functions) == sorted(REGISTRY)
 
 
+def test_settings_never_come_from_the_workbook_being_worked_on(built: B.Built) -> None:
+    """A returned workbook with a sheet 'xinyong.conf' (or a .conf file beside it) must not be able
+    to choose the interpreter or PYTHONPATH a ribbon click starts: those layers of xlwings' GetConfig
+    are switched off, each edit applied exactly once to the verified template text."""
+    xlwings_vba = vba_modules(built.path)["xlwings"]
+    for old, new in B.XLWINGS_EDITS:
+        assert old not in xlwings_vba and xlwings_vba.count(new) == 1
+    assert "GetConfigFromSheet(ThisWorkbook)" in xlwings_vba  # the add-in's own sheet still counts
+    assert "If FileExists(GetConfigFilePath()) = True Then" in xlwings_vba  # and the user's config file
+
+
 @pytest.mark.oracle
 @pytest.mark.skipif(not has_uno(), reason="LibreOffice with python3-uno is not installed")
 def test_libreoffice_shows_the_same_module_sources(built: B.Built, tmp_path: Path) -> None:
