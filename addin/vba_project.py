@@ -93,9 +93,9 @@ def _read(vba_bin: bytes) -> _Project:
         raise VBAProjectError("缺少 VBA/dir 或 PROJECT 流")
     records = parse_dir(decompress(streams["VBA/dir"]))
     ids = [r for r, _ in records]
-    if MODULES_COUNT not in ids or ids[-1] != MODULES_END:
+    start = ids.index(MODULES_COUNT) if MODULES_COUNT in ids else -1
+    if start < 0 or ids[start + 1 : start + 2] != [PROJECT_COOKIE] or ids[-1] != MODULES_END:
         raise VBAProjectError("dir 流中没有完整的模块列表")
-    start = ids.index(MODULES_COUNT)
     info, modules, current = records[:start], [], []
     for rid, payload in records[start + 2 : -1]:  # after count and project cookie, before the end
         if rid == MODULE_END:
@@ -133,10 +133,6 @@ def _modules(project: _Project) -> list[Module]:
 def read_modules(vba_bin: bytes) -> list[Module]:
     """Every module with its source, in the project's order."""
     return _modules(_read(vba_bin))
-
-
-def codepage(vba_bin: bytes) -> int:
-    return _read(vba_bin).codepage
 
 
 def _encode(text: str, encoding: str, what: str) -> bytes:
