@@ -21,6 +21,7 @@ from workbooks import report
 from workbooks.consolidate import consolidate
 from workbooks.generate.run import GenerateRefused, generate
 from workbooks.lock import LockBusy
+from workbooks.master.layout import MASTER_FILE
 from workbooks.master.run import write_master
 from workbooks.project import SETTINGS_FILE, Project, ProjectError, open_project
 
@@ -98,6 +99,20 @@ def _report(project: Project) -> Reply:
     return Reply(_short(report.recovery_text(outcome.state, top=8)), ok=outcome.path is not None)
 
 
+WRITES_MASTER = {"xy_consolidate", "xy_rescore", "xy_report"}
+
+
+def master_to_release(control_id: str, workbook: str | None) -> Path | None:
+    """The master a button is about to rewrite, which Excel must save and close first: Windows
+    refuses to replace a file Excel holds open, and entries typed but not saved would not count."""
+    if control_id not in WRITES_MASTER:
+        return None
+    try:
+        return find_project(workbook) / MASTER_FILE
+    except ProjectError:
+        return None
+
+
 JOBS: dict[str, Callable[[Project], Reply]] = {
     "xy_generate": _generate,
     "xy_consolidate": lambda p: _consolidate(p, dry_run=False),
@@ -168,10 +183,23 @@ def ribbon(control_id: str) -> None:  # pragma: no cover - runs inside Excel thr
     except Exception:  # noqa: BLE001 - no workbook open
         workbook = None
     app.status_bar = f"信用评估：{BUTTONS.get(control_id, control_id)}……"
+    master = master_to_release(control_id, workbook)
+    reopen, saved = False, False
+    for book in list(app.books):
+        if master is not None and os.path.normcase(book.fullname) == os.path.normcase(str(master)):
+            if not book.api.Saved:
+                book.save()  # typed entries count; the read-back archives this version first
+                saved = True
+            book.close()
+            reopen = True
     try:
         reply = on_action(control_id, workbook)
     finally:
         app.status_bar = False
+        if reopen and master is not None and master.exists():
+            app.books.open(str(master))
+    if saved:
+        reply.message = "已先保存评分总表中尚未保存的修改。\n" + reply.message
     if reply.open_path is not None:
         open_folder(reply.open_path)
     app.alert(reply.message, title=TITLE, mode="info" if reply.ok else "critical")

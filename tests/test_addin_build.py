@@ -158,6 +158,25 @@ def test_a_different_template_or_xlwings_is_refused(monkeypatch: pytest.MonkeyPa
     assert not (tmp_path / B.ADDIN_FILE).exists()
 
 
+def test_the_windows_procedure_names_what_the_build_makes() -> None:
+    """docs/addin-windows.md is the tested procedure: every version, file, key, button and menu it
+    names must be the ones the code builds, or a person following it on Windows is misled."""
+    from addin.commands import CONF_KEY, SELF_CHECK
+
+    doc = (Path(__file__).parents[1] / "docs" / "addin-windows.md").read_text(encoding="utf-8")
+    versions = set(re.findall(r"\b0\.\d+\.\d+\b", doc))
+    assert versions == {B.XLWINGS_VERSION}, versions
+    for bits in ("64", "32"):
+        assert f"xlwings{bits}-{B.XLWINGS_VERSION}.dll" in doc
+    assert f"%USERPROFILE%\\.{B.PROJECT_NAME}\\{B.PROJECT_NAME}.conf" in doc
+    assert "INTERPRETER_WIN" in doc and CONF_KEY in ("INTERPRETER_WIN", "INTERPRETER_MAC")
+    assert f"编译 {B.PROJECT_NAME}" in doc and B.ADDIN_FILE in doc and SELF_CHECK in doc
+    for key, value in B.CONFIG[:2]:
+        assert f"`{key}`" in doc and f"`{value}`" in doc or value == "False" and f"`{key}` 为 False" in doc
+    for label in BUTTONS.values():  # the ribbon the person is told to click through
+        assert label in doc, label
+
+
 def test_cli_builds_the_addin_and_the_self_check(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["addin", "build", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from addin.callbacks import BUTTONS, LOG_FILE, on_action
+from addin.callbacks import BUTTONS, LOG_FILE, master_to_release, on_action
 from tests.test_consolidate import lock_held_elsewhere
 from tests.test_master_manual import EXAMPLE
 from workbooks.generate.fill import fill_returns
@@ -67,3 +67,14 @@ def test_buttons_explain_what_is_wrong(project: Project, tmp_path: Path, monkeyp
     assert not failed.ok and "磁盘已满" in failed.message
     log = project.root / LOG_FILE
     assert log.exists() and "RuntimeError" in log.read_text(encoding="utf-8")
+
+
+def test_the_master_is_released_only_by_buttons_that_rewrite_it(project: Project, tmp_path: Path) -> None:
+    """Excel must save and close the open master before these jobs (Windows will not replace an open
+    file; unsaved entries would not be read back) and only before these: 校验 writes nothing."""
+    inside = str(project.inbox / "某单位.xlsx")
+    rewriting = {b for b in BUTTONS if master_to_release(b, inside) == project.root / MASTER_FILE}
+    assert rewriting == {"xy_consolidate", "xy_rescore", "xy_report"}
+    assert all(master_to_release(b, inside) is None for b in set(BUTTONS) - rewriting)
+    assert master_to_release("xy_rescore", str(tmp_path / "别处.xlsx")) is None  # not in a project: the job says so
+    assert master_to_release("xy_rescore", None) is None
