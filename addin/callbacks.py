@@ -173,6 +173,28 @@ def open_folder(path: Path) -> None:
         subprocess.Popen(["open" if sys.platform == "darwin" else "xdg-open", str(path)])  # noqa: S603
 
 
+def _release(app, master: Path) -> tuple[bool, bool]:  # noqa: ANN001 - an xlwings App
+    """Save (if changed) and close the master in this Excel; (was open, was saved). Any failure
+    leaves it open: the job then reports the master it could not replace, it does not hang."""
+    reopen = saved = False
+    try:
+        for book in list(app.books):
+            if os.path.normcase(book.fullname) != os.path.normcase(str(master)):
+                continue
+            try:
+                unsaved = not book.api.Saved  # Windows COM; elsewhere assume saved
+            except Exception:  # noqa: BLE001
+                unsaved = False
+            if unsaved:
+                book.save()  # typed entries count; the read-back archives this version first
+                saved = True
+            book.close()
+            reopen = True
+    except Exception:  # noqa: BLE001
+        pass
+    return reopen, saved
+
+
 def ribbon(control_id: str) -> None:  # pragma: no cover - runs inside Excel through xlwings' RunPython
     """The dispatcher's Python end: the active workbook's project, the job, a message box."""
     import xlwings as xw
@@ -184,20 +206,16 @@ def ribbon(control_id: str) -> None:  # pragma: no cover - runs inside Excel thr
         workbook = None
     app.status_bar = f"信用评估：{BUTTONS.get(control_id, control_id)}……"
     master = master_to_release(control_id, workbook)
-    reopen, saved = False, False
-    for book in list(app.books):
-        if master is not None and os.path.normcase(book.fullname) == os.path.normcase(str(master)):
-            if not book.api.Saved:
-                book.save()  # typed entries count; the read-back archives this version first
-                saved = True
-            book.close()
-            reopen = True
+    reopen, saved = _release(app, master) if master is not None else (False, False)
     try:
         reply = on_action(control_id, workbook)
     finally:
         app.status_bar = False
         if reopen and master is not None and master.exists():
-            app.books.open(str(master))
+            try:
+                app.books.open(str(master))
+            except Exception:  # noqa: BLE001 - the message below still comes; the file is there to open
+                pass
     if saved:
         reply.message = "已先保存评分总表中尚未保存的修改。\n" + reply.message
     if reply.open_path is not None:

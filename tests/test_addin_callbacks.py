@@ -78,3 +78,31 @@ def test_the_master_is_released_only_by_buttons_that_rewrite_it(project: Project
     assert all(master_to_release(b, inside) is None for b in set(BUTTONS) - rewriting)
     assert master_to_release("xy_rescore", str(tmp_path / "别处.xlsx")) is None  # not in a project: the job says so
     assert master_to_release("xy_rescore", None) is None
+
+
+class FakeBook:
+    """Stands in for an xlwings Book only where no Excel runs (the glue's own logic, not Excel's)."""
+
+    def __init__(self, fullname: str, saved: bool | None, log: list[str]) -> None:
+        self.fullname, self.log = fullname, log
+        self.api = type("Api", (), {"Saved": saved})() if saved is not None else object()  # no Saved: not Windows
+
+    def save(self) -> None:
+        self.log.append(f"save {Path(self.fullname).name}")
+
+    def close(self) -> None:
+        self.log.append(f"close {Path(self.fullname).name}")
+
+
+def test_release_saves_only_a_changed_master_and_closes_only_the_master(project: Project) -> None:
+    from addin.callbacks import _release
+
+    master = project.root / MASTER_FILE
+    for saved, expected in ((False, (True, True)), (True, (True, False)), (None, (True, False))):
+        log: list[str] = []
+        app = type("App", (), {"books": [FakeBook(str(project.inbox / "回执.xlsx"), False, log), FakeBook(str(master), saved, log)]})()
+        assert _release(app, master) == expected
+        assert log == ([f"save {MASTER_FILE}"] if expected[1] else []) + [f"close {MASTER_FILE}"]
+    log = []
+    app = type("App", (), {"books": [FakeBook(str(project.inbox / "回执.xlsx"), False, log)]})()
+    assert _release(app, master) == (False, False) and log == []
