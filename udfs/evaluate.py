@@ -230,10 +230,8 @@ def evaluate(compiled: CompiledRubric, raw: Mapping[str, object]) -> Result:
                 findings.add("item-error", f"指标“{item.title}”无法计分：{problem}", item=item.id)
             elif isinstance(value, bool) or not isinstance(value, int | float):
                 findings.add("item-error", f"指标“{item.title}”的公式结果不是数值：{value}", item=item.id)
-            elif lt(float(value), 0.0) or gt(float(value), top):
+            elif (score := item_score(value, top)) is None:
                 findings.add("item-score-out-of-range", f"指标“{item.title}”得分{value:g}超出0–{top:g}", item=item.id)
-            else:
-                score = min(top, max(0.0, float(value)))
         items.append(ItemScore(item.id, item.section, item.group, item.title, top, score))
     checks = [_check(check, compiled, env, values, findings) for check in rubric.checks]
     return Result(rubric, items, checks, findings, values)
@@ -289,6 +287,14 @@ def _check(check: Check, compiled: CompiledRubric, env: dict, values: dict, find
     met = False if False in states else (None if None in states else True)
     detail = "；".join(str(r["detail"]) for r in rows)
     return CheckResult(check.id, check.kind, check.title, met, detail, rows)
+
+
+def item_score(value: object, top: float) -> float | None:
+    """The score a formula's value gives an item worth `top`: within the scoring tolerance of 0..top
+    it counts (clamped), anything else is not a score. Shared with 提分空间 so both judge alike."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or lt(float(value), 0.0) or gt(float(value), top):
+        return None
+    return min(top, max(0.0, float(value)))
 
 
 def condition_met(cond: Condition, value: object) -> bool | None:

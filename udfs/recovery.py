@@ -19,12 +19,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from . import recovery_text as say
-from .evaluate import CompiledRubric, Result, _Formula, condition_met, evaluate
+from .evaluate import CompiledRubric, Result, _Formula, condition_met, evaluate, item_score
 from .recovery_search import TOL, Move, Objective, Space
 from .rubric.model import Condition, Item
 from .values import is_blank
 from .vocabulary import XYInputError, collect_notices
-from .vocabulary.core import gt, lt
 
 MAX_STEPS = 10
 TINY = 1e-9  # scale of a threshold of 0 when judging “close to the threshold”
@@ -201,16 +200,8 @@ class _Planner:
         formula, params = self.compiled.items[item_id], self.compiled.params
 
         def score(values: Mapping[str, object]) -> float | None:
-            if not formula.needs <= values.keys():
-                return None
-            with collect_notices():
-                try:
-                    v = formula.run({**params, **values})
-                except (XYInputError, ArithmeticError, TypeError, ValueError):
-                    return None
-            if isinstance(v, bool) or not isinstance(v, int | float) or lt(float(v), 0.0) or gt(float(v), top):
-                return None
-            return min(top, max(0.0, float(v)))
+            value = _quietly(formula, params, values)
+            return None if value is _REFUSED else item_score(value, top)
 
         return score
 
@@ -259,18 +250,27 @@ class _Planner:
         return []
 
 
+_REFUSED = object()
+
+
+def _quietly(formula: _Formula, params: Mapping[str, object], values: Mapping[str, object]) -> object:
+    """The formula's value for a candidate set, notices discarded; _REFUSED when an input is
+    missing or the formula refuses the values (a candidate that does not score, not an error)."""
+    if not formula.needs <= values.keys():
+        return _REFUSED
+    with collect_notices():
+        try:
+            return formula.run({**params, **values})
+        except (XYInputError, ArithmeticError, TypeError, ValueError):
+            return _REFUSED
+
+
 def _condition_objective(compiled: CompiledRubric, cond: Condition, formula: _Formula) -> Objective:
     params = compiled.params
 
     def met(values: Mapping[str, object]) -> float | None:
-        if not formula.needs <= values.keys():
-            return None
-        with collect_notices():
-            try:
-                value = formula.run({**params, **values})
-            except (XYInputError, ArithmeticError, TypeError, ValueError):
-                return None
-        state = condition_met(cond, value)
+        value = _quietly(formula, params, values)
+        state = None if value is _REFUSED else condition_met(cond, value)
         return None if state is None else float(state)
 
     return met
