@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from .engines.python import Compiled, compile_node
 from .findings import Findings, Severity
 from .formula import names, parse
-from .rubric.model import Check, Condition, Rubric
+from .rubric.model import OP_SIGNS, Check, Condition, Rubric
 from .values import ValueProblem, is_blank, type_value
 from .vocabulary import XYInputError, collect_notices
 from .vocabulary.core import close, ge, gt, le, lt
@@ -320,8 +320,7 @@ def _detail(cond: Condition, value: object, met: bool | None, problem: str | Non
     status = {True: "达到", False: "未达到", None: "无法判断"}[met]
     if cond.op is None:
         return f"{cond.label}：{_show(value, '')}（{status}）"
-    op = {">=": "≥", "<=": "≤", ">": "＞", "<": "＜", "=": "="}[cond.op]
-    return f"{cond.label}：当前{_show(value, cond.unit)}，要求{op}{_show(cond.threshold, cond.unit)}（{status}）"
+    return f"{cond.label}：当前{_show(value, cond.unit)}，要求{OP_SIGNS[cond.op]}{_show(cond.threshold, cond.unit)}（{status}）"
 
 
 def _plain(value: object) -> object:

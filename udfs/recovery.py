@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from . import recovery_text as say
 from .evaluate import CompiledRubric, Result, _Formula, condition_met, evaluate, item_score
 from .recovery_search import TOL, Move, Objective, Space
-from .rubric.model import Condition, Item
+from .rubric.model import KIND_LABELS, OP_SIGNS, Condition, Item
 from .values import is_blank
 from .vocabulary import XYInputError, collect_notices
 
@@ -224,7 +224,7 @@ class _Planner:
                 else:
                     at_risk = not met or abs(margin) <= risk_margin * max(abs(cond.threshold or 0.0), TINY)
                 steps = self._meet(cond, formula, (ci, k)) if met is False else []
-                label = say.KIND_LABELS.get(check.kind, check.kind)
+                label = KIND_LABELS.get(check.kind, check.kind)
                 head = f"{label}{check.number}“{check.title}”·{cond.label}"
                 out.append(
                     CheckRisk(
@@ -305,7 +305,7 @@ def _risk_text(
         state = "已达到要求" if met else "未达到要求"
     else:
         shown = say.in_unit(float(value), cond.unit)  # type: ignore[arg-type]
-        now = f"当前 {shown}，要求 {say.OP_SIGNS[cond.op]} {say.in_unit(cond.threshold, cond.unit)}"
+        now = f"当前 {shown}，要求 {OP_SIGNS[cond.op]} {say.in_unit(cond.threshold, cond.unit)}"
         if not met:
             state = f"未达到要求，差 {say.distance(margin, cond.unit)}" if margin < 0 else "未达到要求"
         elif at_risk:

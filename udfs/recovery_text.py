@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from .rubric.model import InputSpec
 
-OP_SIGNS = {">=": "≥", "<=": "≤", ">": "＞", "<": "＜", "=": "="}
-KIND_LABELS = {"veto": "基础性指标", "target": "引导性指标", "certification": "认定条件"}
-
 
 def points(x: float) -> str:
     """Points as shown beside a gain: up to 4 decimals, no trailing zeros."""

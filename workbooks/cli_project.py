@@ -63,8 +63,6 @@ def report_command(folder: Path, top: int, reminders: bool, as_json: bool) -> No
     finish(outcome.state.findings)
 
 
-
-
 @click.command()
 @click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--force", is_flag=True, help="替换已下发但内容有变化的文件（旧文件移入 归档/已替换）")

@@ -124,7 +124,7 @@ def summary_text(demo: Demo) -> str:
 
     state, p = demo.master.state, demo.project
     r = state.result
-    veto = {True: "被一票否决", False: "未触发一票否决", None: "一票否决无法判断（数据不全）"}[r.vetoed]
+    veto = report.veto_line(r.vetoed)
     outcomes = demo.summary.outcomes
     accepted = sum(1 for o in outcomes if o.status == "accepted")
     lines = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from udfs.evaluate import Result
 from udfs.findings import Finding, Severity
 from udfs.rubric import Rubric
-from udfs.rubric.model import TYPE_LABELS
+from udfs.rubric.model import CHECK_KIND_LABELS, TYPE_LABELS
 from udfs.rubric.serialize import input_dict
 from udfs.rubric.serialize import rubric_dict as serialized_rubric
 from workbooks.plan.responsibility import ROLES, Plan
@@ -37,9 +37,8 @@ def rubric_text(r: Rubric) -> str:
     )
     lines = [f"{r.title}（{r.id}，版本 {r.version}，{kind}）"]
     for s in r.sections:
-        head = f"{s.number}、{s.title}" if s.number and not s.bonus else s.title
         lines.append(
-            f"{head}"
+            s.heading
             + (f"  {points(s.max)}分" if s.max is not None else "")
             + (f"（权重 {s.weight}）" if s.weight else "")
         )
@@ -71,7 +70,9 @@ def points(x: float) -> str:
     return f"{x:.2f}".rstrip("0").rstrip(".")
 
 
-CHECK_HEADINGS = {"veto": "基础性指标（一票否决）", "target": "引导性指标", "certification": "认定条件"}
+def veto_line(vetoed: bool | None) -> str:
+    """The one-vote-veto verdict in the short summaries (CLI after a master is written, the demo)."""
+    return {True: "被一票否决", False: "未触发一票否决", None: "一票否决无法判断（数据不全）"}[vetoed]
 
 
 def _verdict(result: Result, kind: str, checks: list) -> str:  # noqa: ANN001
@@ -107,7 +108,7 @@ def score_text(result: Result, top_lost: int = 5) -> str:
         lines += [
             f"  {i.title}：得 {points(i.score or 0)} / {points(i.max)}，失 {points(i.lost or 0)} 分" for i in lost
         ]
-    for kind, heading in CHECK_HEADINGS.items():
+    for kind, heading in CHECK_KIND_LABELS.items():
         checks = [c for c in result.checks if c.kind == kind]
         if checks:
             lines += ["", f"{heading}：{_verdict(result, kind, checks)}"]
@@ -212,7 +213,7 @@ def master_lines(outcome) -> str:  # noqa: ANN001 - master.run.MasterOutcome
         mode = "XY_ 函数" if outcome.mode == "udf" else "Excel 原生函数"
         lines.append(f"评分总表：{outcome.path}（得分公式：{mode}）")
     if rubric.scored:
-        veto = {True: "被一票否决", False: "未触发一票否决", None: "一票否决无法判断（数据不全）"}[result.vetoed]
+        veto = veto_line(result.vetoed)
         scored = sum(1 for i in result.items if i.score is not None)
         lines.append(f"总分 {points(result.total)} / {points(rubric.grand_max)}；{veto}；已计分 {scored} / {len(result.items)} 项")
         if state.recoveries:

@@ -18,6 +18,9 @@ TYPE_LABELS = {
     "list": "多期得分",
     "discretionary": "酌情分",
 }
+KIND_LABELS = {"veto": "基础性指标", "target": "引导性指标", "certification": "认定条件"}  # in sentences
+CHECK_KIND_LABELS = {**KIND_LABELS, "veto": "基础性指标（一票否决）"}  # as headings
+OP_SIGNS = {">=": "≥", "<=": "≤", ">": "＞", "<": "＜", "=": "="}  # a condition's comparison as printed
 CHECK_KINDS = ("veto", "target", "certification")
 # How a figure may be changed when looking for lost points (udfs.recovery): auto (direction found
 # by search), up / down (only increases / decreases proposed), fixed (a fact: never proposed).
@@ -135,6 +138,11 @@ class Section:
     reading: str = ""
     groups: list[Group] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)  # every item of the section, groups included
+
+    @property
+    def heading(self) -> str:
+        """As the documents head it: "一、信用制度…" for a numbered section, the bare title otherwise."""
+        return f"{self.number}、{self.title}" if self.number and not self.bonus else self.title
 
 
 @dataclass

@@ -39,14 +39,15 @@ class Formulas:
     def expression(self, text: str) -> str:
         return emit(parse(text), self.names, native=self.native)
 
+    def _presence(self, needs: frozenset[str]) -> list[str]:
+        return [_present(self.rubric.inputs[i]) for i in sorted(needs) if i in self.rubric.inputs]
+
     def _guard(self, needs: frozenset[str]) -> str:
-        terms = [_present(self.rubric.inputs[i]) for i in sorted(needs) if i in self.rubric.inputs]
+        terms = self._presence(needs)
         for constraint, formula in self.compiled.constraints:
             if formula.needs & needs:
                 terms.append(self.constraint_cells[constraint.id])
-        if not terms:
-            return ""
-        return terms[0] if len(terms) == 1 else f"AND({','.join(terms)})"
+        return _all(terms)
 
     def item(self, item_id: str) -> str:
         formula = self.compiled.items[item_id]
@@ -68,12 +69,14 @@ class Formulas:
     def constraint(self, constraint_id: str) -> str:
         """TRUE unless every input of the rule is present and the rule fails (as headless scoring)."""
         formula = next(f for c, f in self.compiled.constraints if c.id == constraint_id)
-        terms = [_present(self.rubric.inputs[i]) for i in sorted(formula.needs) if i in self.rubric.inputs]
+        guard = _all(self._presence(formula.needs))
         expr = self.expression(formula.text)
-        if not terms:
-            return f"={expr}"
-        guard = terms[0] if len(terms) == 1 else f"AND({','.join(terms)})"
-        return f"=IF({guard},{expr},TRUE)"
+        return f"=IF({guard},{expr},TRUE)" if guard else f"={expr}"
+
+
+def _all(terms: list[str]) -> str:
+    """One condition that holds when every term does ("" for none: no guard)."""
+    return f"AND({','.join(terms)})" if len(terms) > 1 else "".join(terms)
 
 
 def _present(spec: InputSpec) -> str:
@@ -96,7 +99,13 @@ def status(cond: Condition, value_cell: str, threshold_cell: str) -> str:
     return f'=IF(ISNUMBER({value_cell}),IF({test},"{MET}","{UNMET}"),"{UNKNOWN}")'
 
 
+def verdict(rng: str, texts: tuple[str, str, str]) -> str:
+    """Over a range of statuses: texts[0] when any is unmet, else texts[1] when any cannot be
+    judged, else texts[2] (headless scoring judges a check, and the veto, the same way)."""
+    unmet, unknown, met = texts
+    return f'=IF(COUNTIF({rng},"{UNMET}")>0,"{unmet}",IF(COUNTIF({rng},"{UNKNOWN}")>0,"{unknown}","{met}"))'
+
+
 def check_status(first: str, last: str) -> str:
     """A check is met when all its conditions are; unknown when any cannot be judged."""
-    rng = f"{first}:{last}"
-    return f'=IF(COUNTIF({rng},"{UNMET}")>0,"{UNMET}",IF(COUNTIF({rng},"{UNKNOWN}")>0,"{UNKNOWN}","{MET}"))'
+    return verdict(f"{first}:{last}", (UNMET, UNKNOWN, MET))

@@ -23,3 +23,4 @@ SCORE_FIRST = 3
 
 NOT_SCORED = "未计分"
 MET, UNMET, UNKNOWN = "达标", "未达标", "无法判断"
+STATUS_TEXT = {True: MET, False: UNMET, None: UNKNOWN}  # a condition or check: met, unmet, cannot be judged

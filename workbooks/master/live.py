@@ -15,11 +15,11 @@ from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from udfs.evaluate import CompiledRubric
-from udfs.rubric.model import TYPE_LABELS
+from udfs.rubric.model import CHECK_KIND_LABELS, OP_SIGNS, TYPE_LABELS
 
 from . import layout as L
 from .cells import Formulas, check_status, status
-from .state import MasterState
+from .state import Adopted, MasterState
 from .style import Styles, fit_row, header, put, shown
 
 
@@ -45,6 +45,18 @@ def _cached(value: object) -> object:
     return "" if value is None else value
 
 
+def _periods(adopted: Adopted) -> tuple[list[object], list[object]]:
+    """Reported and manual values row by row on the 数据 sheet, padded to one length: one row per
+    input, a list input one row per period (its declared length, or more if more were given)."""
+    def rows(value: object) -> list[object]:
+        return value if isinstance(value, list) else [value]
+
+    reported = rows(adopted.reported)
+    manual = rows(adopted.manual.value if adopted.manual else None)
+    n = max(adopted.spec.length or 1, len(reported), len(manual)) if adopted.spec.type == "list" else 1
+    return [*reported, *[None] * n][:n], [*manual, *[None] * n][:n]
+
+
 def write_data(wb: xlsxwriter.Workbook, ws: Worksheet, state: MasterState, f: Formulas, st: Styles) -> None:
     rubric = state.project.rubric
     ws.write_string(0, 0, "数据（各单位报送值、人工录入值和计分采用值）", st.title)
@@ -59,10 +71,8 @@ def write_data(wb: xlsxwriter.Workbook, ws: Worksheet, state: MasterState, f: Fo
     for adopted in state.inputs:
         spec = adopted.spec
         kind = spec.type if spec.type in ("ratio", "count", "amount") else "number"
-        reported = adopted.reported if isinstance(adopted.reported, list) else [adopted.reported]
-        manual_value = adopted.manual.value if adopted.manual else None
-        manual = manual_value if isinstance(manual_value, list) else [manual_value]
-        n = max(spec.length or 1, len(reported), len(manual)) if spec.type == "list" else 1
+        reported, manual = _periods(adopted)
+        n = len(reported)
         first = row
         for k in range(n):
             r = row + k
@@ -72,8 +82,7 @@ def write_data(wb: xlsxwriter.Workbook, ws: Worksheet, state: MasterState, f: Fo
             put(ws, r, L.D_UNIT, spec.unit, st.text)
             put(ws, r, L.D_RANGE, spec.range_text(), st.text)
             put(ws, r, L.D_PERIOD, f"第{k + 1}期" if spec.type == "list" else "", st.text)
-            rep = reported[k] if k < len(reported) else None
-            man = manual[k] if k < len(manual) else None
+            rep, man = reported[k], manual[k]
             put(ws, r, L.D_REPORTED, rep, st.num(kind))
             put(ws, r, L.D_SOURCE, adopted.source if k == 0 else "", st.text)
             put(ws, r, L.D_MANUAL, man, st.num(kind, edit=True))
@@ -120,12 +129,7 @@ def write_data(wb: xlsxwriter.Workbook, ws: Worksheet, state: MasterState, f: Fo
 
 def constraint_cells(state: MasterState, compiled: CompiledRubric) -> dict[str, str]:
     """Where `write_data` puts each consistency rule (it must know before any formula is built)."""
-    rows = sum(
-        max(a.spec.length or 1, len(a.reported) if isinstance(a.reported, list) else 1,
-            len(a.manual.value) if a.manual and isinstance(a.manual.value, list) else 1)
-        if a.spec.type == "list" else 1
-        for a in state.inputs
-    )  # fmt: skip
+    rows = sum(len(_periods(a)[0]) for a in state.inputs)
     row = L.DATA_FIRST + rows + 1
     if compiled.rubric.parameters:
         row += 2 + len(compiled.rubric.parameters)
@@ -153,9 +157,8 @@ def write_scores(ws: Worksheet, state: MasterState, f: Formulas, st: Styles, whe
             continue
         head_row = row
         subtotal_rows[section.id] = head_row
-        title = f"{section.number}、{section.title}" if section.number and not section.bonus else section.title
         put(ws, row, L.S_ID, section.id, st.section)
-        put(ws, row, L.S_SECTION, title, st.section)
+        put(ws, row, L.S_SECTION, section.heading, st.section)
         for col in (L.S_GROUP, L.S_TITLE, L.S_FORMULA, L.S_INPUTS, L.S_NOTE):
             put(ws, row, col, "小计" if col == L.S_TITLE else "", st.section)
         put(ws, row, L.S_MAX, section.max, st.num(bold=True))
@@ -219,7 +222,6 @@ def write_scores(ws: Worksheet, state: MasterState, f: Formulas, st: Styles, whe
 
 
 CHECK_HEAD = ["类别", "序号", "指标", "条件", "当前值", "要求", "阈值", "条件状态", "指标状态", "风险提示"]
-KIND_LABEL = {"veto": "基础性指标（一票否决）", "target": "引导性指标", "certification": "认定条件"}
 
 
 def write_checks(ws: Worksheet, state: MasterState, f: Formulas, st: Styles, where: Where) -> None:
@@ -240,17 +242,17 @@ def write_checks(ws: Worksheet, state: MasterState, f: Formulas, st: Styles, whe
             rows = results[check.id].conditions
             for k, cond in enumerate(check.conditions):
                 fmt = st.num("ratio" if cond.unit == "%" else "number")
-                put(ws, row, 0, KIND_LABEL[kind], st.text)
+                put(ws, row, 0, CHECK_KIND_LABELS[kind], st.text)
                 put(ws, row, 1, check.number, st.text)
                 put(ws, row, 2, check.title, st.text)
                 put(ws, row, 3, cond.label, st.text)
                 value = rows[k]["value"]
                 cached = value if isinstance(value, bool | int | float) and rows[k]["met"] is not None else ""
                 ws.write_formula(row, 4, f.condition(check.id, k), fmt, cached)
-                put(ws, row, 5, {">=": "≥", ">": "＞", "<=": "≤", "<": "＜", "=": "="}.get(cond.op or "", "为真"), st.text)
+                put(ws, row, 5, OP_SIGNS.get(cond.op or "", "为真"), st.text)
                 put(ws, row, 6, cond.threshold, fmt)
                 met = rows[k]["met"]
-                text = {True: L.MET, False: L.UNMET, None: L.UNKNOWN}[met]
+                text = L.STATUS_TEXT[met]
                 v, t = xl_rowcol_to_cell(row, 4), xl_rowcol_to_cell(row, 6)
                 ws.write_formula(row, 7, status(cond, v, t), st.text, text)
                 risk = risks.get((check.id, cond.label))
@@ -262,7 +264,7 @@ def write_checks(ws: Worksheet, state: MasterState, f: Formulas, st: Styles, whe
             ws.write_formula(
                 first, 8,
                 check_status(xl_rowcol_to_cell(first, 7, row_abs=True), xl_rowcol_to_cell(row - 1, 7, row_abs=True)),
-                st.bold, {True: L.MET, False: L.UNMET, None: L.UNKNOWN}[check_met],
+                st.bold, L.STATUS_TEXT[check_met],
             )  # fmt: skip
             where.checks[check.id] = ref(L.CHECKS, first, 8)
         where.kinds[kind] = (ref(L.CHECKS, kind_first, 8), xl_rowcol_to_cell(row - 1, 8, row_abs=True, col_abs=True))

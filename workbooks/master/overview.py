@@ -11,6 +11,7 @@ from xlsxwriter.worksheet import Worksheet
 from workbooks.report import points
 
 from . import layout as L
+from .cells import verdict
 from .live import Where
 from .state import MasterState
 from .style import Styles, fit_row, put
@@ -19,10 +20,10 @@ MODE_LABEL = {"udf": "含 XY_ 计分函数（在 Excel 中重算需安装 xinyon
 TOP = 5
 
 
-def _verdict(kind: str, value: bool | None) -> str:
-    if kind == "veto":
-        return {True: "被一票否决", False: "未触发一票否决", None: "无法判断（数据不全）"}[value]
-    return {True: "全部符合", False: "不符合", None: "无法判断（数据不全）"}[value]
+VERDICTS = {  # (some condition unmet, some cannot be judged, all met)
+    "veto": ("被一票否决", "无法判断（数据不全）", "未触发一票否决"),
+    "certification": ("不符合", "无法判断（数据不全）", "全部符合"),
+}
 
 
 def write_overview(
@@ -51,23 +52,17 @@ def write_overview(
         ws.write_formula(row, 1, f"={where.bonus}", st.num(bold=True), result.bonus_score)
         put(ws, row, 2, f"最多 {points(rubric.bonus_max)}", st.text)
         row += 1
-    for kind, label, value in (("veto", "一票否决", result.vetoed), ("certification", "认定条件", result.certified)):
+    vetoed = result.vetoed
+    all_met = {"veto": None if vetoed is None else not vetoed, "certification": result.certified}
+    for kind, label in (("veto", "一票否决"), ("certification", "认定条件")):
         if kind not in where.kinds:
             continue
         first, last = where.kinds[kind]
-        rng = f"{first}:{last}"
-        if kind == "veto":
-            formula = (
-                f'=IF(COUNTIF({rng},"{L.UNMET}")>0,"被一票否决",'
-                f'IF(COUNTIF({rng},"{L.UNKNOWN}")>0,"无法判断（数据不全）","未触发一票否决"))'
-            )
-        else:
-            formula = (
-                f'=IF(COUNTIF({rng},"{L.UNMET}")>0,"不符合",'
-                f'IF(COUNTIF({rng},"{L.UNKNOWN}")>0,"无法判断（数据不全）","全部符合"))'
-            )
+        texts, met = VERDICTS[kind], all_met[kind]
+        cached = texts[1] if met is None else texts[2] if met else texts[0]
+        style = st.bad if met is not True and kind == "veto" else st.good
         put(ws, row, 0, label, st.bold)
-        ws.write_formula(row, 1, formula, st.bad if value is not False and kind == "veto" else st.good, _verdict(kind, value))
+        ws.write_formula(row, 1, verdict(f"{first}:{last}", texts), style, cached)
         unmet = [c.title for c in result.checks if c.kind == kind and c.met is False]
         note = ("未达标：" + "；".join(unmet)) if unmet else ""
         put(ws, row, 4, note, st.text)
@@ -110,7 +105,7 @@ def write_overview(
             continue
         row += 1
         s = sections[section.id]
-        put(ws, row, 0, f"{section.number}、{section.title}" if section.number and not section.bonus else section.title, st.text)
+        put(ws, row, 0, section.heading, st.text)
         ws.write_formula(row, 1, f"={where.sections[section.id]}", st.num(), s["score"])
         put(ws, row, 2, section.max, st.num())
         b, c = xl_rowcol_to_cell(row, 1), xl_rowcol_to_cell(row, 2)

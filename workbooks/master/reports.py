@@ -10,7 +10,8 @@ import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
-from workbooks.report import SEVERITY_LABEL, points
+from udfs.rubric.model import KIND_LABELS, OP_SIGNS
+from workbooks.report import SEVERITY_LABEL
 
 from . import layout as L
 from .progress import DONE, NOT_REPORTED
@@ -55,13 +56,13 @@ def write_recovery(ws: Worksheet, state: MasterState, st: Styles) -> None:
     header(ws, row, ["类别", "指标", "条件", "当前值", "要求", "余量", "状态", "建议"], st)
     for risk in (r for r in state.risks if r.at_risk):
         row += 1
-        kind = {"veto": "基础性指标", "target": "引导性指标", "certification": "认定条件"}[risk.kind]
-        op = {">=": "≥", ">": "＞", "<=": "≤", "<": "＜", "=": "="}.get(risk.op or "", "")
+        kind = KIND_LABELS[risk.kind]
+        op = OP_SIGNS.get(risk.op or "", "")
         values = [
             kind, risk.title, risk.label, shown(risk.value, unit=risk.unit),
             f"{op}{shown(risk.threshold, unit=risk.unit)}" if risk.threshold is not None else "为真",
             "" if risk.margin is None else shown(risk.margin, unit=risk.unit),
-            {True: L.MET, False: L.UNMET, None: L.UNKNOWN}[risk.met], risk.text,
+            L.STATUS_TEXT[risk.met], risk.text,
         ]  # fmt: skip
         for c, value in enumerate(values):
             put(ws, row, c, value, st.text)
@@ -110,7 +111,7 @@ def write_progress(ws: Worksheet, state: MasterState, st: Styles) -> None:
 def write_trend(wb: xlsxwriter.Workbook, ws: Worksheet, state: MasterState, st: Styles) -> None:
     rubric = state.project.rubric
     sections = rubric.sections
-    head = ["轮次", "总分", "一票否决", "完整"] + [f"{s.number}、{s.title}" if s.number and not s.bonus else s.title for s in sections]
+    head = ["轮次", "总分", "一票否决", "完整"] + [s.heading for s in sections]
     rows = [
         [t.round, t.total, {True: "是", False: "否", None: "无法判断"}[t.vetoed], "是" if t.complete else "否", *t.sections]
         for t in state.trend
@@ -134,11 +135,10 @@ def write_trend(wb: xlsxwriter.Workbook, ws: Worksheet, state: MasterState, st: 
 
 
 def write_submissions(ws: Worksheet, state: MasterState, st: Styles) -> None:
-    units = state.project.registry.units
+    registry = state.project.registry
     rows = [
         [
-            f["seq"], f["received_at"], f["original_name"],
-            units[str(f["unit"])].label if f["unit"] in units else (f["unit"] or ""),
+            f["seq"], f["received_at"], f["original_name"], registry.label_of(f["unit"]),  # type: ignore[arg-type]
             STATUS_LABEL.get(str(f["status"]), str(f["status"])), TEMPLATE_LABEL.get(str(f["template"]), str(f["template"])),
             f["round"] or "", f["processed_at"], f["archived_as"] or "", str(f["hash"])[:12],
         ]
@@ -165,7 +165,3 @@ def write_findings(ws: Worksheet, state: MasterState, st: Styles) -> None:
         ["严重程度", "代码", "说明", "文件", "工作表", "单元格", "指标", "数据项"],
         [8, 22, 70, 30, 10, 8, 14, 18], rows, st,
     )  # fmt: skip
-
-
-def score_points(x: float | None) -> str:
-    return "—" if x is None else points(x)

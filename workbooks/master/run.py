@@ -112,8 +112,7 @@ def refresh(
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             message = f"无法写入 {L.MASTER_FILE}（{exc.strerror or exc}），可能正在 Excel 中打开；关闭后重新计分"
-            findings.add("master-not-written", message, file=L.MASTER_FILE)
-            state.findings.append(list(findings)[-1])
+            state.findings.append(findings.add("master-not-written", message, file=L.MASTER_FILE))
             return MasterOutcome(None, state, where, mode, findings)
         ledger.record_master(file_digest(path), now.isoformat(timespec="seconds"), project.settings.round, mode, state.result.total)
         write_reminder_files(project, state)

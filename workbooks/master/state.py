@@ -67,7 +67,12 @@ class MasterState:
 
     @property
     def values(self) -> dict[str, object]:
-        return {a.spec.id: a.value for a in self.inputs if a.value is not None}
+        return values_of(self.inputs)
+
+
+def values_of(inputs: list[Adopted]) -> dict[str, object]:
+    """The adopted values to score: inputs without a value are left out (missing is not zero)."""
+    return {a.spec.id: a.value for a in inputs if a.value is not None}
 
 
 def _file_label(files: dict[int, dict[str, object]], seq: int) -> str:
@@ -84,13 +89,13 @@ def adopted_inputs(
     resolved = ledger.resolutions(round_name)
     files = {int(row["seq"]): row for row in ledger.files()}  # type: ignore[arg-type]
     in_conflict = {c.input: c for c in conflicts}
-    units = project.registry.units
+    label = project.registry.label_of
     rows = []
     for spec in project.rubric.inputs.values():
         entries = current.get(spec.id, [])
         brief = ""
         if spec.id in in_conflict:
-            shown = "；".join(f"{units[u].label if u in units else u} 报 {v}" for u, v in in_conflict[spec.id].values.items())
+            shown = "；".join(f"{label(u)} 报 {v}" for u, v in in_conflict[spec.id].values.items())
             source = (
                 f"冲突：{shown}（已由人工录入确定）"
                 if spec.id in manual
@@ -102,10 +107,10 @@ def adopted_inputs(
             source = "已裁定（xinyong resolve）"
         elif entries:
             source = "；".join(
-                f"{units[e.unit].label if e.unit in units else e.unit}（{_file_label(files, e.file_seq)} {e.sheet}!{e.cell}）"
+                f"{label(e.unit)}（{_file_label(files, e.file_seq)} {e.sheet}!{e.cell}）"
                 for e in entries
             )
-            who = [units[e.unit].label if e.unit in units else e.unit for e in entries]
+            who = [label(e.unit) for e in entries]
             brief = "、".join(who[:3]) + (f"等 {len(who)} 个单位" if len(who) > 3 else "") + "报送"
         elif spec.id in reported:
             source = "已裁定（xinyong resolve）"
@@ -115,7 +120,7 @@ def adopted_inputs(
     return rows, [c for c in conflicts if c.input not in manual], carried
 
 
-def _open_findings(ledger: Ledger, round_name: str, project: Project) -> list[Finding]:
+def _open_findings(ledger: Ledger, round_name: str) -> list[Finding]:
     """Findings of each unit's current file, and of rejected files no later accepted file replaced."""
     files = ledger.files()
     latest_accepted: dict[str, int] = {}
@@ -168,7 +173,7 @@ def trend(project: Project, ledger: Ledger, compiled: CompiledRubric, current: R
             result = current
         else:
             inputs, _, _ = adopted_inputs(project, ledger, name)
-            result = evaluate(compiled, {a.spec.id: a.value for a in inputs if a.value is not None})
+            result = evaluate(compiled, values_of(inputs))
         sections = [float(s["score"]) for s in result.section_scores()]  # type: ignore[arg-type]
         out.append(RoundScore(name, result.total, sections, result.complete, result.vetoed))
     return out
@@ -187,11 +192,10 @@ def gather(
     today = today or now.date()
     round_name = project.settings.round
     inputs, conflicts, carried = adopted_inputs(project, ledger, round_name)
-    values = {a.spec.id: a.value for a in inputs if a.value is not None}
-    result = evaluate(compiled, values)
+    result = evaluate(compiled, values_of(inputs))
     recoveries, risks = recover(compiled, result.values)
     extra = list(extra_findings or [])
-    findings = extra + _open_findings(ledger, round_name, project) + _conflict_findings(conflicts, carried)
+    findings = extra + _open_findings(ledger, round_name) + _conflict_findings(conflicts, carried)
     findings += list(result.findings)
     return MasterState(
         project=project,

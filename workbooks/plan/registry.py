@@ -76,6 +76,11 @@ class Registry:
     groups: dict[str, Group] = field(default_factory=dict)
     origin: str = ""
 
+    def label_of(self, name: str | None) -> str:
+        """The short name office staff know a unit by; a name the registry lacks is shown as given."""
+        unit = self.units.get(name or "")
+        return unit.label if unit else (name or "")
+
     def names(self) -> dict[str, tuple[str, str]]:
         """Every spelling -> ("unit" | "group", canonical name); the first claim of a spelling wins."""
         table: dict[str, tuple[str, str]] = {}
