@@ -4,8 +4,8 @@ Baking them in spares users "Import Functions" and the "Trust access to the VBA 
 model" setting. The text is what xlwings' `import_udfs` writes for `udfs.excel` (its two header
 lines, then one wrapper per adapter), minus the `Attribute VB_Name` line, which the build adds.
 It holds names only, no descriptions, so it is ASCII as the VBA project's codepage (1252) needs;
-the Chinese descriptions reach the function wizard through `register_descriptions`, which does
-from Python what "Import Functions" would have done (Application.MacroOptions).
+the Chinese descriptions reach the function wizard through `vba_descriptions_module`, a VBA Sub
+that makes the Application.MacroOptions calls "Import Functions" would have made.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ from __future__ import annotations
 import importlib
 import io
 from typing import Any, NamedTuple
-
-import xlwings as xw
 
 # The header `xlwings.udfs.import_udfs` writes after `Attribute VB_Name`; without the #Const the
 # wrappers take their non-Excel branch (no caller, no error handler).
@@ -47,47 +45,26 @@ def vba_wrapper_module(module_name: str = UDF_MODULE, workbook_name: str = ADDIN
     out.write(HEADER)
     xlwings_udfs().generate_vba_wrapper(module_name, module, out, _Workbook(workbook_name))
     text = out.getvalue()
-    functions = sorted(
-        getattr(module, attr).__xlfunc__["name"] for attr in dir(module) if hasattr(getattr(module, attr), "__xlfunc__")
-    )
     bad = sorted({ch for ch in text if ord(ch) > 127})
     if bad:
         raise ValueError(f"VBA 包装模块含有非 ASCII 字符（{''.join(bad)}），VBA 工程的代码页 1252 无法保存")
-    return WrapperModule(text, functions)
+    return WrapperModule(text, _udf_names(module))
+
+
+def _udf_names(module: Any) -> list[str]:
+    """The UDFs xlwings finds in `module` (attributes carrying its metadata), sorted."""
+    return sorted(getattr(module, a).__xlfunc__["name"] for a in dir(module) if hasattr(getattr(module, a), "__xlfunc__"))
 
 
 def macro_options(module_name: str = UDF_MODULE) -> list[dict[str, Any]]:
     """What xlwings' `import_udfs` passes to Application.MacroOptions for each UDF, in name order."""
     module = importlib.import_module(module_name)
     out = []
-    for name in vba_wrapper_module(module_name).functions:
+    for name in _udf_names(module):
         xlf = getattr(module, name).__xlfunc__
         docs = [a["doc"][:255] for a in xlf["args"] if not a["vba"]]
         out.append({"name": name, "Description": xlf["ret"]["doc"][:255], "Category": xlf["category"], "Args": docs})
     return out
-
-
-def register_descriptions(book: Any = None) -> int:
-    """Put the Chinese descriptions and the category into Excel's function wizard (Windows only).
-    Pre-baked wrappers skip "Import Functions", where xlwings does this, so the add-in runs this
-    when it opens, e.g. `RunPython "import addin.wrappers as w; w.register_descriptions()"`."""
-    workbook = (book if book is not None else xw.Book.caller()).api
-    options = macro_options()
-    for option in options:  # the same call, argument for argument, as xlwings.udfs.import_udfs makes
-        workbook.Application.MacroOptions(
-            "'" + workbook.Name + "'!" + option["name"],
-            Description=option["Description"],
-            HasMenu=False,
-            MenuText=None,
-            HasShortcutKey=False,
-            ShortcutKey=None,
-            Category=option["Category"],
-            StatusBar=None,
-            HelpContextID=None,
-            HelpFile=None,
-            ArgumentDescriptions=option["Args"] or None,
-        )
-    return len(options)
 
 
 DESCRIBE_SUB = "XinyongDescribe"

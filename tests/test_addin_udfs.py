@@ -17,7 +17,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from addin.self_check import CASES, SHEET, write_self_check
-from addin.wrappers import HEADER, register_descriptions, vba_wrapper_module
+from addin.wrappers import HEADER, macro_options, vba_wrapper_module
 from udfs import excel
 from udfs.engines import formulas_engine
 from udfs.vocabulary import REGISTRY, Arg, XYFunction
@@ -186,24 +186,14 @@ def test_on_windows_a_passed_through_error_is_a_real_error_value(monkeypatch: py
     assert excel.shown(got) == "#N/A" and excel.XY_NPL_SCORE(0.035) == xy("XY_NPL_SCORE", 0.035)
 
 
-def test_descriptions_are_registered_as_xlwings_import_does() -> None:
-    calls: list[tuple[str, dict]] = []
-
-    class App:
-        def MacroOptions(self, macro: str, **kwargs: object) -> None:  # noqa: N802 - COM name
-            calls.append((macro, kwargs))
-
-    class Api:
-        Name, Application = "xinyong.xlam", App()
-
-    class Book:
-        api = Api()
-
-    assert register_descriptions(Book()) == len(REGISTRY)
-    assert [m for m, _ in calls] == [f"'xinyong.xlam'!{n}" for n in sorted(REGISTRY)]
-    for (_, kw), name in zip(calls, sorted(REGISTRY), strict=True):
-        assert kw["Category"] == "信用评估" and kw["Description"] == REGISTRY[name].summary
-        assert len(kw["ArgumentDescriptions"]) == len(REGISTRY[name].args)
+def test_descriptions_are_what_xlwings_import_registers() -> None:
+    """The MacroOptions arguments the add-in's description Sub is built from: one call per function,
+    in name order, with the category, the function's summary and one description per argument."""
+    options = macro_options()
+    assert [o["name"] for o in options] == sorted(REGISTRY)
+    for option, name in zip(options, sorted(REGISTRY), strict=True):
+        assert option["Category"] == "信用评估" and option["Description"] == REGISTRY[name].summary
+        assert len(option["Args"]) == len(REGISTRY[name].args)
 
 
 # ---- the VBA wrapper module --------------------------------------------------------------------------
