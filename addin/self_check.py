@@ -15,6 +15,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from udfs import excel
+from udfs.engines.native import literal
 from udfs.vocabulary.examples import CASES, Case, Cells, Raw
 
 SHEET = "自检"
@@ -25,15 +26,6 @@ NOTE = (
     "说明：每行以指标细则的已知数值调用一个 XY_ 函数，“是否一致”全部为 TRUE 说明本机加载项计算正确。"
     "输入错误的一行：Excel 中应显示“#输入错误: ……”文字；不带加载项的计算引擎以 #VALUE! 表示，同样视为一致。"
 )
-
-
-def _literal(value: object) -> str:
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, str):
-        return '"' + value.replace('"', '""') + '"'
-    x = float(value)  # type: ignore[arg-type]
-    return str(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x).upper()
 
 
 def _python(value: object) -> object:
@@ -99,7 +91,7 @@ def _write_case(ws: xlsxwriter.worksheet.Worksheet, row: int, number: int, case:
             start, end = xl_rowcol_to_cell(row, first), xl_rowcol_to_cell(row, col - 1)
             texts.append(start if start == end else f"{start}:{end}")
         else:
-            texts.append(arg.text if isinstance(arg, Raw) else _literal(arg))
+            texts.append(arg.text if isinstance(arg, Raw) else literal(arg))
     formula = f"={case.name}({','.join(texts)})"
     result = excel.shown(excel.ADAPTERS[case.name](*(_python(a) for a in case.args)))
     r, e = f"E{row + 1}", f"F{row + 1}"
