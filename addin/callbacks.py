@@ -74,7 +74,7 @@ def _generate(project: Project) -> Reply:
             "未做任何改动。确需替换，请运行 xinyong generate 项目文件夹 --force（旧文件会移入 归档/已替换）。",
             ok=False,
         )
-    counts = {s: sum(1 for f in result.files if f.status == s) for s in ("新生成", "已替换", "未变化")}
+    counts = result.counts()
     return Reply(
         f"已为 {len(result.files)} 个单位生成任务分解表：新生成 {counts['新生成']}，未变化 {counts['未变化']}。\n"
         f"文件在：{project.outbox}"

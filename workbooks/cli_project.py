@@ -78,7 +78,7 @@ def generate(folder: Path, force: bool) -> None:
             f"下发文件夹中已有 {len(refused.changed)} 个文件与本次生成的内容不同（可能已经发出）：{'、'.join(refused.changed[:10])}"
             f"{' 等' if len(refused.changed) > 10 else ''}。未做任何改动；确需替换请加 --force（旧文件会移入 归档/已替换）。"
         ) from None
-    counts = {status: sum(1 for f in result.files if f.status == status) for status in ("新生成", "已替换", "未变化")}
+    counts = result.counts()
     click.echo(
         f"单位 {len(result.files)} 个；任务分解表：新生成 {counts['新生成']}，已替换 {counts['已替换']}，未变化 {counts['未变化']}"
     )

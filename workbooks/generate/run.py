@@ -54,6 +54,10 @@ class GenerateResult:
     inputs_assigned: int = 0
     units_skipped: list[str] = field(default_factory=list)
 
+    def counts(self) -> dict[str, int]:
+        """How many workbooks were 新生成, 已替换, 未变化."""
+        return {s: sum(1 for f in self.files if f.status == s) for s in ("新生成", "已替换", "未变化")}
+
 
 def packages(project: Project) -> tuple[list[UnitPackage], Findings]:
     """Who gets what: tasks from the responsibility plan, inputs from each input's providers."""
