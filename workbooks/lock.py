@@ -25,7 +25,7 @@ class LockBusy(Exception):
 
 @contextmanager
 def project_lock(project: Project, wait: float | None = None) -> Iterator[None]:
-    """One consolidation at a time; the second waits, then says who holds the lock."""
+    """One job at a time per project (consolidation, master writing); the second waits, then says who holds it."""
     path = project.archive / LOCK_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     fh = path.open("a+", encoding="utf-8")
