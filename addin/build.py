@@ -4,25 +4,26 @@ xlwings wheel, on any OS, without Excel, byte for byte reproducible.
 The build refuses a template it was not verified with: the xlwings version is pinned, and the
 VBA text of every template module must hash to what this build expects. It then replaces the
 ribbon callback module with one dispatcher (`OnRibbonAction`, passing `control.Id` to Python),
-names the project and xlwings' PROJECT_NAME `xinyong`, adds the UDF wrappers xlwings' own generator writes (so users
-need no "Import Functions" and no VBA trust setting), writes the config sheet (`UDF Modules`,
-`ADD_WORKBOOK_TO_PYTHONPATH` false) and the ribbon XML, and rebuilds the VBA project with all
-compiled code stripped so Excel recompiles from source (addin.vba_project).
+names the project and xlwings' PROJECT_NAME `xinyong`, keeps the working directory off Python's
+module path, adds the UDF wrappers xlwings' own generator writes (so users need no "Import
+Functions" and no VBA trust setting) and a Sub that registers the wizard's descriptions from a very
+hidden sheet (addin.descriptions), writes the config sheet (`UDF Modules`, `ADD_WORKBOOK_TO_PYTHONPATH`
+false), the ribbon XML and its relationship (addin.package), and rebuilds the VBA project with all
+compiled code stripped and CRLF line ends, so Excel recompiles from source (addin.vba_project).
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import xlwings
 
+from . import descriptions, package
 from .vba_project import read_modules, rebuild
-from .wrappers import vba_descriptions_module, vba_wrapper_module
+from .wrappers import vba_wrapper_module
 
 XLWINGS_VERSION = "0.37.8"  # the version this build was verified with
 TEMPLATE = "quickstart_addin_ribbon.xlam"
@@ -49,6 +50,9 @@ CONFIG = [  # the add-in's config sheet; the interpreter is left to the user's c
 ]
 
 
+DESCRIPTIONS_PART = "xl/worksheets/sheet2.xml"  # the function wizard's texts (addin.descriptions)
+
+
 class BuildRefused(Exception):
     """The installed xlwings or its template is not the one this build was verified with."""
 
@@ -58,7 +62,8 @@ class Built:
     path: Path
     modules: list[str]
     functions: list[str]
-    sha256: str
+    sha256: str  # of the file: depends on the zlib that deflated the parts
+    content_sha256: str  # of the uncompressed parts (addin.package.parts_digest): the same for the same content
 
 
 def template_path() -> Path:
@@ -86,8 +91,15 @@ def dispatcher() -> str:
 
 
 def ribbon_xml() -> bytes:
-    return (HERE / "ribbon.xml").read_bytes()
+    data = (HERE / "ribbon.xml").read_bytes()
+    if f'<customUI xmlns="{package.CUSTOM_UI_NS}"'.encode() not in data:  # the relationship type is the 2006 one
+        raise BuildRefused(f"ribbon.xml 应使用命名空间 {package.CUSTOM_UI_NS}（与 _rels/.rels 中的关系类型配套）")
+    return data
 
+
+# Python run first by both of xlwings' command lines: the working directory leaves the module path.
+# No double quote, ampersand or caret: the text sits inside cmd.exe's quoting (and a shell's on the Mac).
+PATH_GUARD = "sys.path[:]=[p for p in sys.path if p not in ('','.')];"
 
 # Edits to xlwings' own VBA, each of which must match exactly once. xlwings lets the active workbook
 # (a sheet named <project>.conf) or a .conf file in its folder override the add-in's settings,
@@ -107,68 +119,82 @@ XLWINGS_EDITS = [
         "If FileExists(GetDirectoryConfigFilePath()) = True Then",
         "If False Then ' xinyong: nor from a .conf file in that workbook's folder",
     ),
+    # xlwings starts Python with -c, so sys.path[0] is '' (the working directory, which for Excel can
+    # be a folder of returned files), and prepare_sys_path adds '' again for an empty PYTHONPATH
+    # setting: a udfs.py, addin.py or xlwings.py there would be imported instead of the real ones.
+    # Both command lines drop '' and '.' before importing xlwings and again after prepare_sys_path.
+    (
+        r'''tail = " -B -c ""import sys, os;" & LicenseKeyEnvString & "import xlwings.utils;xlwings.utils.prepare_sys_path(\""" & PYTHONPATH & "\"");import xlwings; xlwings.serve('$(CLSID)')"""''',
+        rf'''tail = " -B -c ""import sys, os;{PATH_GUARD}" & LicenseKeyEnvString & "import xlwings.utils;xlwings.utils.prepare_sys_path(\""" & PYTHONPATH & "\"");{PATH_GUARD}import xlwings; xlwings.serve('$(CLSID)')"""''',
+    ),
+    (
+        r'''RunCommand = CondaCmd & PythonInterpreter & " -B -c ""import xlwings.utils;xlwings.utils.prepare_sys_path(\""" & PYTHONPATH & "\""); " & PythonCommand & """ "''',
+        rf'''RunCommand = CondaCmd & PythonInterpreter & " -B -c ""import sys;{PATH_GUARD}import xlwings.utils;xlwings.utils.prepare_sys_path(\""" & PYTHONPATH & "\""); {PATH_GUARD}" & PythonCommand & """ "''',
+    ),
 ]
 
 
 def _xlwings_module(source: str) -> str:
     for old, new in XLWINGS_EDITS:
-        if source.count(old) != 1:
-            raise BuildRefused(f"xlwings 模块中应恰好有一处“{old}”，实际 {source.count(old)} 处，未生成加载项")
-        source = source.replace(old, new)
+        source = package.replace_once(source, old, new, "xlwings 模块")
     return source
 
 
-def _config_sheet() -> bytes:
-    rows = "".join(
-        f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>{escape(k)}</t></is></c>'
-        f'<c r="B{r}" t="inlineStr"><is><t>{escape(v)}</t></is></c></row>'
-        for r, (k, v) in enumerate(CONFIG, 1)
+def _vba_project(vba_bin: bytes, wrapper_text: str) -> bytes:
+    """The template's project with the dispatcher, xlwings' edits, the wrappers and the description
+    reader, every module stored with CRLF line ends (xlwings' own module ships with LF only)."""
+    sources = {m.name: m.source for m in read_modules(vba_bin)}
+    wrapper = f'Attribute VB_Name = "{WRAPPER_MODULE}"\n' + wrapper_text + descriptions.describe_vba()
+    on_open = (HERE / "vba" / "ThisWorkbook_open.bas").read_text(encoding="ascii")
+    texts = sources | {
+        "RibbonMyAddin": dispatcher(),
+        "xlwings": _xlwings_module(sources["xlwings"]),
+        "ThisWorkbook": sources["ThisWorkbook"].rstrip("\r\n") + "\n" + on_open,
+    }
+    return rebuild(
+        vba_bin,
+        replace={name: _crlf(text) for name, text in texts.items()},
+        add=[(WRAPPER_MODULE, _crlf(wrapper))],
+        name=PROJECT_NAME,
     )
-    return (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-        '<sheetPr codeName="Sheet2"/><dimension ref="A1:B5"/><sheetViews><sheetView workbookViewId="0"/></sheetViews>'
-        '<sheetFormatPr defaultRowHeight="15"/><cols><col min="1" max="1" width="32" customWidth="1"/>'
-        f'<col min="2" max="2" width="16" customWidth="1"/></cols><sheetData>{rows}</sheetData></worksheet>'
-    ).encode()
 
 
-def _workbook_xml(original: bytes) -> bytes:
-    text = original.decode("utf-8")
-    text = re.sub(r"<mc:AlternateContent.*?</mc:AlternateContent>", "", text)  # the template author's local path
-    text = re.sub(r'<sheet name="[^"]*"', f'<sheet name="{PROJECT_NAME}.conf"', text)
-    return text.encode("utf-8")
+def _parts(parts: list[tuple[str, bytes]]) -> tuple[list[tuple[str, bytes]], list[str]]:
+    """The add-in's parts in the template's order (the description sheet after the config sheet)
+    and the UDF names."""
+    contents = dict(parts)
+    check_template(contents["xl/vbaProject.bin"])
+    wrappers = vba_wrapper_module()
+    rels, rel_id = package.workbook_rels(contents["xl/_rels/workbook.xml.rels"], DESCRIPTIONS_PART.removeprefix("xl/"))
+    replaced = {
+        "xl/vbaProject.bin": _vba_project(contents["xl/vbaProject.bin"], wrappers.text),
+        "customUI/customUI.xml": ribbon_xml(),
+        "_rels/.rels": package.package_rels(contents["_rels/.rels"]),
+        "xl/worksheets/sheet1.xml": package.config_sheet(CONFIG),
+        "xl/workbook.xml": package.workbook_xml(
+            contents["xl/workbook.xml"], f"{PROJECT_NAME}.conf", descriptions.SHEET_NAME, rel_id
+        ),
+        "xl/_rels/workbook.xml.rels": rels,
+        "[Content_Types].xml": package.content_types(contents["[Content_Types].xml"], DESCRIPTIONS_PART),
+    }
+    out: list[tuple[str, bytes]] = []
+    for name, data in parts:
+        out.append((name, replaced.get(name, data)))
+        if name == "xl/worksheets/sheet1.xml":
+            out.append((DESCRIPTIONS_PART, descriptions.sheet_xml(descriptions.description_rows())))
+    return out, wrappers.functions
 
 
 def build(out_dir: Path) -> Built:
     """Write xinyong.xlam into `out_dir`; the same inputs always give the same bytes."""
-    source = template_path()
-    with zipfile.ZipFile(source) as z:
+    with zipfile.ZipFile(template_path()) as z:
         parts = [(info.filename, z.read(info.filename)) for info in z.infolist()]
-    contents = dict(parts)
-    vba_bin = contents["xl/vbaProject.bin"]
-    check_template(vba_bin)
-    sources = {m.name: m.source for m in read_modules(vba_bin)}
-    wrapper_text, functions = vba_wrapper_module()
-    wrapper = _crlf(f'Attribute VB_Name = "{WRAPPER_MODULE}"\n' + wrapper_text + vba_descriptions_module())
-    on_open = (HERE / "vba" / "ThisWorkbook_open.bas").read_text(encoding="ascii")
-    new_bin = rebuild(
-        vba_bin,
-        replace={
-            "RibbonMyAddin": dispatcher(),
-            "xlwings": _xlwings_module(sources["xlwings"]),
-            "ThisWorkbook": _crlf(sources["ThisWorkbook"].rstrip("\r\n") + "\n" + on_open),
-        },
-        add=[(WRAPPER_MODULE, wrapper)],
-        name=PROJECT_NAME,
-    )
-    replaced = {
-        "xl/vbaProject.bin": new_bin,
-        "customUI/customUI.xml": ribbon_xml(),
-        "xl/worksheets/sheet1.xml": _config_sheet(),
-        "xl/workbook.xml": _workbook_xml(contents["xl/workbook.xml"]),
-    }
+    if DESCRIPTIONS_PART in dict(parts):
+        raise BuildRefused(f"xlwings 加载项模板已有 {DESCRIPTIONS_PART}，与本程序验证过的不同，未生成加载项")
+    try:
+        parts, functions = _parts(parts)
+    except package.TemplateChanged as changed:
+        raise BuildRefused(str(changed)) from None
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / ADDIN_FILE
     tmp = out_dir / f".{ADDIN_FILE}.part"
@@ -177,7 +203,8 @@ def build(out_dir: Path) -> Built:
             info = zipfile.ZipInfo(name, ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            z.writestr(info, replaced.get(name, data))
+            z.writestr(info, data)
     tmp.replace(target)
-    modules = [m.name for m in read_modules(new_bin)]
-    return Built(target, modules, functions, hashlib.sha256(target.read_bytes()).hexdigest())
+    vba = dict(parts)["xl/vbaProject.bin"]
+    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    return Built(target, [m.name for m in read_modules(vba)], functions, digest, package.parts_digest(target))

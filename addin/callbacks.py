@@ -75,10 +75,9 @@ def _generate(project: Project) -> Reply:
             ok=False,
         )
     counts = result.counts()
-    return Reply(
-        f"已为 {len(result.files)} 个单位生成任务分解表：新生成 {counts['新生成']}，未变化 {counts['未变化']}。\n"
-        f"文件在：{project.outbox}"
-    )
+    text = f"已为 {len(result.files)} 个单位生成任务分解表：新生成 {counts['新生成']}，未变化 {counts['未变化']}。\n文件在：{project.outbox}"
+    noted = [report.finding_line(f) for f in result.findings if f.severity.value != "info"]
+    return Reply(_short("\n".join([text, *noted])), ok=not noted)
 
 
 def _consolidate(project: Project, dry_run: bool) -> Reply:

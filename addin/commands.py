@@ -1,4 +1,4 @@
-"""`xinyong addin build | install`: the add-in from the command line (heavy imports only when run)."""
+"""`xinyong addin build | install | digest`: the add-in from the command line (heavy imports only when run)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def _build(out_dir: Path):  # noqa: ANN202 - addin.build.Built
 
 @click.group()
 def addin() -> None:
-    """Excel 加载项：生成 xinyong.xlam、安装到 Excel。"""
+    """Excel 加载项：生成 xinyong.xlam、安装到 Excel、核对内容摘要。"""
 
 
 @addin.command("build")
@@ -41,6 +41,23 @@ def build_command(out_dir: Path) -> None:
     built = _build(out_dir)
     click.echo(f"已生成加载项：{built.path}（{len(built.functions)} 个计分函数，VBA 模块 {len(built.modules)} 个）")
     click.echo(f"SHA-256：{built.sha256}")
+    click.echo(f"内容摘要（解压后各部件，与 zlib 版本无关）：{built.content_sha256}")
+
+
+@addin.command("digest")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def digest_command(path: Path) -> None:
+    """核对收到的加载项：显示解压后各部件的内容摘要（不同电脑生成的文件 SHA-256 可能不同，内容摘要应一致）。"""
+    import zipfile
+
+    from .package import part_hashes, parts_digest
+
+    try:
+        click.echo(f"内容摘要：{parts_digest(path)}")
+        for name, sha in part_hashes(path):
+            click.echo(f"{sha}  {name}")
+    except zipfile.BadZipFile:
+        raise UsageFailure(f"{path.name} 不是 .xlam（zip）文件，可能已损坏") from None
 
 
 @addin.command("install")

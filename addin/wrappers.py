@@ -4,8 +4,8 @@ Baking them in spares users "Import Functions" and the "Trust access to the VBA 
 model" setting. The text is what xlwings' `import_udfs` writes for `udfs.excel` (its two header
 lines, then one wrapper per adapter), minus the `Attribute VB_Name` line, which the build adds.
 It holds names only, no descriptions, so it is ASCII as the VBA project's codepage (1252) needs;
-the Chinese descriptions reach the function wizard through `vba_descriptions_module`, a VBA Sub
-that makes the Application.MacroOptions calls "Import Functions" would have made.
+the Chinese descriptions (`macro_options`) reach the function wizard as data on a hidden sheet of
+the add-in (addin.descriptions), read at open by a plain VBA Sub.
 """
 
 from __future__ import annotations
@@ -65,56 +65,3 @@ def macro_options(module_name: str = UDF_MODULE) -> list[dict[str, Any]]:
         docs = [a["doc"][:255] for a in xlf["args"] if not a["vba"]]
         out.append({"name": name, "Description": xlf["ret"]["doc"][:255], "Category": xlf["category"], "Args": docs})
     return out
-
-
-DESCRIBE_SUB = "XinyongDescribe"
-_CHUNK = 24  # code points per VBA line: a line of ChrW() calls stays far below VBA's 1,023 characters
-
-
-def _vba_string(var: str, text: str) -> list[str]:
-    """VBA statements that build `text` in `var` from ASCII literals and ChrW() codes."""
-    lines = [f'    {var} = ""']
-    for start in range(0, len(text), _CHUNK):
-        parts: list[str] = []
-        literal = ""
-        for ch in text[start : start + _CHUNK]:
-            if 32 <= ord(ch) < 127:
-                literal += ch.replace('"', '""')
-                continue
-            if literal:
-                parts.append(f'"{literal}"')
-                literal = ""
-            parts.append(f"ChrW({ord(ch)})")
-        if literal:
-            parts.append(f'"{literal}"')
-        lines.append(f"    {var} = {var} & " + " & ".join(parts))
-    return lines
-
-
-def vba_descriptions_module(module_name: str = UDF_MODULE) -> str:
-    """An ASCII VBA Sub that gives Excel's function wizard the Chinese descriptions and the category
-    信用评估 (what "Import Functions" would do), run by the add-in's Workbook_Open: no Python is
-    started when Excel opens, and a failure there is ignored rather than shown."""
-    lines = [
-        f"Sub {DESCRIBE_SUB}()",
-        "    ' The Chinese text is built with ChrW: the VBA project's codepage (1252) cannot hold it.",
-        "    Dim c As String, d As String, a() As String",
-        "    On Error Resume Next",
-    ]
-    options = macro_options(module_name)
-    lines += _vba_string("c", options[0]["Category"] if options else "")
-    for option in options:
-        lines += _vba_string("d", option["Description"])
-        args = option["Args"]
-        if args:
-            lines.append(f"    ReDim a(0 To {len(args) - 1})")
-            for k, doc in enumerate(args):
-                lines += _vba_string(f"a({k})", doc)
-            lines.append(f'    Application.MacroOptions Macro:="{option["name"]}", Description:=d, Category:=c, ArgumentDescriptions:=a')
-        else:
-            lines.append(f'    Application.MacroOptions Macro:="{option["name"]}", Description:=d, Category:=c')
-    lines.append("End Sub")
-    text = "\n".join(lines) + "\n"
-    if any(ord(ch) > 127 for ch in text):
-        raise ValueError("description module is not ASCII")
-    return text

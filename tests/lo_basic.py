@@ -1,11 +1,13 @@
-"""List the Basic modules LibreOffice imports from a workbook's VBA project, as a second reader.
+"""List the Basic modules LibreOffice imports from a workbook's VBA project, and its sheets, as a
+second reader.
 
 Run with the interpreter that has LibreOffice's `uno` module (see lo_fill.py):
 
     python3 lo_basic.py SOFFICE WORKBOOK OUT.json
 
-OUT: {library: {module: source}} for every Basic library of the document, as LibreOffice's
-Basic library API shows them after its own VBA import.
+OUT: {"libraries": {library: {module: source}}, "sheets": {sheet: {"visible": bool, "cells": rows}}}:
+every Basic library of the document as LibreOffice's Basic library API shows it after its own VBA
+import, and every sheet's used area as LibreOffice loaded it.
 """
 
 import json
@@ -14,6 +16,17 @@ import sys
 
 import uno  # noqa: F401  (provided by LibreOffice)
 from lo_fill import prop, run_office
+
+
+def sheets(doc):
+    found = {}
+    for sheet in doc.Sheets:
+        cursor = sheet.createCursor()
+        cursor.gotoEndOfUsedArea(False)
+        end = cursor.RangeAddress
+        cells = sheet.getCellRangeByPosition(0, 0, end.EndColumn, end.EndRow).getDataArray()
+        found[sheet.Name] = {"visible": bool(sheet.IsVisible), "cells": [list(row) for row in cells]}
+    return found
 
 
 def modules(desktop, path):
@@ -26,7 +39,7 @@ def modules(desktop, path):
             libraries.loadLibrary(name)
             library = libraries.getByName(name)
             found[name] = {m: library.getByName(m) for m in library.getElementNames()}
-        return found
+        return {"libraries": found, "sheets": sheets(doc)}
     finally:
         doc.close(True)
 

@@ -31,7 +31,8 @@ def prop(name, value):
 def connect(pipe):
     local = uno.getComponentContext()
     resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
-    for _ in range(150):
+    deadline = time.monotonic() + 600  # a hang guard: a first start on a busy machine can take long
+    while time.monotonic() < deadline:
         try:
             ctx = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
             return ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)

@@ -112,7 +112,7 @@ def returned(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     spec_file = base / "fill.json"
     spec_file.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
     subprocess.run(
-        [SYSTEM_PYTHON, str(LO_FILL), str(spec_file)], check=True, timeout=180, env={**os.environ, "PYTHONPATH": ""}
+        [SYSTEM_PYTHON, str(LO_FILL), str(spec_file)], check=True, timeout=600, env={**os.environ, "PYTHONPATH": ""}
     )
     stamp(inbox / "人社局回执（LibreOffice）.xlsx", t + 3)
     fill_openpyxl(outgoing(project, HR), inbox / "人社局-更正.xlsx", {**HR_VALUES, "cs_total": 13700})  # resubmission

@@ -1,8 +1,14 @@
-"""Crash safety of `xinyong consolidate`: killed with SIGKILL at random moments, the ledger and the
-archive are never half-written, nothing the killed run left behind blocks the next run, and
-running again to completion gives exactly the current values of a run that was never interrupted.
+"""Crash safety of `xinyong consolidate`: killed with SIGKILL, the ledger, the archive and the master
+are never half-written, nothing the killed run left behind blocks the next run, and running again to
+completion gives exactly the ledger of a run that was never interrupted.
 
-About 30 returned workbooks, filled as units fill them (inputs, task statuses and progress notes),
+The kills land by observed progress, not by time: the run under test announces each planned point
+(before a file, after its archive copy, inside its ledger transaction, while its reading child
+parses it, after each part of the master's zip, with the master whole but not renamed, renamed but
+not recorded) and waits there to be killed, so every point is covered on any machine and the ledger
+must hold exactly the files before it. A few kills at random moments add what a plan cannot think of.
+
+About 16 returned workbooks, filled as units fill them (inputs, task statuses and progress notes),
 including one unit's resubmission (later file time) and one exact duplicate under another name.
 """
 
@@ -27,7 +33,7 @@ import openpyxl
 import pytest
 
 from udfs.sampling import sample_value
-from workbooks.consolidate import LEDGER_FILE, RECEIVED, consolidate
+from workbooks.consolidate import LEDGER_FILE, RECEIVED, consolidate, inbox_files
 from workbooks.generate.fill import fill_workbook
 from workbooks.generate.run import generate
 from workbooks.generate.unit_workbook import STATUS_CHOICES
@@ -38,21 +44,122 @@ from workbooks.project import Project, init_project, open_project
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = 20261122
-UNITS = 28  # + one resubmission + one duplicate = 30 returned files
-KILLS_RANDOM = 10  # at a random moment of the run
-KILLS_RECORDING = 10  # at a random moment before the last file is opened (the master is written after)
-KILLS_READING = 4  # while the consolidator has a workbook open in its reading child
-LOCK_GRACE = 3.0  # seconds a new run may have to wait for what a killed run leaves behind
+UNITS = 14  # + one resubmission + one duplicate = 16 returned files
+LOCK_GRACE = 3.0  # seconds a new run may wait for the lock once the killed run's processes are gone
 T0 = 1_560_000_000
-RUNNER = """
+LOCK_GONE = 60.0  # seconds the processes of a killed run may take to disappear (they die with it at once)
+RUNNER = r"""
 import sys
+import time
+import zipfile
 from pathlib import Path
-from workbooks.consolidate import consolidate
+
+import workbooks.consolidate as consolidate_module
+import workbooks.intake.reader as reader
+import workbooks.master.run as master_run
+from workbooks.ledger import Ledger
 from workbooks.project import open_project
+
+# Stop at the `at`-th time (from 0) the run reaches `phase`, print where, and wait to be killed.
+phase, at = sys.argv[2], int(sys.argv[3])
+reached = {}
+state = {"reading_here": False, "in_master": False}
+
+
+def pause(where):
+    print(f"paused {where}", flush=True)
+    while True:
+        time.sleep(3600)
+
+
+def reach(name):
+    n = reached.get(name, 0)
+    reached[name] = n + 1
+    return name == phase and n == at
+
+
+def hook(owner, attr, name, after=False):
+    real = getattr(owner, attr)
+
+    def wrapper(*args, **kwargs):
+        if not after and reach(name):
+            pause(name)
+        out = real(*args, **kwargs)
+        if after and reach(name):
+            pause(name)
+        return out
+
+    setattr(owner, attr, wrapper)
+
+
+hook(consolidate_module, "_one", "file")  # before a file is hashed (the 0th: before the first file)
+hook(consolidate_module, "prescan", "archived")  # its archive copy made, nothing recorded yet
+hook(Ledger, "add_file", "transaction", after=True)  # inside the file's transaction, not committed
+hook(Ledger, "record_master", "master-recorded")  # the new master renamed into place, not yet recorded
+
+real_read, real_parse, real_build = consolidate_module.read_isolated, reader.parse_workbook, master_run.build
+
+
+def read_isolated(*args, **kwargs):  # the consolidator's side: decide before the child is forked
+    state["reading_here"] = reach("reading")
+    return real_read(*args, **kwargs)
+
+
+def parse_workbook(*args, **kwargs):  # runs in the reading child, which inherits the decision
+    if state["reading_here"]:
+        pause("reading")
+    return real_parse(*args, **kwargs)
+
+
+def build(*args, **kwargs):
+    state["in_master"] = True
+    try:
+        return real_build(*args, **kwargs)
+    finally:
+        state["in_master"] = False
+
+
+def part_written(real):
+    def wrapper(self, *args, **kwargs):
+        out = real(self, *args, **kwargs)
+        if state["in_master"] and reach("master-part"):
+            pause("master-part")
+        return out
+
+    return wrapper
+
+
+consolidate_module.read_isolated = read_isolated
+reader.parse_workbook = parse_workbook
+master_run.build = build
+hook(master_run, "build", "master-built", after=True)  # the new master whole under its temporary name
+zipfile.ZipFile.write = part_written(zipfile.ZipFile.write)
+zipfile.ZipFile.writestr = part_written(zipfile.ZipFile.writestr)
+
 project, _ = open_project(Path(sys.argv[1]))
 print("ready", flush=True)
-consolidate(project, progress=lambda name: print(name, flush=True))
+consolidate_module.consolidate(project, progress=lambda name: print(name, flush=True))
+print(f"finished {reached.get(phase, 0)}", flush=True)
 """
+# Where a kill lands, decided before the run: (phase, occurrence). Each is reached by observed
+# progress, not by time, so the same kills land at the same points on any machine.
+PLANNED = [
+    ("file", 0),  # before the first file
+    ("file", 1),
+    ("file", -2),  # half way: resolved against the inbox below
+    ("file", -1),  # before the last file
+    ("archived", 2),
+    ("archived", -1),
+    ("transaction", 0),
+    ("transaction", -2),
+    ("reading", 1),
+    ("reading", -2),
+    ("master-part", 0),  # the master's zip holds one part
+    ("master-part", 6),
+    ("master-built", 0),  # the new master is whole under its temporary name
+    ("master-recorded", 0),  # renamed into place, not yet in the ledger
+]
+KILLS_RANDOM = 4  # at a random moment of the run: what they find must hold too, they assert no place
 
 
 @dataclass
@@ -60,9 +167,29 @@ class Returned:
     base: Path  # a fresh project: 回收/ filled, nothing consolidated yet
     reference: dict[str, object]  # the uninterrupted run's ledger, as `snapshot` shows it
     counts: dict[str, tuple[int, int, int]]  # file hash -> (values, task states, findings) rows
-    run_seconds: float  # the uninterrupted run, from "ready" (imports done) to exit
-    recording_seconds: float  # from "ready" to the last file being opened
-    files: int
+    run_seconds: float  # the uninterrupted run, from "ready" (imports done) to exit: only spreads the random kills
+    order: list[str]  # the inbox files' hashes in the order the consolidator takes them
+    master_parts: int  # the zip members of the master the run writes
+
+    @property
+    def files(self) -> int:
+        return len(self.order)
+
+    @property
+    def distinct(self) -> int:
+        return len(set(self.order))
+
+    def occurrences(self, phase: str) -> int:
+        """How often an uninterrupted run reaches `phase`."""
+        return {"file": self.files, "master-part": self.master_parts}.get(
+            phase, self.distinct if phase in ("archived", "transaction", "reading") else 1
+        )
+
+    def recorded_at(self, phase: str, at: int) -> int:
+        """Files in the ledger when a run stopped at the `at`-th `phase` is killed."""
+        if phase == "file":
+            return len(set(self.order[:at]))
+        return at if phase in ("archived", "transaction", "reading") else self.distinct
 
 
 def sha256(path: Path) -> str:
@@ -116,11 +243,12 @@ def row_counts(db: sqlite3.Connection) -> dict[str, tuple[int, int, int]]:
     }
 
 
-def start(root: Path) -> tuple[subprocess.Popen[str], float]:
-    """A consolidation in its own session (so whatever it forks can be found), once its imports are done."""
+def start(root: Path, phase: str = "none", at: int = 0) -> tuple[subprocess.Popen[str], float]:
+    """A consolidation in its own session (so whatever it forks can be found), once its imports are done;
+    it stops at the `at`-th time it reaches `phase` and waits there to be killed."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     proc = subprocess.Popen(
-        [sys.executable, "-c", RUNNER, str(root)],
+        [sys.executable, "-c", RUNNER, str(root), phase, str(at)],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
@@ -131,6 +259,16 @@ def start(root: Path) -> tuple[subprocess.Popen[str], float]:
     line = proc.stdout.readline()
     assert line.strip() == "ready", f"consolidation did not start: {line!r}"
     return proc, time.perf_counter()
+
+
+def wait_paused(proc: subprocess.Popen[str], phase: str) -> list[str]:
+    """The run's output up to its announcing that it stopped at `phase`; it must get there."""
+    seen = []
+    for line in proc.stdout:
+        seen.append(line.strip())
+        if line.strip() == f"paused {phase}":
+            return seen
+    raise AssertionError(f"the run ended without reaching {phase}: {seen[-3:]}")
 
 
 def session_members(sid: int) -> list[int]:
@@ -146,11 +284,14 @@ def session_members(sid: int) -> list[int]:
     return out
 
 
-def has_child(pid: int) -> bool:
-    try:
-        return any(Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
-    except (FileNotFoundError, ProcessLookupError):
-        return False
+def gone(sid: int) -> bool:
+    """Wait (bounded) until nothing of the killed run's session is alive; False if something outlives it."""
+    deadline = time.monotonic() + LOCK_GONE
+    while session_members(sid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 @pytest.fixture(scope="module")
@@ -200,13 +341,15 @@ def returned(tmp_path_factory: pytest.TempPathFactory) -> Returned:
 
     reference = tmp / "一次跑完"
     shutil.copytree(project.root, reference)
-    proc, started = start(reference)
-    recording_seconds = 0.0
-    for _line in proc.stdout:  # one line per file as the consolidator opens it
-        recording_seconds = time.perf_counter() - started
+    proc, started = start(reference, "master-part", 1 << 30)  # counts the master's parts, never stops
+    lines = proc.stdout.read().splitlines()
     proc.stdout.close()
-    assert proc.wait(timeout=300) == 0
+    assert proc.wait(timeout=600) == 0
     run_seconds = time.perf_counter() - started
+    assert lines[-1].startswith("finished "), lines[-3:]
+    master_parts = int(lines[-1].split()[1])
+    order = [sha256(path) for path in inbox_files(project)]
+    assert [line for line in lines[:-1]] == [path.name for path in inbox_files(project)], "one line per file"
     snap = snapshot(reference, project.settings.round)
     statuses = [s for _, _, s, _, _ in snap["files"]]
     assert statuses == ["accepted"] * (files - 1), "every distinct file accepted, the duplicate not recorded again"
@@ -217,7 +360,7 @@ def returned(tmp_path_factory: pytest.TempPathFactory) -> Returned:
         counts = row_counts(db)
     finally:
         db.close()
-    return Returned(project.root, snap, counts, run_seconds, recording_seconds, files)
+    return Returned(project.root, snap, counts, run_seconds, order, master_parts)
 
 
 def check_consistent(project: Project, returned: Returned, inbox: dict[str, str]) -> int:
@@ -262,12 +405,36 @@ def check_consistent(project: Project, returned: Returned, inbox: dict[str, str]
 
 @dataclass
 class Kill:
-    kind: str  # random | reading
-    after: float  # seconds after the run was ready
+    phase: str  # where the run was stopped, or "random"
+    at: int  # which occurrence of the phase (for random: milliseconds after the run was ready)
     recorded: int  # files in the ledger when it died
+    expected: int  # files the ledger must hold at that point (-1 for random kills)
+    temporary_master: str  # what the killed run left under the master's temporary name: "" | "whole" | "partial"
     inconsistent: str  # what check_consistent found wrong, if anything
-    lock_held: str  # who still held the project lock LOCK_GRACE seconds after the kill, if anyone
-    resumed: bool  # running again gave the uninterrupted run's ledger
+    lock_held: str  # what of the killed run kept the project lock, if anything
+    resumed: bool  # running again gave the uninterrupted run's ledger and removed what the killed run left
+
+
+def temporary_master(root: Path) -> str:
+    left = list(root.glob(f".{MASTER_FILE}.*.tmp"))
+    if not left:
+        return ""
+    try:
+        with zipfile.ZipFile(left[0]) as z:
+            return "whole" if z.testzip() is None and "xl/workbook.xml" in z.namelist() else "partial"
+    except zipfile.BadZipFile:
+        return "partial"
+
+
+def planned(returned: Returned) -> list[tuple[str, int]]:
+    """The planned kill points, negative occurrences resolved: -1 the last, -2 half way."""
+    out = []
+    for phase, at in PLANNED:
+        n = returned.occurrences(phase)
+        at = n - 1 if at == -1 else n // 2 if at == -2 else at
+        assert 0 <= at < n, f"{phase} is reached {n} times, cannot stop at {at}"
+        out.append((phase, at))
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -275,48 +442,44 @@ def kills(returned: Returned, tmp_path_factory: pytest.TempPathFactory) -> list[
     tmp = tmp_path_factory.mktemp("kills")
     rng = random.Random(SEED)
     inbox = {p.name: sha256(p) for p in (returned.base / "回收").iterdir()}
-    distinct = returned.files - 1
-    plan = ["random"] * KILLS_RANDOM + ["recording"] * KILLS_RECORDING + ["reading"] * KILLS_READING
-    rng.shuffle(plan)
+    plan = planned(returned) + [
+        ("random", round(rng.uniform(0.05, returned.run_seconds) * 1000)) for _ in range(KILLS_RANDOM)
+    ]
     out: list[Kill] = []
-    for k, kind in enumerate(plan):
+    for k, (phase, at) in enumerate(plan):
         root = tmp / f"kill{k:02d}"
         shutil.copytree(returned.base, root)
         project, _ = open_project(root)
-        proc, started = start(root)
+        proc, _started = start(root, phase, at)
         try:
-            if kind in ("random", "recording"):
-                end = returned.run_seconds if kind == "random" else returned.recording_seconds
-                time.sleep(rng.uniform(0.05, max(end, 0.1)))
-            else:  # the moment a workbook is being parsed in the isolated child
-                skip = rng.randrange(distinct // 2)
-                while proc.poll() is None:
-                    if has_child(proc.pid):
-                        if skip == 0:
-                            break
-                        skip -= 1
-                        while has_child(proc.pid):
-                            time.sleep(0.0005)
-                    time.sleep(0.0005)
+            if phase == "random":
+                time.sleep(at / 1000)
+            else:
+                wait_paused(proc, phase)
             proc.send_signal(signal.SIGKILL)
             proc.wait()
-            after = time.perf_counter() - started
+            left = temporary_master(root)
             try:
                 recorded, inconsistent = check_consistent(project, returned, inbox), ""
             except AssertionError as problem:
                 recorded, inconsistent = -1, str(problem)
             lock_held = ""
-            try:  # nothing of the dead run may keep the next one out
-                with project_lock(project, wait=LOCK_GRACE):
-                    pass
-            except LockBusy as busy:
-                lock_held = f"{busy.holder}; still running: {session_members(proc.pid)}"
+            if not gone(proc.pid):
+                lock_held = f"still running {LOCK_GONE:g} s after the kill: {session_members(proc.pid)}"
+            else:
+                try:  # nothing of the dead run may keep the next one out
+                    with project_lock(project, wait=LOCK_GRACE):
+                        pass
+                except LockBusy as busy:
+                    lock_held = busy.holder
             for pid in session_members(proc.pid):
                 os.kill(pid, signal.SIGKILL)
             consolidate(project)
             resumed = snapshot(root, project.settings.round) == returned.reference
-            resumed = resumed and check_consistent(project, returned, inbox) == distinct
-            out.append(Kill(kind, after, recorded, inconsistent, lock_held, resumed))
+            resumed = resumed and check_consistent(project, returned, inbox) == returned.distinct
+            resumed = resumed and temporary_master(root) == "" and (root / MASTER_FILE).is_file()
+            expected = -1 if phase == "random" else returned.recorded_at(phase, at)
+            out.append(Kill(phase, at, recorded, expected, left, inconsistent, lock_held, resumed))
         finally:
             proc.stdout.close()
             for pid in session_members(proc.pid):
@@ -339,15 +502,28 @@ def test_running_again_gives_the_uninterrupted_result(kills: list[Kill]) -> None
     assert not bad, show(kills, bad)
 
 
-def test_kills_landed_mid_run(kills: list[Kill], returned: Returned) -> None:
-    mid_run = [kill for kill in kills if 0 < kill.recorded < returned.files - 1]
-    assert len(kills) >= 20
-    assert len(mid_run) >= len(kills) // 3, f"files recorded at each kill: {[kill.recorded for kill in kills]}"
+def test_each_kill_landed_where_planned(kills: list[Kill]) -> None:
+    """Killed at a point the run announced, the ledger holds exactly the files before that point: a
+    transaction cut short adds nothing, a file archived but not yet recorded is not in the ledger."""
+    bad = [k for k, kill in enumerate(kills) if kill.phase != "random" and kill.recorded != kill.expected]
+    assert not bad, show(kills, bad)
+
+
+def test_kills_cover_before_during_and_after_the_files(kills: list[Kill], returned: Returned) -> None:
+    """Before the first file, mid-run, and while the master is written (partial and whole temporary
+    master), every time: the coverage is planned, and the state each kill left shows it happened."""
+    planned_kills = [kill for kill in kills if kill.phase != "random"]
+    assert any(kill.phase == "file" and kill.at == 0 and kill.recorded == 0 for kill in planned_kills)
+    mid_run = [kill for kill in planned_kills if 0 < kill.recorded < returned.distinct]
+    assert len(mid_run) >= 6, [kill.recorded for kill in planned_kills]
+    assert {kill.phase for kill in mid_run} >= {"file", "archived", "transaction", "reading"}
+    left = {kill.phase: kill.temporary_master for kill in planned_kills if kill.phase.startswith("master")}
+    assert left == {"master-part": "partial", "master-built": "whole", "master-recorded": ""}, left
 
 
 def test_nothing_of_a_killed_run_holds_the_project_lock(kills: list[Kill]) -> None:
-    """The next run gets the project lock within LOCK_GRACE of a SIGKILL. The reading child is
-    forked while the lock is held, so it shares the lock's open file: it must not outlive the
-    consolidator by more than its own parse (e.g. blocked for ever sending a result nobody reads)."""
+    """Once the killed run's processes are gone, the next run gets the project lock. The reading child
+    is forked while the lock is held, so it shares the lock's open file: it must die with the
+    consolidator (e.g. not stay blocked for ever sending a result nobody reads)."""
     bad = [k for k, kill in enumerate(kills) if kill.lock_held]
     assert not bad, show(kills, bad)

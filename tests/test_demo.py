@@ -4,22 +4,34 @@ every irregularity the story promises visible where a person would look for it."
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from udfs.evaluate import CompiledRubric, evaluate
 from workbooks.cli import main
-from workbooks.demo import CONFLICT, MISTYPES, NOT_RETURNED, RETURNS_LATE, run_demo
+from workbooks.demo import CONFLICT, MISTYPES, NOT_RETURNED, RETURNS_LATE, Demo, run_demo
 from workbooks.master.layout import MASTER_FILE
 from workbooks.master.run import write_master
 from workbooks.project import open_project
 from workbooks.recalc import convert_many, find_soffice, read_values, recalculated_values
 
 
-def test_demo_tells_the_whole_story(tmp_path: Path) -> None:
-    demo = run_demo(tmp_path / "演示")
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    return run_demo(tmp_path_factory.mktemp("demo") / "演示")
+
+
+@pytest.fixture(scope="module")
+def command(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
+    """`xinyong demo FOLDER` run once as an operator runs it: the folder and what the command did."""
+    folder = tmp_path_factory.mktemp("demo-command") / "演示"
+    return folder, CliRunner().invoke(main, ["demo", str(folder)])
+
+
+def test_demo_tells_the_whole_story(demo: Demo) -> None:
     state, outcomes = demo.master.state, demo.summary.outcomes
     units = {u.label: u for u in state.units}
     for label in NOT_RETURNED:
@@ -36,22 +48,24 @@ def test_demo_tells_the_whole_story(tmp_path: Path) -> None:
     assert state.recoveries and state.recoveries[0].gain > 0
 
 
-def test_demo_command_prints_the_summary_and_refuses_a_used_folder(tmp_path: Path) -> None:
-    runner = CliRunner()
-    result = runner.invoke(main, ["demo", str(tmp_path / "演示")])
+def test_demo_command_prints_the_summary_and_refuses_a_used_folder(command: tuple[Path, Result]) -> None:
+    folder, result = command
     assert result.exit_code == 0, result.output
     assert "总分" in result.output and "提分空间" in result.output and "逾期单位" in result.output
-    assert (tmp_path / "演示" / MASTER_FILE).exists()
-    again = runner.invoke(main, ["demo", str(tmp_path / "演示")])
+    assert (folder / MASTER_FILE).exists()
+    again = CliRunner().invoke(main, ["demo", str(folder)])
     assert again.exit_code == 2 and "不是空的" in again.output
 
 
 @pytest.mark.oracle
 @pytest.mark.skipif(find_soffice() is None, reason="LibreOffice not installed")
-def test_demo_master_opens_in_libreoffice_with_the_printed_numbers(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["demo", str(tmp_path / "演示")])
+def test_demo_master_opens_in_libreoffice_with_the_printed_numbers(
+    command: tuple[Path, Result], tmp_path: Path
+) -> None:
+    folder, result = command
     printed = float(re.search(r"总分 ([\d.]+) / ", result.output).group(1))
     root = tmp_path / "演示"
+    shutil.copytree(folder, root)  # the native master below replaces the copy's, not the command's
     # as a person's LibreOffice opens the default (XY_ function) master: the values it carries
     opened = convert_many([root / MASTER_FILE], tmp_path / "opened", to="xlsx", recalc=False)[root / MASTER_FILE]
     total = _overview_total(read_values(opened, "总览")["总览"])

@@ -132,7 +132,7 @@ def test_regeneration_is_deterministic_and_safe(tmp_path: Path) -> None:
 def test_task_list_workbooks_have_no_input_sheet(tmp_path: Path) -> None:
     project = init_project(tmp_path / "yc", "yichang-2020", today=date(2020, 6, 30))
     result = generate(project)
-    assert result.findings.codes() == []
+    assert result.findings.codes() == ["settings-contact-missing"]  # a fresh project: contact and phone blank
     assert result.inputs_assigned == 0
     entry = next(f for f in result.files if f.label == "市发改委")
     wb = openpyxl.load_workbook(project.outbox / entry.file)
@@ -157,8 +157,8 @@ def test_cli_init_and_generate(tmp_path: Path) -> None:
         runner.invoke(main, ["init", str(folder), "--rubric", "wangyi-district", "--round", "2020年度"]).exit_code == 0
     )
     result = runner.invoke(main, ["generate", str(folder)])
-    assert result.exit_code == 0, result.output
-    assert "新生成" in result.output
+    assert result.exit_code == 1, result.output  # the blank contact and phone are a warning
+    assert "新生成" in result.output and "settings-contact-missing" in result.output
     assert runner.invoke(main, ["init", str(folder), "--rubric", "wangyi-district"]).exit_code == 2
     assert runner.invoke(main, ["generate", str(tmp_path / "nothing")]).exit_code == 2
 

@@ -43,11 +43,10 @@ def done(_n: int, _item: str) -> tuple[str, str]:
 
 
 @pytest.fixture
-def late_project(tmp_path: Path) -> Project:
+def late_project(generated_national: Project) -> Project:
     """Everyone on time with every task done, except: HR and Justice never return, PBOC returns half
     of its figures, the credit office returns everything after the deadline."""
-    p = init_project(tmp_path / "项目", "national-2019", today=date(2019, 3, 1))  # deadline 2019-03-31
-    generate(p)
+    p = generated_national  # deadline 2019-03-31
     skip = {unit_named(p, label) for label in (HR, JUSTICE, PBOC, CREDIT)}
     on_time = [u for u in outgoing_files(p) if u not in skip]
     stamp(list(fill_returns(p, EXAMPLE, units=on_time, tasks=done).values()), datetime(2019, 3, 25))
@@ -96,11 +95,8 @@ def test_before_the_deadline_nobody_is_late(late_project: Project) -> None:
     assert not units[HR].overdue
 
 
-def test_rounds_trend(tmp_path: Path) -> None:
-    p = init_project(tmp_path / "项目", "national-2019", today=date(2019, 3, 1))
-    generate(p)
-    fill_returns(p, EXAMPLE)
-    consolidate(p, now=datetime(2019, 3, 20, 9, 0))
+def test_rounds_trend(consolidated_national: Project) -> None:
+    p = consolidated_national
     text = (p.root / SETTINGS_FILE).read_text(encoding="utf-8").replace("round: 2019年度", "round: 2019年第二轮")
     (p.root / SETTINGS_FILE).write_text(text.replace("carry_over: false", "carry_over: true"), encoding="utf-8")
     second, _ = open_project(p.root)
@@ -122,11 +118,9 @@ def test_rounds_trend(tmp_path: Path) -> None:
         assert len([n for n in z.namelist() if n.startswith("xl/charts/chart")]) == 3  # sections, total, sections trend
 
 
-def test_what_the_recovery_sheet_promises_typing_into_the_master_delivers(tmp_path: Path) -> None:
-    p = init_project(tmp_path / "项目", "national-2019", today=date(2019, 3, 1))
-    generate(p)
-    fill_returns(p, EXAMPLE)
-    base = consolidate(p, now=datetime(2019, 3, 20, 9, 0)).master
+def test_what_the_recovery_sheet_promises_typing_into_the_master_delivers(consolidated_national: Project) -> None:
+    p = consolidated_national
+    base = write_master(p, now=datetime(2019, 3, 20, 9, 0))
     assert base is not None
     plans = [r for r in base.state.recoveries if r.steps and all(not isinstance(s.after, list) for s in r.steps)]
     assert len(plans) >= 5
@@ -139,9 +133,8 @@ def test_what_the_recovery_sheet_promises_typing_into_the_master_delivers(tmp_pa
         assert write_master(p).state.result.total == pytest.approx(before)
 
 
-def test_text_from_returned_files_is_written_as_text(tmp_path: Path) -> None:
-    p = init_project(tmp_path / "项目", "national-2019", today=date(2019, 3, 1))
-    generate(p)
+def test_text_from_returned_files_is_written_as_text(generated_national: Project) -> None:
+    p = generated_national
     source, asked = outgoing_files(p)[unit_named(p, HR)]
     notes = ['=HYPERLINK("http://example.invalid","点我")', "+1+1", "@SUM(1)", "＝1+1"]
     fill_workbook(source, p.inbox / "=cmd|' -C calc'!A0.xlsx", {i: EXAMPLE[i] for i in asked},
@@ -160,11 +153,8 @@ def test_text_from_returned_files_is_written_as_text(tmp_path: Path) -> None:
     assert "=cmd|' -C calc'!A0.xlsx" in submissions
 
 
-def test_cli_master_report_and_score(tmp_path: Path) -> None:
-    p = init_project(tmp_path / "项目", "national-2019", today=date(2019, 3, 1))
-    generate(p)
-    fill_returns(p, EXAMPLE)
-    consolidate(p, now=datetime(2019, 3, 20, 9, 0))
+def test_cli_master_report_and_score(consolidated_national: Project, tmp_path: Path) -> None:
+    p = consolidated_national
     runner = CliRunner()
     native = runner.invoke(main, ["master", str(p.root), "--formulas", "native", "--json"])
     data = json.loads(native.output)

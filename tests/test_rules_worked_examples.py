@@ -63,7 +63,7 @@ def test_recovery_score(rate: float, expected: float) -> None:
         (149, 100, 0.02),  # +49%
         (15, 10, 0.0),  # +50%
         (30, 10, 0.0),
-        (0, 0, 1.0),  # DESIGN.md: previous 0 and current 0 is growth 0
+        (0, 0, 1.0),  # docs/design.md: previous 0 and current 0 is growth 0
         (3, 0, 0.0),  # previous 0, current > 0: 0 points
     ],
 )
@@ -83,7 +83,7 @@ def test_fundraising_growth_undefined_when_previous_zero() -> None:
     ("rate", "mode", "expected"),
     [
         (1.0, "linear", 1.0),
-        (0.995, "linear", 0.9),  # DESIGN.md: proportional, 99.5% loses 0.1
+        (0.995, "linear", 0.9),  # docs/design.md: proportional, 99.5% loses 0.1
         (0.99, "linear", 0.8),
         (0.95, "linear", 0.0),
         (0.90, "linear", 0.0),  # never below 0
@@ -175,7 +175,7 @@ def test_commitment_score_sums_four_ratios_capped_at_four() -> None:
     assert xy("XY_COMMITMENT_SCORE", 6_000, 3_000, 10_000, 19, 200, 200, 50, 100) == pytest.approx(3.4)
     # all four complete: 4
     assert xy("XY_COMMITMENT_SCORE", 8_000, 2_000, 10_000, 19, 200, 200, 100, 100) == pytest.approx(4.0)
-    # over-coverage in the first ratio is not lost but the sum is capped (DESIGN.md)
+    # over-coverage in the first ratio is not lost but the sum is capped (docs/design.md)
     assert xy("XY_COMMITMENT_SCORE", 15_000, 0, 10_000, 19, 200, 200, 100, 100) == pytest.approx(4.0)
     assert xy("XY_COMMITMENT_SCORE", 5_000, 0, 10_000, 0, 0, 200, 0, 100) == pytest.approx(0.5)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from .engines.python import Compiled, compile_node
 from .findings import Findings, Severity
 from .formula import names, parse
+from .numbers import number_text
 from .rubric.model import OP_SIGNS, Check, Condition, Rubric
 from .values import ValueProblem, is_blank, type_value
 from .vocabulary import XYInputError, collect_notices
@@ -231,9 +232,14 @@ def evaluate(compiled: CompiledRubric, raw: Mapping[str, object]) -> Result:
             elif isinstance(value, bool) or not isinstance(value, int | float):
                 findings.add("item-error", f"指标“{item.title}”的公式结果不是数值：{value}", item=item.id)
             elif (score := item_score(value, top)) is None:
-                findings.add("item-score-out-of-range", f"指标“{item.title}”得分{value:g}超出0–{top:g}", item=item.id)
+                findings.add("item-score-out-of-range", f"指标“{item.title}”得分{number_text(value)}超出0–{number_text(top)}", item=item.id)
         items.append(ItemScore(item.id, item.section, item.group, item.title, top, score))
     checks = [_check(check, compiled, env, values, findings) for check in rubric.checks]
+    for c in checks:  # a verdict the office must act on is a finding, so it reaches the exit code and 问题清单
+        if c.met is False and c.kind == "veto":
+            findings.add("veto-triggered", f"基础性指标“{c.title}”未达到，一票否决：{c.detail}", Severity.ERROR, item=c.id)
+        elif c.met is False and c.kind == "certification":
+            findings.add("certification-not-met", f"认定条件“{c.title}”未达到：{c.detail}", Severity.WARNING, item=c.id)
     return Result(rubric, items, checks, findings, values)
 
 
@@ -310,7 +316,7 @@ def _show(value: object, unit: str) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, int | float):
-        return f"{value * 100:.4g}%" if unit == "%" else f"{value:.6g}{unit}"
+        return f"{number_text(value * 100, 4)}%" if unit == "%" else f"{number_text(value, 6)}{unit}"
     return str(value)
 
 

@@ -5,6 +5,7 @@ They take what Excel hands over (blanks as None, numbers, text, booleans, ranges
 Excel errors as "#N/A"-style text thanks to xlwings' `err_to_str`), type text the way
 `udfs.values` types inputs, flatten ranges, and never return a silent 0: an input problem comes back as
 "#输入错误: …", anything else as "#计算错误: …", and an Excel error in an argument as that same error.
+A numeric result goes back without binary noise (10 significant digits, see `_result`).
 
 On Windows `xw.func`/`xw.arg` attach the `__xlfunc__` metadata that xlwings' VBA generator and
 `call_udf` read; elsewhere they are no-ops, so xlwings' own `xlfunc`/`xlarg` are used instead
@@ -26,6 +27,7 @@ from typing import Any
 
 import xlwings as xw
 
+from .numbers import rounded
 from .values import ValueProblem, is_blank, parse_bool, parse_number
 from .vocabulary import REGISTRY, XYFunction, XYInputError
 from .vocabulary.core import Arg
@@ -219,9 +221,15 @@ def excel_argument(value: object, arg: Arg) -> object:
 
 
 def _result(value: object) -> object:
+    """What every XY_ adapter hands back to the cell. Decision: a float goes back rounded by
+    `udfs.numbers.rounded` (10 significant digits, whole-number digits kept), so the cell holds 1.84
+    for XY_REPORTING_SCORE(99.2%), not 1.8399999999999999. The rounding moves a value by at most half
+    a unit in its 10th significant digit, less than any rate of an assessment (k/n, n below 10^9) lies
+    from a threshold it is compared with, so a threshold judged on a cell still agrees with headless
+    scoring (udfs.evaluate and the engines), which keeps full precision and is not rounded."""
     if isinstance(value, float) and not math.isfinite(value):
         return f"{CALC_ERROR}结果不是有效数值"
-    return value
+    return rounded(value) if isinstance(value, float) else value
 
 
 # ---- the adapters ------------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ the whole side of a `part<=whole` constraint are never proposed.
 
 Missing inputs are not guessed: an item that cannot be scored is listed with gain 0 and a note
 naming the figures to report first (a gain computed from an invented value would be a promise
-the data cannot back).
+the data cannot back). Only `Recovery.ranked` plans (scored, gain > 0) are ranked and shown as
+可挽回 points; the views list the others after them, unscored items labelled 未计分.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .vocabulary import XYInputError, collect_notices
 MAX_STEPS = 10
 TINY = 1e-9  # scale of a threshold of 0 when judging “close to the threshold”
 DISCRETIONARY_NOTE = "酌情计分项，由评审根据工作材料给分"
+UNSCORED = "未计分"  # an item without a score: what it could win back is not known yet
 AT_BEST_NOTE = "该项得分已是当前数据下可达到的最高分"
 
 
@@ -58,6 +60,17 @@ class Recovery:
     steps: list[Step]
     units: list[str]
     note: str
+    unscored: str = ""  # why the item has no score (缺数据 / 数据有误); "" for a scored item
+
+    @property
+    def ranked(self) -> bool:
+        """Scored and winning points back: the only plans ranked and counted as 可挽回 points."""
+        return self.score is not None and self.gain > 0
+
+    @property
+    def status(self) -> str:
+        """“未计分，缺数据” for an item without a score, "" otherwise."""
+        return f"{UNSCORED}，{self.unscored}" if self.score is None else ""
 
 
 @dataclass
@@ -82,14 +95,25 @@ class CheckRisk:
 def recover(
     compiled: CompiledRubric, values: Mapping[str, object], risk_margin: float = 0.05
 ) -> tuple[list[Recovery], list[CheckRisk]]:
-    """Recoveries sorted by gain (then smallest first change, then rubric order), and every check condition."""
+    """Recoveries sorted by gain (then smallest first change, then rubric order), unscored items last,
+    and every check condition."""
     planner = _Planner(compiled, values)
     recoveries = [planner.item(item) for item in compiled.rubric.scored_items]
     ranked = [
-        (-r.gain, planner.first_rel.get(r.item, math.inf), n, r) for n, r in enumerate(recoveries) if r is not None
+        (-r.gain, r.score is None, planner.first_rel.get(r.item, math.inf), n, r)
+        for n, r in enumerate(recoveries)
+        if r is not None
     ]
-    ranked.sort(key=lambda row: row[:3])
-    return [row[3] for row in ranked], planner.risks(risk_margin)
+    ranked.sort(key=lambda row: row[:4])
+    return [row[4] for row in ranked], planner.risks(risk_margin)
+
+
+def grouped(recoveries: list[Recovery]) -> tuple[list[Recovery], list[Recovery], list[Recovery]]:
+    """(ranked, lost but not won back by data, unscored), each in the given order: the three lists every
+    view of 提分空间 shows, so an item that cannot be scored is never ranked or shown as 可挽回 0 分."""
+    ranked = [r for r in recoveries if r.ranked]
+    unscored = [r for r in recoveries if r.score is None]
+    return ranked, [r for r in recoveries if not r.ranked and r.score is not None], unscored
 
 
 class _Planner:
@@ -126,7 +150,10 @@ class _Planner:
         lost = round(top - (scored.score or 0.0), 6)
         head = dict(item=item.id, section=item.section, title=item.title, max=top, score=scored.score, lost=lost)
         if scored.score is None:
-            return Recovery(**head, gain=0.0, steps=[], units=self._providers(needs), note=self._unscored(needs))
+            why = "缺数据" if any(k not in self.typed and _blank(self.raw.get(k)) for k in needs) else "数据有误"
+            return Recovery(
+                **head, gain=0.0, steps=[], units=self._providers(needs), note=self._unscored(needs), unscored=why
+            )
         steps, changes = self._plan(item.id, top)
         gain = round(self.total(changes) - self.base.total, 6) if steps else 0.0
         units = _union(u for s in steps for u in s.units) if steps else self._providers(needs)

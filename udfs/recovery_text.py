@@ -6,6 +6,7 @@ yes/no as 是/否, each with the input's unit of measure.
 
 from __future__ import annotations
 
+from .numbers import number_text
 from .rubric.model import InputSpec
 
 
@@ -22,7 +23,7 @@ def value(spec: InputSpec, x: object) -> str:
     if isinstance(x, bool):
         return "是" if x else "否"
     if isinstance(x, list):
-        return "、".join(f"{float(v):g}" for v in x)
+        return "、".join(number_text(float(v)) for v in x)
     if not isinstance(x, int | float):
         return str(x)
     if spec.type == "ratio":
@@ -80,7 +81,7 @@ def _list_change(spec: InputSpec, before: list, after: list) -> str:
     unit = spec.unit or ""
     clipped = any(abs(s - shift) > 1e-6 for s in shifts)
     bound = spec.max if up else spec.min
-    limit = f"（每期不{'超过' if up else '低于'} {bound:g} {unit}）" if clipped and bound is not None else ""
+    limit = f"（每期不{'超过' if up else '低于'} {number_text(bound)} {unit}）" if clipped and bound is not None else ""
     avg_b, avg_a = sum(before) / len(before), sum(after) / len(after)
     verb = _verb(spec, up)
     return (

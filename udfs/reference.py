@@ -90,6 +90,7 @@ SECTION_TITLES = {
     "rubric files": "指标体系文件",
     "input sets": "数据",
     "unit registry and responsibility": "单位名录与责任分解",
+    "project settings": "项目设置",
     "returned files": "回收的文件",
     "the master scoring workbook": "评分总表",
     "scoring": "计分",

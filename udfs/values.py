@@ -1,7 +1,7 @@
 """Typing input values the way people write them, before any formula sees them.
 
 Accepted: numbers, `85%`, `８５％`, `1,234`, `1.2万`, `是/否/√/×`, blanks (missing). Anything that
-cannot be read unambiguously is refused with a reason, never guessed (DESIGN.md): a formula
+cannot be read unambiguously is refused with a reason, never guessed (docs/design.md): a formula
 would otherwise compare text with numbers and the engines would disagree.
 """
 
@@ -12,10 +12,12 @@ import re
 import unicodedata
 from decimal import Decimal
 
+from .numbers import number_text
 from .rubric.model import InputSpec
 
 TRUE_WORDS = {"是", "√", "✓", "✔", "有", "yes", "y", "true", "1", "对"}
 FALSE_WORDS = {"否", "×", "✗", "✘", "无", "no", "n", "false", "0", "不是"}
+SANE_BOUND = 1e15  # no figure of an assessment is larger: 10^15 yuan is about ten times China's yearly GDP
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -32,14 +34,17 @@ def is_blank(value: object) -> bool:
 
 
 def parse_number(value: object, *, percent_allowed: bool = True) -> float:
-    """A number from a cell or a JSON value; raises ValueProblem for anything ambiguous."""
+    """A finite number from a cell or a JSON value; raises ValueProblem for anything ambiguous, and
+    for anything that is not a finite number however it is written (1e309, a 400-digit number,
+    1e305万, NaN): infinity would pass every range check and break every later step."""
     if isinstance(value, bool):
         raise ValueProblem("input-wrong-type", f"应为数值，收到“{'是' if value else '否'}”")
     if isinstance(value, int | float):
-        x = float(value)
-        if math.isnan(x) or math.isinf(x):
-            raise ValueProblem("input-wrong-type", "不是有效数值")
-        return x
+        try:
+            x = float(value)
+        except OverflowError:  # an int too large for a float
+            x = math.inf
+        return _finite(x, value)
     if not isinstance(value, str):
         raise ValueProblem("input-wrong-type", f"应为数值，收到“{value}”")
     text = unicodedata.normalize("NFKC", value).strip().replace(" ", "")
@@ -58,13 +63,24 @@ def parse_number(value: object, *, percent_allowed: bool = True) -> float:
         text = text.replace(",", "")
     if not _NUMBER.match(text):
         raise ValueProblem("input-wrong-type", f"应为数值，收到文本“{value}”")
-    return float(Decimal(text) * Decimal(str(scale)))  # "2.8%" is 0.028, not 0.027999999999999997
+    try:  # "2.8%" is 0.028, not 0.027999999999999997
+        x = float(Decimal(text) * Decimal(str(scale)))
+    except ArithmeticError:  # beyond even Decimal's exponent range
+        x = math.inf
+    return _finite(x, value)
+
+
+def _finite(x: float, value: object) -> float:
+    if not math.isfinite(x):
+        shown = value if isinstance(value, str) else "非数值" if math.isnan(x) else "无穷大"
+        raise ValueProblem("input-not-finite", f"“{str(shown)[:40]}”不是有限的数值（太大或无法计算）")
+    return x
 
 
 def parse_bool(value: object) -> bool:
     if isinstance(value, bool):
         return value
-    if isinstance(value, int | float) and float(value) in (0.0, 1.0):
+    if isinstance(value, int | float) and value in (0, 1):  # no float(): a 400-digit int overflows it
         return bool(value)
     if isinstance(value, str):
         word = unicodedata.normalize("NFKC", value).strip().lower()
@@ -83,7 +99,7 @@ def type_value(spec: InputSpec, value: object) -> object:
         return _type_list(spec, value)
     x = parse_number(value, percent_allowed=spec.type == "ratio")
     if spec.type == "count" and not math.isclose(x, round(x), abs_tol=1e-9):
-        raise ValueProblem("input-wrong-type", f"应为整数，收到{x:g}")
+        raise ValueProblem("input-wrong-type", f"应为整数，收到{number_text(x)}")
     _check_range(spec, x)
     return float(round(x)) if spec.type == "count" else x
 
@@ -106,7 +122,12 @@ def _type_list(spec: InputSpec, value: object) -> list[float]:
 
 
 def _check_range(spec: InputSpec, x: float) -> None:
+    """The input's declared range, and beyond it a sane bound for every figure (SANE_BOUND): no count,
+    amount in yuan or rate of an assessment comes near it, and a figure past it is a typing accident
+    (or a crafted file) that would otherwise reach every sum and every later step."""
     tol = 1e-12 * max(1.0, abs(x))
+    shown = f"{number_text(x * 100)}%" if spec.type == "ratio" else number_text(x)
     if spec.min is not None and x < spec.min - tol or spec.max is not None and x > spec.max + tol:
-        shown = f"{x * 100:g}%" if spec.type == "ratio" else f"{x:g}"
         raise ValueProblem("input-out-of-range", f"{shown} 超出允许范围（{spec.range_text()}）")
+    if abs(x) > SANE_BOUND:
+        raise ValueProblem("input-out-of-range", f"{shown} 超出可信范围（绝对值不超过 {number_text(SANE_BOUND)}）")

@@ -114,7 +114,7 @@ def consolidate(folder: Path, dry_run: bool, as_json: bool) -> None:
         if summary.master is not None:
             click.echo("")
             click.echo(report.master_lines(summary.master))
-    finish(summary.findings + (list(summary.master.findings) if summary.master else []))
+    finish(summary.findings + (summary.master.state.findings if summary.master else []))
 
 
 @click.command("resolve")

@@ -28,6 +28,7 @@ from .ledger import LEDGER_FILE, Conflict, Ledger
 from .lock import project_lock
 from .master.readback import read_back
 from .master.run import MasterOutcome, refresh
+from .master.state import conflict_findings
 from .project import Project
 
 RECEIVED = "回收存档"
@@ -58,20 +59,13 @@ class Summary:
 
     @property
     def findings(self) -> list[Finding]:
+        """Every file's findings, then what the ledger now says: conflicts, carried-over values, and
+        the units whose figures are still missing (something to act on, as the master says too)."""
         out = [f for o in self.outcomes for f in o.findings]
-        for c in self.conflicts:
-            shown = "；".join(f"{u}：{v}" for u, v in c.values.items())
-            out.append(
-                Finding(
-                    "value-conflict",
-                    Severity.ERROR,
-                    f"不同单位报送的“{c.input}”不一致（{shown}），需确认后用 xinyong resolve 指定",
-                    input=c.input,
-                )
-            )
-        for input_id, round_name in self.carried.items():
-            message = f"“{input_id}”本轮未报送，沿用“{round_name}”的值（项目设置 carry_over）"
-            out.append(Finding("value-carried-over", Severity.INFO, message, input=input_id))
+        out += conflict_findings(self.conflicts, self.carried)
+        for unit, inputs in self.missing.items():
+            message = f"{unit}：还有 {len(inputs)} 个数据项未报送或未能采用（{'、'.join(inputs[:5])}{' 等' if len(inputs) > 5 else ''}）"
+            out.append(Finding("unit-data-missing", Severity.WARNING, message))
         return out
 
 

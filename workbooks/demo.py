@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from udfs.recovery import grouped
 from udfs.rubric.loader import builtin_dir
 
 from .consolidate import Summary, consolidate
@@ -137,7 +138,7 @@ def summary_text(demo: Demo) -> str:
     if unmet:
         lines.append(f"  未达标的基础性指标：{'；'.join(unmet)}")
     lines += ["", "提分空间（前 3 项）："]
-    for k, rec in enumerate(state.recoveries[:3], 1):
+    for k, rec in enumerate(grouped(state.recoveries)[0][:3], 1):  # ranked plans only, never an unscored item
         how = rec.steps[0].text if rec.steps else rec.note
         lines.append(f"  {k}. {rec.title}：可挽回 {report.points(rec.gain)} 分。{how}")
     late = [f"{u.label}（{u.status}）" for u in state.units if u.late]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from udfs.evaluate import Result
 from udfs.findings import Finding, Severity
+from udfs.recovery import UNSCORED, Recovery, grouped
 from udfs.rubric import Rubric
-from udfs.rubric.model import CHECK_KIND_LABELS, TYPE_LABELS
+from udfs.rubric.model import CHECK_KIND_LABELS, TYPE_LABELS, InputSpec
 from udfs.rubric.serialize import input_dict
 from udfs.rubric.serialize import rubric_dict as serialized_rubric
 from workbooks.plan.responsibility import ROLES, Plan
@@ -56,9 +57,21 @@ def rubric_text(r: Rubric) -> str:
         lines.append(f"数据项 {len(r.inputs)} 个：")
         for spec in r.inputs.values():
             lines.append(
-                f"    {spec.id}  {spec.label}  [{TYPE_LABELS[spec.type]} {spec.unit} {spec.range_text()}]  提供：{'、'.join(spec.providers)}"
+                f"    {spec.id}  {spec.label}  [{input_kind(spec)}]  提供：{'、'.join(spec.providers)}"
             )
     return "\n".join(lines)
+
+
+def input_kind(spec: InputSpec) -> str:
+    """Type, unit and range of an input, each said once: 是/否 is both the type and the range of a
+    yes/no input, and a ratio's range already carries its % (比例 0% – 100%, not 比例 % 0% – 100%)."""
+    label, allowed = TYPE_LABELS[spec.type], spec.range_text()
+    parts = [label]
+    if spec.unit and spec.unit != label and not (spec.type == "ratio" and spec.unit == "%" and allowed):
+        parts.append(spec.unit)
+    if allowed and allowed != label:
+        parts.append(allowed)
+    return " ".join(parts)
 
 
 def _status(met: bool | None) -> str:
@@ -216,9 +229,12 @@ def master_lines(outcome) -> str:  # noqa: ANN001 - master.run.MasterOutcome
         veto = veto_line(result.vetoed)
         scored = sum(1 for i in result.items if i.score is not None)
         lines.append(f"总分 {points(result.total)} / {points(rubric.grand_max)}；{veto}；已计分 {scored} / {len(result.items)} 项")
-        if state.recoveries:
-            best = state.recoveries[0]
+        ranked, _, unscored = grouped(state.recoveries)
+        if ranked:
+            best = ranked[0]
             lines.append(f"提分空间最大：{best.title}，可挽回 {points(best.gain)} 分（xinyong report 查看全部）")
+        if unscored:
+            lines.append(f"{UNSCORED}的指标 {len(unscored)} 项（{unscored_counts(unscored)}），补齐后才能计算可挽回分值（xinyong report 查看）")
     late = [u.label for u in state.units if u.late]
     if late:
         lines.append(f"逾期单位 {len(late)} 个：{'、'.join(late[:10])}{' 等' if len(late) > 10 else ''}（催报通知见评分总表“催报”表）")
@@ -228,17 +244,30 @@ def master_lines(outcome) -> str:  # noqa: ANN001 - master.run.MasterOutcome
 
 
 def recovery_text(state, top: int = 15, reminders: bool = False) -> str:  # noqa: ANN001 - master.state.MasterState
+    """提分空间 for the CLI and the ribbon: ranked plans first; lost points no data change wins back and
+    items not scored yet (未计分) after them, unranked, `top` of each."""
+    ranked, fixed, unscored = grouped(state.recoveries)
     lines = ["提分空间（按可挽回分值排序）："]
     if not state.project.rubric.scored:
         lines = ["任务清单没有分值，不计算提分空间。"]
     elif not state.recoveries:
         lines.append("  没有失分项。")
-    for k, rec in enumerate(state.recoveries[:top], 1):
-        who = f"（{'、'.join(rec.units)}）" if rec.units else ""
-        lines.append(f"  {k}. {rec.title}：得 {points(rec.score or 0)} / {points(rec.max)}，可挽回 {points(rec.gain)} 分{who}")
+    elif not ranked:
+        lines.append("  暂无可通过调整数据挽回的分值。")
+    for k, rec in enumerate(ranked[:top], 1):
+        lines.append(f"  {k}. {rec.title}：得 {points(rec.score or 0)} / {points(rec.max)}，可挽回 {points(rec.gain)} 分{_who(rec)}")
         lines += [f"       {step.text}" for step in rec.steps] or [f"       {rec.note}"]
-    if len(state.recoveries) > top:
-        lines.append(f"  …… 另有 {len(state.recoveries) - top} 项，见评分总表“提分空间”表")
+    lines += _more(len(ranked), top, "项")
+    if fixed:
+        lines += ["", f"失分但无法通过调整数据挽回（{len(fixed)} 项）："]
+        for rec in fixed[:top]:
+            lines.append(f"  · {rec.title}：得 {points(rec.score or 0)} / {points(rec.max)}，失 {points(rec.lost)} 分；{rec.note}")
+        lines += _more(len(fixed), top, "项")
+    if unscored:
+        lines += ["", f"{UNSCORED}的指标（{len(unscored)} 项，补齐数据后才能计算可挽回分值，不参与排名）："]
+        for rec in unscored[:top]:
+            lines += [f"  · {rec.title}（满分 {points(rec.max)} 分）：{rec.status}{_who(rec)}", f"       {rec.note}"]
+        lines += _more(len(unscored), top, f"项{UNSCORED}")
     risky = [r for r in state.risks if r.at_risk]
     if risky:
         lines += ["", "硬指标风险（未达标或接近阈值）："]
@@ -253,19 +282,42 @@ def recovery_text(state, top: int = 15, reminders: bool = False) -> str:  # noqa
     return "\n".join(lines)
 
 
+def unscored_counts(unscored: list[Recovery]) -> str:
+    """“缺数据 60 项，数据有误 6 项”: why the items are not scored, counted."""
+    reasons = [r.unscored for r in unscored]
+    return "，".join(f"{why} {reasons.count(why)} 项" for why in dict.fromkeys(reasons))
+
+
+def _who(rec: Recovery) -> str:
+    return f"（{'、'.join(rec.units)}）" if rec.units else ""
+
+
+def _status_code(rec: Recovery) -> str:
+    """For scripts: ranked (gain > 0), not-recoverable (scored, no data change wins points), unscored."""
+    return "ranked" if rec.ranked else "unscored" if rec.score is None else "not-recoverable"
+
+
+def _more(count: int, top: int, what: str) -> list[str]:
+    return [f"  …… 另有 {count - top} {what}，见评分总表“提分空间”表"] if count > top else []
+
+
 def master_dict(outcome) -> dict[str, object]:  # noqa: ANN001 - master.run.MasterOutcome
     state = outcome.state
+    ranked, fixed, unscored = grouped(state.recoveries)
+    rank = {id(r): k for k, r in enumerate(ranked, 1)}
     return {
         "master": str(outcome.path) if outcome.path else None,
         "formulas": outcome.mode,
         "score": state.result.to_dict() if state.project.rubric.scored else None,
         "recoveries": [
             {
-                "item": r.item, "title": r.title, "max": r.max, "score": r.score, "lost": r.lost, "gain": r.gain,
+                "item": r.item, "title": r.title, "max": r.max, "score": r.score, "lost": r.lost,
+                "gain": r.gain if r.score is not None else None,  # not known until the item can be scored
+                "rank": rank.get(id(r)), "status": _status_code(r), "unscored": r.unscored or None,
                 "units": r.units, "note": r.note,
                 "steps": [{"input": s.input, "before": s.before, "after": s.after, "gain": s.gain, "text": s.text, "units": s.units} for s in r.steps],
             }
-            for r in state.recoveries
+            for r in ranked + fixed + unscored
         ],
         "risks": [
             {"check": r.check, "kind": r.kind, "label": r.label, "value": r.value, "threshold": r.threshold, "met": r.met,

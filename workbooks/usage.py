@@ -4,6 +4,7 @@ exit code for findings, opening a project folder."""
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -26,11 +27,25 @@ class UsageFailure(click.ClickException):
 
 
 def emit_json(data: object) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    """Strict JSON for scripts: a number that is not finite (none should reach here: typing refuses
+    them) is written as null, never as NaN or Infinity, which strict parsers reject."""
+    click.echo(json.dumps(strict(data), ensure_ascii=False, indent=2, allow_nan=False))
+
+
+def strict(data: object) -> object:
+    if isinstance(data, float) and not math.isfinite(data):
+        return None
+    if isinstance(data, dict):
+        return {k: strict(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [strict(v) for v in data]
+    return data
 
 
 def finish(findings: list[Finding]) -> None:
-    """Exit code 1 when anything other than information was found (click carries 0 otherwise)."""
+    """The one exit-code rule of every command (README, 退出码): 0 when the job ran and nothing needs
+    action, 1 when it ran and found something to act on (any warning or error: a rejected file, a
+    conflict, missing figures, an unscored item, a veto), 2 (UsageFailure) when it could not run."""
     if any(f.severity is not Severity.INFO for f in findings):
         sys.exit(EXIT_FINDINGS)
 

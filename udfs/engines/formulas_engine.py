@@ -1,7 +1,7 @@
 """The `formulas` package as a second, independent evaluator of the same formula text.
 
 The XY_ functions are registered with `formulas` so it evaluates rubric formulas exactly as Excel
-would with the add-in. `formulas` turns an unknown function into #NAME? silently (DESIGN.md), so
+would with the add-in. `formulas` turns an unknown function into #NAME? silently (docs/design.md), so
 `compile_formula` refuses formulas that name a function it does not know.
 """
 

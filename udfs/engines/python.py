@@ -1,6 +1,6 @@
 """The project's own evaluator: a rubric formula compiled once into a Python closure.
 
-`formulas` takes milliseconds per formula and cannot be pickled (DESIGN.md); scoring many input
+`formulas` takes milliseconds per formula and cannot be pickled (docs/design.md); scoring many input
 sets (what-if analysis) needs microseconds. Semantics follow Excel where rubrics can meet them:
 booleans count as 1/0 in arithmetic, comparisons tolerate the last binary digits (as Excel and
 LibreOffice do), text in arithmetic is an input error rather than a silent 0.

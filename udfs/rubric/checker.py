@@ -18,6 +18,7 @@ from ..engines.python import UnknownFunction, compile_node
 from ..findings import Findings, Severity
 from ..formula import FormulaSyntaxError, Node, functions, names, parse
 from ..formula.parser import Call, walk
+from ..numbers import number_text
 from ..vocabulary import REGISTRY, XYInputError, collect_notices
 from ..vocabulary.core import close
 from .deadlines import normalise_deadline
@@ -106,14 +107,14 @@ def _check_points(rubric: Rubric, findings: Findings, file: str | None) -> None:
     ) -> None:
         total = sum(p or 0.0 for p in parts)
         if stated is not None and not close(total, stated):
-            message, severity = _with_reading(f"{what}标明{stated:g}分，其下各{kind}合计{total:g}分", reading)
+            message, severity = _with_reading(f"{what}标明{number_text(stated)}分，其下各{kind}合计{number_text(total)}分", reading)
             findings.add(code, message, severity, file=file, item=owner)
 
     def declared(what: str, node: Section | Group) -> None:
         for other in node.stated:
             if node.max is not None and not close(other.max, node.max):
                 message, severity = _with_reading(
-                    f"{what}标题标明{node.max:g}分，{other.where}写{other.max:g}分", node.reading
+                    f"{what}标题标明{number_text(node.max)}分，{other.where}写{number_text(other.max)}分", node.reading
                 )
                 findings.add("stated-max-mismatch", message, severity, file=file, item=node.id)
         if node.weight:
@@ -121,7 +122,7 @@ def _check_points(rubric: Rubric, findings: Findings, file: str | None) -> None:
             if share is None or node.max is None or not close(share * rubric.max_total, node.max):
                 findings.add(
                     "weight-mismatch",
-                    f"{what}的权重“{node.weight}”与其分值{node.max}分（总分{rubric.max_total:g}）不符",
+                    f"{what}的权重“{node.weight}”与其分值{'（未标明）' if node.max is None else number_text(node.max) + '分'}（总分{number_text(rubric.max_total)}）不符",
                     file=file,
                     item=node.id,
                 )
@@ -303,13 +304,13 @@ def _probe_items(rubric: Rubric, findings: Findings, file: str | None) -> None:
         top = item.max or 0.0
         if high is not None and high > top + 1e-9:
             message, severity = _with_reading(
-                f"指标“{item.title}”的公式最高可得{high:g}分，超过该项满分{top:g}分", item.reading
+                f"指标“{item.title}”的公式最高可得{number_text(high)}分，超过该项满分{number_text(top)}分", item.reading
             )
             findings.add("item-exceeds-max", message, severity, file=file, item=item.id)
         elif high is not None and high < top - 1e-9:
             message, severity = _with_reading(
-                f"指标“{item.title}”的公式最高只能得{high:g}分，达不到该项满分{top:g}分", item.reading
+                f"指标“{item.title}”的公式最高只能得{number_text(high)}分，达不到该项满分{number_text(top)}分", item.reading
             )
             findings.add("item-max-unreachable", message, severity, file=file, item=item.id)
         if low is not None and low < -1e-9:
-            findings.add("item-below-zero", f"指标“{item.title}”的公式可能得负分（{low:g}）", file=file, item=item.id)
+            findings.add("item-below-zero", f"指标“{item.title}”的公式可能得负分（{number_text(low)}）", file=file, item=item.id)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..numbers import number_text
+
 INPUT_TYPES = ("number", "ratio", "count", "amount", "bool", "list", "discretionary")
 TYPE_LABELS = {
     "number": "数值",
@@ -59,8 +61,8 @@ class InputSpec:
 
 def _show(x: float, kind: str) -> str:
     if kind == "ratio":
-        return f"{x * 100:g}%"
-    return f"{x:g}"
+        return f"{number_text(x * 100)}%"
+    return number_text(x)
 
 
 @dataclass

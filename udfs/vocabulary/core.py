@@ -13,6 +13,8 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from ..numbers import number_text
+
 REL_TOL = 1e-12  # Excel and LibreOffice compare at about 15 significant digits
 ABS_TOL = 1e-12
 
@@ -124,7 +126,7 @@ def _is_array(value: object) -> bool:
 
 
 def _fmt(x: float) -> str:
-    return f"{x:g}"
+    return number_text(x)
 
 
 # ---- registry ----------------------------------------------------------------------------------------

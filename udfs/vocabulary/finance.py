@@ -139,7 +139,7 @@ def xy_fundraising_growth(current: object, previous: object) -> float:
     summary="非法集资发案数增长率得分（0、1分和连续打分）",
     args=[Arg("current", "报告期非法集资发案数", "件"), Arg("previous", "上期非法集资发案数", "件")],
     source=DOC + "·法治环境：增长率＜0%得1分；0%≤增长率＜50%，得分=1/50*(50-增长率*100)；≥50%得0分。"
-    "上期为0时：本期为0按增长率0得1分，本期大于0得0分（DESIGN.md 口径）",
+    "上期为0时：本期为0按增长率0得1分，本期大于0得0分（计分口径见 docs/design.md）",
 )
 def xy_fundraising_score(current: object, previous: object) -> float:
     """按发案数计算增长率后计分：增长率为负得1分；0至50%之间得分=1/50×(50−增长率×100)；达到50%得0分。上期为0时，本期也为0得1分，本期有发案得0分。"""

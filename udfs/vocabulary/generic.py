@@ -1,7 +1,7 @@
 """Generic building blocks: office staff write new rubrics with these, no Python needed.
 
 Each function states its policy once (zero denominators, negative counts, step rounding) so that
-every rubric that uses it inherits the same reading of the documents (DESIGN.md).
+every rubric that uses it inherits the same reading of the documents (docs/design.md).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ MODES = ("linear", "floor", "ceil")
 
 
 def ratio(num: object, den: object, what: str = "比例", vacuous: bool = True) -> float:
-    """num/den with the project's zero-denominator policy (DESIGN.md)."""
+    """num/den with the project's zero-denominator policy (docs/design.md)."""
     n = number(num, f"{what}的分子", minimum=0)
     d = number(den, f"{what}的分母", minimum=0)
     if close(d, 0.0):

@@ -6,6 +6,7 @@ Source: 社会信用体系建设示范城市评估指标细则（2019年参考�
 
 from __future__ import annotations
 
+from ..numbers import number_text
 from .core import Arg, XYInputError, close, flag, gt, number, par, xy_function
 from .generic import avg_last, avg_last_native, ratio, ratio_native, strict_ratio_native
 
@@ -38,7 +39,7 @@ def xy_domain_score(record: object, published: object, list: object, graded: obj
 def _types(value: object, what: str, top: int) -> float:
     n = number(value, what, minimum=0, maximum=top)
     if not close(n, round(n)):
-        raise XYInputError(f"{what}应为整数，收到{n:g}")
+        raise XYInputError(f"{what}应为整数，收到{number_text(n)}")
     return float(round(n))
 
 
@@ -104,7 +105,7 @@ def xy_monitor_score(scores: object) -> float:
     ],
     source=DOC
     + "九、公共信用信息和产品应用：超过50%的城市户籍人口拥有个人诚信分，得1.5分，在此基础上每多10%，加0.5分，最高得4分"
-    "（“超过”不含50%本身；每多10%按比例加分，DESIGN.md 口径）",
+    "（“超过”不含50%本身；每多10%按比例加分；计分口径见 docs/design.md）",
 )
 def xy_personal_score_coverage(with_score: object, population: object) -> float:
     """覆盖率=拥有个人诚信分的户籍人口÷户籍人口总数。覆盖率超过50%（不含50%）得1.5分，之后每多10%加0.5分（按比例），最高4分。"""

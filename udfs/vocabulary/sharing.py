@@ -6,6 +6,7 @@ over a continuous rate is proportional by default; the mode argument selects who
 
 from __future__ import annotations
 
+from ..numbers import number_text
 from .core import Arg, XYInputError, lt, number, par, xy_function
 from .generic import deduct, deduct_native, mode_arg, ratio, strict_ratio_native
 
@@ -65,7 +66,7 @@ def xy_not_connected_score(total: object, connected: object, full: object, per_m
     t = number(total, "应接入总数", minimum=0)
     c = number(connected, "已接入数量", minimum=0)
     if lt(t, c):
-        raise XYInputError(f"已接入数量（{c:g}）不能多于应接入总数（{t:g}）")
+        raise XYInputError(f"已接入数量（{number_text(c)}）不能多于应接入总数（{number_text(t)}）")
     return deduct(t - c, number(per_missing, "每个扣分"), number(full, "满分"))
 
 

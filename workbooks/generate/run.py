@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from udfs.findings import Findings
+from udfs.findings import Findings, Severity
 
 from ..archive import file_digest
 from ..plan.responsibility import input_providers, resolve
-from ..project import Project
+from ..project import SETTINGS_FILE, Project
 from .distribution import DISTRIBUTION_FILE, write_distribution
 from .unit_workbook import Context, Task, UnitPackage, write_unit_workbook
 
@@ -97,6 +97,23 @@ def expected(project: Project) -> tuple[dict[str, str], dict[str, list[str]]]:
     return signatures, {p.unit.name: [s.id for s in p.inputs] for p in units}
 
 
+def settings_findings(project: Project) -> Findings:
+    """What the settings leave blank on every cover sheet: `init` writes contact and phone empty and
+    asks the office to fill them first; sending workbooks without them leaves units no one to call."""
+    findings = Findings()
+    s = project.settings
+    blank = [name for name, value in (("联系人（contact）", s.contact), ("电话（phone）", s.phone)) if not value.strip()]
+    if blank:
+        findings.add(
+            "settings-contact-missing",
+            f"{SETTINGS_FILE} 中没有填写{'、'.join(blank)}，各单位任务分解表封面上的联系人、电话是空的；"
+            "请填写后重新运行 xinyong generate（已生成的文件需加 --force 替换）",
+            Severity.WARNING,
+            file=SETTINGS_FILE,
+        )
+    return findings
+
+
 def context(project: Project) -> Context:
     s = project.settings
     created = datetime.combine(date.fromisoformat(s.created or s.deadline), datetime.min.time())
@@ -124,7 +141,10 @@ def generate(
     planned: tuple[list[UnitPackage], Findings] | None = None,
 ) -> GenerateResult:
     """`planned`: the result of `packages(project)` when the caller already has it."""
-    units, findings = planned or packages(project)
+    units, planned_findings = planned or packages(project)
+    findings = Findings()
+    findings.extend(planned_findings)  # a copy: the caller's `planned` is left as it was
+    findings.extend(settings_findings(project))
     ctx = context(project)
     staging = Path(tempfile.mkdtemp(prefix="xinyong-gen-"))
     try:

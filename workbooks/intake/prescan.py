@@ -1,6 +1,6 @@
 """The zip-level pre-scan every returned file passes before any parser sees it.
 
-Returned files are untrusted (DESIGN.md): python-calamine aborts the process on a zip bomb, openpyxl
+Returned files are untrusted (docs/design.md): python-calamine aborts the process on a zip bomb, openpyxl
 grows to gigabytes, and both open macro and DDE-link files without a word. So the container is
 inspected first, from the zip directory and a capped streaming read, and a file that is not a plain
 workbook of sane size never reaches a parser.

@@ -8,7 +8,8 @@ import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
-from workbooks.report import points
+from udfs.recovery import UNSCORED, grouped
+from workbooks.report import points, unscored_counts
 
 from . import layout as L
 from .cells import verdict
@@ -114,10 +115,18 @@ def write_overview(
     last_row = row
     row += 2
     ws.write_string(row, 0, f"提分空间（前 {TOP} 项，详见“{L.RECOVERY}”表）", st.title_small)
-    for k, rec in enumerate(state.recoveries[:TOP], 1):
-        row += 1
+    ranked, _, unscored = grouped(state.recoveries)
+    lines: list[dict[int, str]] = []
+    for k, rec in enumerate(ranked[:TOP], 1):
         how = rec.steps[0].text if rec.steps else rec.note
-        texts = {0: f"{k}. {rec.title}", 1: f"失 {points(rec.lost)} 分，可挽回 {points(rec.gain)} 分", 4: how}
+        lines.append({0: f"{k}. {rec.title}", 1: f"失 {points(rec.lost)} 分，可挽回 {points(rec.gain)} 分", 4: how})
+    if state.recoveries and not ranked:
+        lines.append({0: "暂无可通过调整数据挽回的分值"})
+    if unscored:
+        names = "、".join(r.title for r in unscored[:TOP]) + (" 等" if len(unscored) > TOP else "")
+        lines.append({0: f"{UNSCORED}的指标 {len(unscored)} 项", 1: unscored_counts(unscored), 4: f"补齐数据后才能计算可挽回分值：{names}"})
+    for texts in lines:
+        row += 1
         for col, text in texts.items():
             put(ws, row, col, text, st.text)
         fit_row(ws, row, texts, widths)

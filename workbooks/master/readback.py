@@ -13,6 +13,7 @@ import json
 from datetime import datetime
 
 from udfs.findings import Findings, Severity
+from udfs.numbers import value_text
 from udfs.values import ValueProblem, is_blank, type_value
 
 from ..archive import archive_copy, file_digest
@@ -80,7 +81,7 @@ def read_back(project: Project, ledger: Ledger, now: datetime) -> Findings:
             else:
                 value = type_value(spec, raws[0])
         except ValueProblem as problem:
-            shown = "、".join(str(v) for v in raws if v is not None)
+            shown = "、".join(value_text(v) for v in raws if v is not None)
             findings.add(
                 "manual-entry-invalid",
                 f"人工录入的“{spec.label}”：“{shown}”未采用：{problem}",
@@ -92,7 +93,8 @@ def read_back(project: Project, ledger: Ledger, now: datetime) -> Findings:
             continue
         raw = "；".join("" if v is None else str(v) for v in raws)
         records.append((input_id, value, raw, L.DATA, first))
-        findings.add("manual-entry", f"已读取人工录入：“{spec.label}”= {raw}", Severity.INFO, sheet=L.DATA, cell=first, input=input_id)  # fmt: skip
+        typed = "；".join("" if v is None else value_text(v) for v in raws)
+        findings.add("manual-entry", f"已读取人工录入：“{spec.label}”= {typed}", Severity.INFO, sheet=L.DATA, cell=first, input=input_id)  # fmt: skip
     scores = parsed.cells.get(L.SCORES, {})
     items = {i.id for i in project.rubric.scored_items}
     for coord, cell in scores.items():
@@ -119,7 +121,7 @@ def _check_formula(cells: dict[str, Cell], coord: str, sheet: str, findings: Fin
     if cell is not None and cell.formula is None and not is_blank(cell.value):
         findings.add(
             "master-formula-overwritten",
-            f"{sheet}!{coord} 原是公式，被改成了“{cell.value}”，未采用（改动值请填在“数据”表的“人工录入”栏）",
+            f"{sheet}!{coord} 原是公式，被改成了“{value_text(cell.value)}”，未采用（改动值请填在“数据”表的“人工录入”栏）",
             Severity.WARNING,
             file=L.MASTER_FILE, sheet=sheet, cell=coord, item=item,
         )  # fmt: skip

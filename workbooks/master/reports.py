@@ -10,6 +10,7 @@ import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
+from udfs.recovery import UNSCORED, grouped
 from udfs.rubric.model import KIND_LABELS, OP_SIGNS
 from workbooks.report import SEVERITY_LABEL
 
@@ -40,13 +41,21 @@ def _table(ws: Worksheet, title: str, hint: str, head: list[str], widths: list[f
 
 
 def write_recovery(ws: Worksheet, state: MasterState, st: Styles) -> None:
+    """Ranked plans numbered by gain; then, unnumbered, lost points no data change wins back (排名 —)
+    and items not scored yet (排名 未计分, no 得分/失分/可挽回: those are not known)."""
+    ranked, fixed, unscored = grouped(state.recoveries)
     rows = []
-    for k, rec in enumerate(state.recoveries, 1):
+    for k, rec in enumerate(ranked, 1):
         how = "\n".join(step.text for step in rec.steps) or rec.note
         rows.append([k, rec.item, rec.title, rec.max, rec.score, rec.lost, rec.gain, how, "、".join(rec.units), rec.note if rec.steps else ""])
+    for rec in fixed:
+        rows.append(["—", rec.item, rec.title, rec.max, rec.score, rec.lost, 0.0, rec.note, "、".join(rec.units), "无法通过调整数据挽回"])
+    for rec in unscored:
+        rows.append([UNSCORED, rec.item, rec.title, rec.max, UNSCORED, None, None, rec.note, "、".join(rec.units), rec.status])
     last = _table(
         ws, "提分空间：失分项及挽回办法",
-        "按可挽回分值排序；“怎样挽回”是只改动所列数据项、其他数据不变时的最小改动，按所列数值改动可得所列分值。",
+        "按可挽回分值排序；“怎样挽回”是只改动所列数据项、其他数据不变时的最小改动，按所列数值改动可得所列分值。"
+        f"无法通过调整数据挽回的失分项（排名“—”）和{UNSCORED}的指标（缺数据或数据有误）列在最后，不参与排名。",
         ["排名", "指标编号", "指标", "满分", "得分", "失分", "可挽回", "怎样挽回", "责任单位", "说明"],
         [6, 14, 32, 7, 7, 7, 8, 60, 24, 30], rows, st, {3: st.num(), 4: st.num(), 5: st.num(), 6: st.num()},
     )  # fmt: skip

@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from udfs.evaluate import CompiledRubric, Result, evaluate
 from udfs.findings import Finding, Severity
+from udfs.numbers import value_text
 from udfs.recovery import CheckRisk, Recovery, recover
 from udfs.rubric.model import InputSpec
 
@@ -95,7 +96,7 @@ def adopted_inputs(
         entries = current.get(spec.id, [])
         brief = ""
         if spec.id in in_conflict:
-            shown = "；".join(f"{label(u)} 报 {v}" for u, v in in_conflict[spec.id].values.items())
+            shown = "；".join(f"{label(u)} 报 {value_text(v)}" for u, v in in_conflict[spec.id].values.items())
             source = (
                 f"冲突：{shown}（已由人工录入确定）"
                 if spec.id in manual
@@ -149,10 +150,10 @@ def _open_findings(ledger: Ledger, round_name: str) -> list[Finding]:
     ]
 
 
-def _conflict_findings(conflicts: list[Conflict], carried: dict[str, str]) -> list[Finding]:
+def conflict_findings(conflicts: list[Conflict], carried: dict[str, str]) -> list[Finding]:
     out = []
     for c in conflicts:
-        shown = "；".join(f"{u}：{v}" for u, v in c.values.items())
+        shown = "；".join(f"{u}：{value_text(v)}" for u, v in c.values.items())
         message = f"不同单位报送的“{c.input}”不一致（{shown}），需确认后用 xinyong resolve 指定，或在总表“数据”表的“人工录入”栏填写"
         out.append(Finding("value-conflict", Severity.ERROR, message, input=c.input))
     for input_id, round_name in carried.items():
@@ -195,7 +196,7 @@ def gather(
     result = evaluate(compiled, values_of(inputs))
     recoveries, risks = recover(compiled, result.values)
     extra = list(extra_findings or [])
-    findings = extra + _open_findings(ledger, round_name) + _conflict_findings(conflicts, carried)
+    findings = extra + _open_findings(ledger, round_name) + conflict_findings(conflicts, carried)
     findings += list(result.findings)
     return MasterState(
         project=project,

@@ -1,7 +1,7 @@
 """Formats and the one safe way to put a value in a master cell.
 
 Text from returned files (file names, notes, findings quoting what a unit typed) always goes in with
-`write_string`: a note starting with '=' stays text and is never evaluated (DESIGN.md).
+`write_string`: a note starting with '=' stays text and is never evaluated (docs/design.md).
 """
 
 from __future__ import annotations
