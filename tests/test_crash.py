@@ -55,7 +55,7 @@ import zipfile
 from pathlib import Path
 
 import workbooks.consolidate as consolidate_module
-import workbooks.intake.reader as reader
+import workbooks.intake.extract as extract_module
 import workbooks.master.run as master_run
 from workbooks.ledger import Ledger
 from workbooks.project import open_project
@@ -97,12 +97,12 @@ hook(consolidate_module, "prescan", "archived")  # its archive copy made, nothin
 hook(Ledger, "add_file", "transaction", after=True)  # inside the file's transaction, not committed
 hook(Ledger, "record_master", "master-recorded")  # the new master renamed into place, not yet recorded
 
-real_read, real_parse, real_build = consolidate_module.read_isolated, reader.parse_workbook, master_run.build
+real_run, real_parse, real_build = consolidate_module.run_isolated, extract_module.parse_workbook, master_run.build
 
 
-def read_isolated(*args, **kwargs):  # the consolidator's side: decide before the child is forked
+def run_isolated(*args, **kwargs):  # the consolidator's side: decide before the child is forked
     state["reading_here"] = reach("reading")
-    return real_read(*args, **kwargs)
+    return real_run(*args, **kwargs)
 
 
 def parse_workbook(*args, **kwargs):  # runs in the reading child, which inherits the decision
@@ -129,8 +129,8 @@ def part_written(real):
     return wrapper
 
 
-consolidate_module.read_isolated = read_isolated
-reader.parse_workbook = parse_workbook
+consolidate_module.run_isolated = run_isolated
+extract_module.parse_workbook = parse_workbook
 master_run.build = build
 hook(master_run, "build", "master-built", after=True)  # the new master whole under its temporary name
 zipfile.ZipFile.write = part_written(zipfile.ZipFile.write)

@@ -18,7 +18,7 @@ from workbooks.generate.run import GenerateRefused, generate
 from workbooks.generate.unit_workbook import INPUTS, STATUS_CHOICES, TASKS
 from workbooks.intake.extract import read_back
 from workbooks.plan.responsibility import input_providers, resolve
-from workbooks.project import ProjectError, init_project, open_project
+from workbooks.project import ProjectError, init_project, open_project, signing_key
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +97,9 @@ def test_identity_and_signature(national) -> None:  # noqa: ANN001
         identity, layout = read_back(str(project.outbox / entry.file))
         assert identity.project_id == project.settings.project_id
         assert identity.unit == entry.unit and identity.rubric == "national-2019"
-        assert identity.signature == layout.signature() == entry.signature
+        key = signing_key(project)
+        assert key and identity.signature == layout.signature(key) == entry.signature
+        assert layout.signature() != identity.signature  # without the project's key nobody makes the signature
 
 
 def test_tampered_template_changes_the_signature(national, tmp_path: Path) -> None:  # noqa: ANN001
@@ -108,7 +110,7 @@ def test_tampered_template_changes_the_signature(national, tmp_path: Path) -> No
     del wb.defined_names[name]
     wb.save(tmp_path / "t.xlsx")
     identity, layout = read_back(str(tmp_path / "t.xlsx"))
-    assert identity.signature != layout.signature()
+    assert identity.signature != layout.signature(signing_key(project))
 
 
 def test_regeneration_is_deterministic_and_safe(tmp_path: Path) -> None:

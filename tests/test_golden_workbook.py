@@ -18,7 +18,7 @@ import pytest
 from udfs.rubric import load
 from workbooks.generate.run import generate
 from workbooks.plan import registry as registries
-from workbooks.project import REGISTRY_FILE, RUBRIC_FILE, init_project, open_project
+from workbooks.project import ARCHIVE, KEY_FILE, REGISTRY_FILE, RUBRIC_FILE, init_project, open_project
 
 GOLDEN = Path(__file__).parent / "golden"
 REFERENCE = GOLDEN / "unit-workbook"
@@ -46,6 +46,7 @@ def make_project(tmp_path: Path) -> Path:
     (root / "项目设置.yaml").write_text(
         re.sub(r"project_id: \S+", "project_id: PGOLDEN000001", settings), encoding="utf-8"
     )
+    (root / ARCHIVE / KEY_FILE).write_text("00" * 32 + "\n", encoding="ascii")  # and a fixed signing key
     return root
 
 

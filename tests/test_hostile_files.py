@@ -533,7 +533,7 @@ REJECTED: list[tuple[str, Builder, list[str]]] = [
     ("zip-of-text", b_zip_of_text, ["file-not-xlsx"]),
     ("plain-workbook", b_plain_workbook, ["file-not-unit-workbook"]),
     ("too-many-parts", b_many_parts, ["file-too-large"]),
-    ("duplicate-part", b_duplicate_part, ["file-damaged"]),
+    ("duplicate-part", b_duplicate_part, ["file-unsafe-zip"]),
     ("cell-flood", b_cell_flood, ["file-too-large"]),
 ]
 

@@ -149,6 +149,21 @@ class Ledger:
             out.setdefault(input_id, []).append(Current(input_id, unit, json.loads(value), seq, sheet, cell))
         return out
 
+    def unit_values(self, unit: str, round_name: str) -> dict[str, tuple[object, str, str, str]]:
+        """input -> (value, file name, sheet, cell) from the unit's latest accepted file of the round:
+        what a resubmission from the unit would replace."""
+        rows = self.db.execute(
+            """
+            SELECT v.input, v.value, f.original_name, v.sheet, v.cell
+            FROM input_values v JOIN files f ON f.seq = v.file_seq
+            WHERE v.unit = ? AND v.round = ? AND v.file_seq = (
+                SELECT MAX(seq) FROM files WHERE status = 'accepted' AND unit = ? AND round = ?
+            )
+            """,
+            (unit, round_name, unit, round_name),
+        ).fetchall()
+        return {i: (json.loads(v), name, sheet, cell) for i, v, name, sheet, cell in rows}
+
     def resolutions(self, round_name: str) -> dict[str, tuple[object, int]]:
         """input -> (value, last file seq it took into account); the latest resolution wins."""
         rows = self.db.execute(

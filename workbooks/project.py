@@ -12,6 +12,7 @@ Everything after `xinyong init` works from this folder.
 from __future__ import annotations
 
 import hashlib
+import secrets
 import shutil
 from dataclasses import asdict, dataclass, fields
 from datetime import date, timedelta
@@ -99,6 +100,23 @@ class Project:
         return self.root / ARCHIVE
 
 
+KEY_FILE = ".xinyong-key"  # in 归档/: the project's signing key, never written into a workbook
+
+
+def signing_key(project: Project) -> bytes | None:
+    """The key that signs every unit workbook's layout (see generate.identity); None for a project
+    made before keys existed, whose workbooks carry plain hashes and keep working."""
+    path = project.archive / KEY_FILE
+    try:
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def _write_key(archive: Path) -> None:
+    (archive / KEY_FILE).write_text(secrets.token_hex(32) + "\n", encoding="ascii")
+
+
 def _project_id(rubric: str, year: int, round_name: str, created: str, root: Path) -> str:
     seed = f"{rubric}|{year}|{round_name}|{created}|{root.resolve()}"
     return "P" + hashlib.sha256(seed.encode("utf-8")).hexdigest()[:12].upper()
@@ -128,6 +146,7 @@ def init_project(
     root.mkdir(parents=True, exist_ok=True)
     for folder in (OUTBOX, INBOX, ARCHIVE):
         (root / folder).mkdir(exist_ok=True)
+    _write_key(root / ARCHIVE)
     rubric_setting = rubric.id
     source = resolve(rubric_ref)
     if source.parent.resolve() != builtin_dir().resolve():

@@ -3,12 +3,14 @@
 A very hidden, protected sheet holds key/value pairs (rubric and version, project, round, unit)
 and a signature of the template's structure: sheet names, the cell of every input (its defined
 name), the row of every task. The consolidator recomputes the signature from what it reads back;
-a difference means the structure was tampered with or the template is outdated.
+a difference means the structure was tampered with or the template is outdated. The signature is
+keyed with a secret kept in the project folder (never in a workbook), so only the tool can make one.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import asdict, dataclass, field
 
@@ -32,9 +34,14 @@ class Layout:
     inputs: dict[str, str] = field(default_factory=dict)  # input id -> absolute reference
     tasks: dict[str, str] = field(default_factory=dict)  # item id -> status cell reference
 
-    def signature(self) -> str:
-        text = json.dumps(asdict(self), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    def signature(self, key: bytes | None = None) -> str:
+        """With the project's key, an HMAC: a layout forged outside the tool (say, a defined name made
+        to cover two billion rows) cannot carry a valid signature, since the key never leaves the
+        project folder. Without one (projects made before keys), a plain hash that only detects
+        accidental changes."""
+        text = json.dumps(asdict(self), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        digest = hmac.new(key, text, hashlib.sha256) if key else hashlib.sha256(text)
+        return digest.hexdigest()[:32]
 
 
 @dataclass

@@ -19,7 +19,7 @@ from udfs.findings import Findings, Severity
 
 from ..archive import file_digest
 from ..plan.responsibility import input_providers, resolve
-from ..project import SETTINGS_FILE, Project
+from ..project import SETTINGS_FILE, Project, signing_key
 from .distribution import DISTRIBUTION_FILE, write_distribution
 from .unit_workbook import Context, Task, UnitPackage, write_unit_workbook
 
@@ -130,6 +130,7 @@ def context(project: Project) -> Context:
         return_how=s.return_how,
         password=s.sheet_password,
         created=created,
+        key=signing_key(project),
     )
 
 

@@ -84,6 +84,7 @@ class Context:
     return_how: str
     password: str
     created: datetime
+    key: bytes | None = None  # the project's signing key (workbooks.project.signing_key)
 
 
 class _Formats:
@@ -182,7 +183,7 @@ def write_unit_workbook(package: UnitPackage, ctx: Context, path: Path | None) -
         unit.label,
         rubric.id,
         rubric.version,
-        layout.signature(),
+        layout.signature(ctx.key),
         generator=f"xinyong {__version__}",
     )
     for row, (key, value) in enumerate(identity.rows()):

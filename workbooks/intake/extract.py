@@ -9,6 +9,7 @@ template for that unit is an outdated template, consolidated as far as its input
 from __future__ import annotations
 
 import re
+import traceback
 from dataclasses import dataclass, field
 
 from udfs.findings import Findings, Severity
@@ -17,9 +18,10 @@ from udfs.values import ValueProblem, is_blank, type_value
 
 from ..generate.identity import IDENTITY_SHEET, Identity, Layout, norm_ref
 from ..generate.unit_workbook import INPUTS, STATUS_CHOICES, TASKS
-from .reader import Cell, Parsed
+from .reader import Cell, InternalError, Parsed, TooLarge, parse_workbook
 
 _CELL = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
+MAX_NAME_ROWS = 100  # rows a defined name may cover: the template writes one, or one per period (at most a few dozen)
 
 
 @dataclass
@@ -81,14 +83,15 @@ def layout_of(parsed: Parsed, identity: Identity) -> Layout:
 
 def read_back(path: str) -> tuple[Identity | None, Layout | None]:
     """The identity a file claims and the layout it actually has, read as intake reads them."""
-    from .reader import parse_workbook
-
     parsed = parse_workbook(path)
     identity = identity_of(parsed)
     return identity, (layout_of(parsed, identity) if identity else None)
 
 
-def _cells_of(ref: str) -> tuple[str, list[str]]:
+def _cells_of(ref: str, limit: int) -> tuple[str, list[str]]:
+    """The cells a defined name covers, one column; more than `limit` rows (the template writes one
+    cell, or one row per period) is a layout the generator never wrote: LayoutForged, raised before
+    any list is built (a name over F3:F2000000000 would otherwise build two billion cell names)."""
     sheet, _, area = norm_ref(ref).partition("!")
     parts = [p.replace("$", "") for p in area.split(":")]
     m1 = _CELL.fullmatch(parts[0])
@@ -97,7 +100,14 @@ def _cells_of(ref: str) -> tuple[str, list[str]]:
     m2 = _CELL.fullmatch(parts[1])
     if not m2 or m1.group(1) != m2.group(1):
         return sheet, [parts[0]]
-    return sheet, [f"{m1.group(1)}{row}" for row in range(int(m1.group(2)), int(m2.group(2)) + 1)]
+    first, last = int(m1.group(2)), int(m2.group(2))
+    if not 0 <= last - first < limit:
+        raise LayoutForged(f"“{ref[:60]}”覆盖 {last - first + 1} 行，下发的表最多 {limit} 行")
+    return sheet, [f"{m1.group(1)}{row}" for row in range(first, last + 1)]
+
+
+class LayoutForged(Exception):
+    """The file's structure is one the generator never writes, though its signature matched."""
 
 
 def _raw(cell: Cell | None) -> object:
@@ -106,10 +116,43 @@ def _raw(cell: Cell | None) -> object:
     return cell.value
 
 
+@dataclass(frozen=True)
+class IntakeContext:
+    """What reading any returned file of the project needs besides the file (picklable, so it can
+    travel to a worker process)."""
+
+    rubric: Rubric
+    project_id: str
+    round: str
+    expected: dict[str, str]  # unit -> signature of today's template for that unit
+    key: bytes | None  # the project's signing key
+
+
+def read_and_extract(path: str, file: str, ctx: IntakeContext) -> Extracted:
+    """The whole reading of one returned file, run in the limited child (reader.run_isolated): parse,
+    then everything computed from the content. A failure of the parse is the file's (damaged); a
+    failure after it is the tool's, carried out as InternalError with its traceback for the log."""
+    parsed = parse_workbook(path)
+    try:
+        return extract(parsed, ctx.rubric, ctx.project_id, ctx.round, ctx.expected, file, ctx.key)
+    except (TooLarge, MemoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - becomes the file's finding; the batch goes on
+        raise InternalError(type(exc).__name__, traceback.format_exc()) from None
+
+
 def extract(
-    parsed: Parsed, rubric: Rubric, project_id: str, round_name: str, expected: dict[str, str], file: str
+    parsed: Parsed,
+    rubric: Rubric,
+    project_id: str,
+    round_name: str,
+    expected: dict[str, str],
+    file: str,
+    key: bytes | None = None,
 ) -> Extracted:
-    """`expected`: unit -> signature of today's template for that unit."""
+    """`expected`: unit -> signature of today's template for that unit; `key`: the project's signing
+    key (None for a project made before keys), so a layout forged outside the tool cannot carry a
+    valid signature."""
     identity = identity_of(parsed)
     if identity is None:
         result = Extracted(None, "none")
@@ -133,14 +176,8 @@ def extract(
         result.template = "foreign"
         result.findings.add("file-unknown-unit", f"表中的单位“{identity.unit}”不在本项目的下发名单中，未读取", **where)
         return result
-    if layout_of(parsed, identity).signature() != identity.signature:
-        result.template = "tampered"
-        result.findings.add(
-            "file-tampered",
-            f"{identity.unit_short}的表结构被改动过（工作表、填报单元格或任务行与下发时不一致），未读取；请用原表重新填报",
-            **where,
-        )
-        return result
+    if layout_of(parsed, identity).signature(key) != identity.signature:
+        return _tampered(result, identity, where)
     if identity.signature != expected[identity.unit] or identity.rubric_version != rubric.version:
         result.template = "outdated"
         result.findings.add(
@@ -149,8 +186,22 @@ def extract(
             Severity.WARNING,
             **where,
         )
-    _values(parsed, rubric, result, file)
-    _tasks(parsed, result, file)
+    try:
+        _values(parsed, rubric, result, file)
+        _tasks(parsed, result, file)
+    except LayoutForged as forged:
+        return _tampered(Extracted(identity, "current"), identity, where, str(forged))
+    return result
+
+
+def _tampered(result: Extracted, identity: Identity, where: dict[str, str], why: str = "") -> Extracted:
+    result.template = "tampered"
+    result.findings.add(
+        "file-tampered",
+        f"{identity.unit_short}的表结构被改动过（工作表、填报单元格或任务行与下发时不一致{'：' + why if why else ''}），"
+        "未读取；请用原表重新填报",
+        **where,
+    )
     return result
 
 
@@ -167,7 +218,7 @@ def _values(parsed: Parsed, rubric: Rubric, result: Extracted, file: str) -> Non
                     input=name,
                 )
             continue
-        sheet, coords = _cells_of(ref)
+        sheet, coords = _cells_of(ref, MAX_NAME_ROWS)
         cells = [parsed.cells.get(sheet, {}).get(c) for c in coords]
         loc = {
             "file": file,
@@ -251,6 +302,8 @@ def _tasks(parsed: Parsed, result: Extracted, file: str) -> None:
         coord = ref.split("!")[1].replace("$", "")
         status_cell = cells.get(coord)
         m = _CELL.fullmatch(coord)
+        if m is None or len(m.group(1)) != 1:
+            raise LayoutForged(f"任务“{item[:40]}”的状态单元格在 {coord[:20]}")  # the template's columns are A–J
         note_col = chr(ord(m.group(1)) + 1)
         note_cell = cells.get(f"{note_col}{m.group(2)}")
         status = "" if status_cell is None or status_cell.value is None else str(status_cell.value).strip()
@@ -281,4 +334,4 @@ def _show(value: object) -> str:
     return str(value)
 
 
-__all__ = ["INPUTS", "Extracted", "TaskState", "Value", "extract", "identity_of", "layout_of", "read_back"]
+__all__ = ["INPUTS", "Extracted", "TaskState", "Value", "IntakeContext", "extract", "identity_of", "layout_of", "read_and_extract", "read_back"]

@@ -95,8 +95,12 @@ def prescan(path: Path) -> Prescan:
         problems: list[Problem] = []
         if len(infos) > MAX_PARTS:
             return Prescan(False, [Problem("file-too-large", f"文件包含 {len(infos)} 个部件，超过上限")], names)
+        unsafe = [n for n in names if unsafe_member(n)]
+        if unsafe:
+            shown = "、".join(n[:60] for n in unsafe[:3])
+            return Prescan(False, [Problem("file-unsafe-zip", f"文件中有不安全的部件名（{shown}），疑似被特意构造，未读取")], names)
         if len(set(names)) != len(names):
-            return Prescan(False, [Problem("file-damaged", "文件中有重名的部件（文件已损坏或被改动），未读取")], names)
+            return Prescan(False, [Problem("file-unsafe-zip", "文件中有重名的部件（文件已损坏或被特意构造），未读取")], names)
         if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
             return Prescan(False, [Problem("file-not-xlsx", "不是 Excel 工作簿（缺少工作簿结构）")], names)
         for pattern, code, text in ACTIVE_CONTENT:
@@ -163,3 +167,14 @@ def _scan_parts(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> list[
         if seen != info.file_size:
             return [Problem("file-damaged", f"部件 {info.filename} 的实际大小与声明不符（文件已损坏）")]
     return []
+
+
+def unsafe_member(name: str) -> bool:
+    """A part name no office suite writes and an extracting tool could follow out of its folder:
+    absolute (/x, C:x), with a `..` step, or with a backslash (a path separator on Windows)."""
+    return (
+        name.startswith("/")
+        or "\\" in name
+        or re.match(r"[A-Za-z]:", name) is not None
+        or ".." in name.split("/")
+    )

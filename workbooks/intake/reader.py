@@ -20,7 +20,9 @@ import os
 import pickle
 import posixpath
 import resource
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -55,9 +57,21 @@ class Parsed:
 
 
 class ReadFailure(Exception):
-    def __init__(self, code: str, message: str) -> None:
+    """Why a file could not be read; `detail`: a traceback for the log (file-internal-error only)."""
+
+    def __init__(self, code: str, message: str, detail: str = "") -> None:
         super().__init__(message)
         self.code = code
+        self.detail = detail
+
+
+class InternalError(Exception):
+    """In the child: the tool's own code failed on this file (not the file's fault as far as we know);
+    carries the exception type and the traceback out of the child."""
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(kind)
+        self.kind, self.detail = kind, detail
 
 
 class TooLarge(Exception):
@@ -198,7 +212,7 @@ def _die_with_parent() -> None:
         pass
 
 
-def _child(path: str, sheets: tuple[str, ...], conn, parent_end) -> None:  # noqa: ANN001
+def _child(job: Callable[[], Any], conn, parent_end) -> None:  # noqa: ANN001
     # The parent's end is closed at once: if the consolidator dies, a write here fails instead of
     # blocking forever on a full pipe (which kept the inherited project lock held).
     parent_end.close()
@@ -207,18 +221,20 @@ def _child(path: str, sheets: tuple[str, ...], conn, parent_end) -> None:  # noq
         _limit_memory()
         cpu = int(TIME_LIMIT) + 5
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-        data = pickle.dumps(("ok", parse_workbook(path, sheets)), protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps(("ok", job()), protocol=pickle.HIGHEST_PROTOCOL)
         if len(data) > MAX_RESULT_BYTES:
             raise TooLarge(f"文件内容超过 {MAX_RESULT_BYTES // 1048576} MB（不是下发的任务分解表或被改动过），未读取")
         message: bytes | tuple[str, object] = data
     except TooLarge as exc:
-        message = ("error", ("file-too-large", str(exc)))
+        message = ("error", ("file-too-large", str(exc), ""))
     except DefusedXmlException:
-        message = ("error", ("file-unsafe-xml", "文件含有不安全的 XML 声明（DTD/实体），未读取"))
+        message = ("error", ("file-unsafe-xml", "文件含有不安全的 XML 声明（DTD/实体），未读取", ""))
     except MemoryError:
-        message = ("error", ("file-too-large", "读取时超出内存上限（疑似压缩炸弹），未读取"))
+        message = ("error", ("file-too-large", "读取时超出内存上限（疑似压缩炸弹），未读取", ""))
+    except InternalError as exc:
+        message = ("error", ("file-internal-error", f"处理文件时工具内部出错（{exc.kind}），已跳过此文件", exc.detail))
     except Exception as exc:  # noqa: BLE001 - any failure of an untrusted file is a finding, not a crash
-        message = ("error", ("file-damaged", f"文件内容无法解析：{type(exc).__name__}"))
+        message = ("error", ("file-damaged", f"文件内容无法解析：{type(exc).__name__}", ""))
     try:
         conn.send_bytes(message if isinstance(message, bytes) else pickle.dumps(message))
     except OSError:
@@ -227,12 +243,13 @@ def _child(path: str, sheets: tuple[str, ...], conn, parent_end) -> None:  # noq
         conn.close()
 
 
-def read_isolated(path: Path, timeout: float = TIME_LIMIT, sheets: tuple[str, ...] = WANTED_SHEETS) -> Parsed:
-    """Parse in a forked child with memory and time limits; ReadFailure on anything but success.
-    `sheets`: the sheets whose cells are read (a unit workbook's by default; the master's for read-back)."""
+def run_isolated(job: Callable[[], Any], timeout: float = TIME_LIMIT) -> Any:
+    """`job()` in a forked child with memory and time limits: its result, or ReadFailure on anything
+    else. Everything computed from a returned file's content runs this way, so a file can only fail
+    itself, never the consolidating process."""
     ctx = multiprocessing.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(str(path), sheets, child, parent), daemon=True)
+    proc = ctx.Process(target=_child, args=(job, child, parent), daemon=True)
     proc.start()
     child.close()
     try:
@@ -250,5 +267,10 @@ def read_isolated(path: Path, timeout: float = TIME_LIMIT, sheets: tuple[str, ..
         parent.close()
     if status == "ok":
         return payload
-    code, message = payload
-    raise ReadFailure(code, message)
+    raise ReadFailure(*payload)
+
+
+def read_isolated(path: Path, timeout: float = TIME_LIMIT, sheets: tuple[str, ...] = WANTED_SHEETS) -> Parsed:
+    """Parse in the limited child; ReadFailure on anything but success.
+    `sheets`: the sheets whose cells are read (a unit workbook's by default; the master's for read-back)."""
+    return run_isolated(partial(parse_workbook, str(path), sheets), timeout)
