@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from workbooks import report
+from workbooks.console import tolerate_unencodable
 from workbooks.consolidate import consolidate
 from workbooks.generate.run import GenerateRefused, generate
 from workbooks.lock import LockBusy
@@ -198,6 +199,7 @@ def ribbon(control_id: str) -> None:  # pragma: no cover - runs inside Excel thr
     """The dispatcher's Python end: the active workbook's project, the job, a message box."""
     import xlwings as xw
 
+    tolerate_unencodable()  # a warning naming a file with '✔' must not fail on a GBK log stream
     app = xw.apps.active
     try:
         workbook = app.books.active.fullname

@@ -49,21 +49,24 @@ LOCK_GRACE = 3.0  # seconds a new run may wait for the lock once the killed run'
 T0 = 1_560_000_000
 LOCK_GONE = 60.0  # seconds the processes of a killed run may take to disappear (they die with it at once)
 RUNNER = r"""
+import functools
+import os
 import sys
 import time
 import zipfile
 from pathlib import Path
 
 import workbooks.consolidate as consolidate_module
-import workbooks.intake.extract as extract_module
+import workbooks.intake.batch as batch_module
 import workbooks.master.run as master_run
+from workbooks.intake.pool import ReaderPool
 from workbooks.ledger import Ledger
 from workbooks.project import open_project
 
 # Stop at the `at`-th time (from 0) the run reaches `phase`, print where, and wait to be killed.
 phase, at = sys.argv[2], int(sys.argv[3])
 reached = {}
-state = {"reading_here": False, "in_master": False}
+state = {"in_master": False}
 
 
 def pause(where):
@@ -92,23 +95,24 @@ def hook(owner, attr, name, after=False):
     setattr(owner, attr, wrapper)
 
 
-hook(consolidate_module, "_one", "file")  # before a file is hashed (the 0th: before the first file)
-hook(consolidate_module, "prescan", "archived")  # its archive copy made, nothing recorded yet
+hook(batch_module.Batch, "batch", "start")  # the lock taken, the ledger open, no file touched yet
+hook(batch_module.Batch, "_record", "record")  # before a file's record (files before it are all recorded)
+hook(batch_module, "prescan", "archived")  # its archive copy made, nothing of it recorded yet
 hook(Ledger, "add_file", "transaction", after=True)  # inside the file's transaction, not committed
 hook(Ledger, "record_master", "master-recorded")  # the new master renamed into place, not yet recorded
 
-real_run, real_parse, real_build = consolidate_module.run_isolated, extract_module.parse_workbook, master_run.build
+real_submit, real_build = ReaderPool.submit, master_run.build
 
 
-def run_isolated(*args, **kwargs):  # the consolidator's side: decide before the child is forked
-    state["reading_here"] = reach("reading")
-    return real_run(*args, **kwargs)
-
-
-def parse_workbook(*args, **kwargs):  # runs in the reading child, which inherits the decision
-    if state["reading_here"]:
+def submit(self, key, job):
+    # The chosen reading goes to a worker with a pipe in place of the file: the worker blocks opening
+    # it, so it is reading (as a slow parse would be) when the consolidator is killed.
+    if reach("reading"):
+        fifo = Path(sys.argv[1]) / "读取中.fifo"
+        os.mkfifo(fifo)
+        real_submit(self, key, functools.partial(job.func, str(fifo), *job.args[1:], **job.keywords))
         pause("reading")
-    return real_parse(*args, **kwargs)
+    return real_submit(self, key, job)
 
 
 def build(*args, **kwargs):
@@ -129,8 +133,7 @@ def part_written(real):
     return wrapper
 
 
-consolidate_module.run_isolated = run_isolated
-extract_module.parse_workbook = parse_workbook
+ReaderPool.submit = submit
 master_run.build = build
 hook(master_run, "build", "master-built", after=True)  # the new master whole under its temporary name
 zipfile.ZipFile.write = part_written(zipfile.ZipFile.write)
@@ -144,10 +147,10 @@ print(f"finished {reached.get(phase, 0)}", flush=True)
 # Where a kill lands, decided before the run: (phase, occurrence). Each is reached by observed
 # progress, not by time, so the same kills land at the same points on any machine.
 PLANNED = [
-    ("file", 0),  # before the first file
-    ("file", 1),
-    ("file", -2),  # half way: resolved against the inbox below
-    ("file", -1),  # before the last file
+    ("start", 0),  # before the first file
+    ("record", 1),
+    ("record", -2),  # half way: resolved against the inbox below
+    ("record", -1),  # before the last file's record
     ("archived", 2),
     ("archived", -1),
     ("transaction", 0),
@@ -181,15 +184,19 @@ class Returned:
 
     def occurrences(self, phase: str) -> int:
         """How often an uninterrupted run reaches `phase`."""
-        return {"file": self.files, "master-part": self.master_parts}.get(
-            phase, self.distinct if phase in ("archived", "transaction", "reading") else 1
-        )
+        per_file = ("record", "archived", "transaction", "reading")
+        return {"master-part": self.master_parts}.get(phase, self.distinct if phase in per_file else 1)
 
-    def recorded_at(self, phase: str, at: int) -> int:
-        """Files in the ledger when a run stopped at the `at`-th `phase` is killed."""
-        if phase == "file":
-            return len(set(self.order[:at]))
-        return at if phase in ("archived", "transaction", "reading") else self.distinct
+    def recorded_at(self, phase: str, at: int) -> tuple[int, int]:
+        """The files the ledger may hold when a run stopped at the `at`-th `phase` is killed (at least,
+        at most). Files are read concurrently but recorded in inbox order: before the k-th record or
+        inside the k-th transaction exactly k are recorded; while the k-th file is archived or handed
+        to a worker, the earlier ones may still be reading, so anything from none to k."""
+        if phase in ("record", "transaction"):
+            return at, at
+        if phase in ("archived", "reading"):
+            return 0, at
+        return (0, 0) if phase == "start" else (self.distinct, self.distinct)
 
 
 def sha256(path: Path) -> str:
@@ -247,17 +254,19 @@ def start(root: Path, phase: str = "none", at: int = 0) -> tuple[subprocess.Pope
     """A consolidation in its own session (so whatever it forks can be found), once its imports are done;
     it stops at the `at`-th time it reaches `phase` and waits there to be killed."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", RUNNER, str(root), phase, str(at)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        start_new_session=True,
-    )
+    errors = root.parent / f"{root.name}.stderr"
+    with errors.open("w", encoding="utf-8") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", RUNNER, str(root), phase, str(at)],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+            start_new_session=True,
+        )
     line = proc.stdout.readline()
-    assert line.strip() == "ready", f"consolidation did not start: {line!r}"
+    assert line.strip() == "ready", f"consolidation did not start: {line!r} {errors.read_text(encoding='utf-8')[-2000:]}"
     return proc, time.perf_counter()
 
 
@@ -349,7 +358,7 @@ def returned(tmp_path_factory: pytest.TempPathFactory) -> Returned:
     assert lines[-1].startswith("finished "), lines[-3:]
     master_parts = int(lines[-1].split()[1])
     order = [sha256(path) for path in inbox_files(project)]
-    assert [line for line in lines[:-1]] == [path.name for path in inbox_files(project)], "one line per file"
+    assert lines[:-1] == [path.name for path in inbox_files(project)], "one line per file, in inbox order"
     snap = snapshot(reference, project.settings.round)
     statuses = [s for _, _, s, _, _ in snap["files"]]
     assert statuses == ["accepted"] * (files - 1), "every distinct file accepted, the duplicate not recorded again"
@@ -408,7 +417,7 @@ class Kill:
     phase: str  # where the run was stopped, or "random"
     at: int  # which occurrence of the phase (for random: milliseconds after the run was ready)
     recorded: int  # files in the ledger when it died
-    expected: int  # files the ledger must hold at that point (-1 for random kills)
+    expected: tuple[int, int]  # files the ledger may hold at that point, at least and at most ((0, -1): random)
     temporary_master: str  # what the killed run left under the master's temporary name: "" | "whole" | "partial"
     inconsistent: str  # what check_consistent found wrong, if anything
     lock_held: str  # what of the killed run kept the project lock, if anything
@@ -478,7 +487,7 @@ def kills(returned: Returned, tmp_path_factory: pytest.TempPathFactory) -> list[
             resumed = snapshot(root, project.settings.round) == returned.reference
             resumed = resumed and check_consistent(project, returned, inbox) == returned.distinct
             resumed = resumed and temporary_master(root) == "" and (root / MASTER_FILE).is_file()
-            expected = -1 if phase == "random" else returned.recorded_at(phase, at)
+            expected = (0, -1) if phase == "random" else returned.recorded_at(phase, at)
             out.append(Kill(phase, at, recorded, expected, left, inconsistent, lock_held, resumed))
         finally:
             proc.stdout.close()
@@ -503,9 +512,13 @@ def test_running_again_gives_the_uninterrupted_result(kills: list[Kill]) -> None
 
 
 def test_each_kill_landed_where_planned(kills: list[Kill]) -> None:
-    """Killed at a point the run announced, the ledger holds exactly the files before that point: a
-    transaction cut short adds nothing, a file archived but not yet recorded is not in the ledger."""
-    bad = [k for k, kill in enumerate(kills) if kill.phase != "random" and kill.recorded != kill.expected]
+    """Killed at a point the run announced, the ledger holds the files recorded before that point and
+    no other: a transaction cut short adds nothing, a file archived or being read is not in the ledger."""
+    bad = [
+        k
+        for k, kill in enumerate(kills)
+        if kill.phase != "random" and not kill.expected[0] <= kill.recorded <= kill.expected[1]
+    ]
     assert not bad, show(kills, bad)
 
 
@@ -513,10 +526,10 @@ def test_kills_cover_before_during_and_after_the_files(kills: list[Kill], return
     """Before the first file, mid-run, and while the master is written (partial and whole temporary
     master), every time: the coverage is planned, and the state each kill left shows it happened."""
     planned_kills = [kill for kill in kills if kill.phase != "random"]
-    assert any(kill.phase == "file" and kill.at == 0 and kill.recorded == 0 for kill in planned_kills)
+    assert any(kill.phase == "start" and kill.recorded == 0 for kill in planned_kills)
     mid_run = [kill for kill in planned_kills if 0 < kill.recorded < returned.distinct]
     assert len(mid_run) >= 6, [kill.recorded for kill in planned_kills]
-    assert {kill.phase for kill in mid_run} >= {"file", "archived", "transaction", "reading"}
+    assert {kill.phase for kill in mid_run} >= {"record", "transaction"}
     left = {kill.phase: kill.temporary_master for kill in planned_kills if kill.phase.startswith("master")}
     assert left == {"master-part": "partial", "master-built": "whole", "master-recorded": ""}, left
 

@@ -15,10 +15,12 @@ import json
 import os
 import random
 import shutil
+import traceback
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
 import openpyxl
@@ -33,8 +35,10 @@ from workbooks.generate.fill import fill_workbook, outgoing_files
 from workbooks.generate.identity import IDENTITY_SHEET
 from workbooks.generate.run import generate
 from workbooks.generate.unit_workbook import TASKS
-from workbooks.intake.extract import read_back
-from workbooks.project import ARCHIVE, KEY_FILE, Project, init_project, open_project
+from workbooks.intake.extract import IntakeContext, read_and_extract, read_back
+from workbooks.intake.pool import ReaderPool
+from workbooks.intake.reader import ReadFailure
+from workbooks.project import ARCHIVE, KEY_FILE, Project, init_project, open_project, signing_key
 
 SEED = 20261128
 VALID = 6  # units returning good workbooks in every batch
@@ -322,35 +326,57 @@ def reject_constant(text: str) -> object:
     raise ValueError(f"not strict JSON: {text}")
 
 
+CHILD_FAILS, PARENT_FAILS = "子进程出错.xlsx", "主进程出错.xlsx"
+
+
+def planted_read(path: str, file: str, ctx: object = None) -> object:
+    """What the reading worker runs, with a failure of the tool's own planted for one file (module
+    level, so the spawned worker imports it as it imports the real one)."""
+    from workbooks.intake.extract import read_and_extract
+    from workbooks.intake.reader import InternalError
+
+    if file == CHILD_FAILS:
+        try:
+            raise ZeroDivisionError("planted")
+        except ZeroDivisionError as exc:
+            raise InternalError(type(exc).__name__, traceback.format_exc()) from None
+    return read_and_extract(path, file, ctx)
+
+
+def test_the_tools_own_failure_after_a_parse_is_an_internal_error(world: World) -> None:
+    """In the worker, an exception after the parse (here: a context without a rubric) is the tool's:
+    file-internal-error with its traceback, not a damaged file."""
+    project = open_project(world.keyed)[0]
+    source, _ = asked_of(project, world.spare)
+    s = project.settings
+    broken = IntakeContext(None, s.project_id, s.round, {world.spare: "?"}, signing_key(project))  # type: ignore[arg-type]
+    with ReaderPool(workers=1) as pool, pytest.raises(ReadFailure) as failure:
+        pool.run(partial(read_and_extract, str(source), source.name, broken))
+    assert failure.value.code == "file-internal-error" and "AttributeError" in failure.value.detail
+
+
 def test_json_output_is_strict_and_internal_errors_stay_with_their_file(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The tool's own failure on one file, in the reading child or in the consolidating process, is a
-    finding on that file with the traceback in 归档/内部错误.log; the file is recorded, so the next
+    """The tool's own failure on one file, in the reading worker or in the consolidating process, is
+    a finding on that file with the traceback in 归档/内部错误.log; the file is recorded, so the next
     run does not fail on it again; every --json output parses with a strict parser."""
-    import workbooks.consolidate as consolidate_module
-    import workbooks.intake.extract as extract_module
+    import workbooks.intake.batch as batch_module
 
     project = copy(world.keyed, tmp_path / "项目")
     put_valid(project, world.valid)
-    child_fails = project.inbox / "子进程出错.xlsx"
-    parent_fails = project.inbox / "主进程出错.xlsx"
+    child_fails, parent_fails = project.inbox / CHILD_FAILS, project.inbox / PARENT_FAILS
     for path, figure in ((child_fails, "12"), (parent_fails, "13")):  # different figures: different files
         typed_into(project, world.spare, path.parent, path.stem, lambda s: s.type == "count", [figure])
-    real_values, real_write = extract_module._values, consolidate_module._write
-
-    def values(parsed, rubric, result, file):  # noqa: ANN001, ANN202 - runs in the reading child
-        if file == child_fails.name:
-            raise ZeroDivisionError("planted")
-        return real_values(parsed, rubric, result, file)
+    real_write = batch_module._write
 
     def write(ledger, path, name, *args, **kwargs):  # noqa: ANN001, ANN202
         if name == parent_fails.name and args[5] != "unreadable":  # the first attempt, not the rejected record
             raise KeyError("planted")
         return real_write(ledger, path, name, *args, **kwargs)
 
-    monkeypatch.setattr(extract_module, "_values", values)
-    monkeypatch.setattr(consolidate_module, "_write", write)
+    monkeypatch.setattr(batch_module, "read_and_extract", planted_read)
+    monkeypatch.setattr(batch_module, "_write", write)
     summary = consolidate(project, now=NOW)
     by_name = {o.name: o for o in summary.outcomes}
     for path, kind in ((child_fails, "ZeroDivisionError"), (parent_fails, "KeyError")):

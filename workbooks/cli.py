@@ -19,6 +19,7 @@ from udfs.rubric.serialize import to_yaml
 
 from . import report
 from .cli_project import PROJECT_COMMANDS, run_master
+from .console import tolerate_unencodable
 from .input_files import InputFileError, read_inputs, write_template
 from .plan import registry as registries
 from .plan.responsibility import resolve as resolve_units
@@ -272,5 +273,12 @@ for command in PROJECT_COMMANDS:
     main.add_command(command)
 main.add_command(addin_commands)
 
-if __name__ == "__main__":  # pragma: no cover
+
+def entry() -> None:
+    """The `xinyong` console command: `main` with standard streams that cannot fail on a character."""
+    tolerate_unencodable()
     main()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    entry()

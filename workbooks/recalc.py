@@ -11,13 +11,16 @@ Each process uses a private profile that sets the "recalculate on load" mode to 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 
@@ -65,6 +68,13 @@ class CellError(str):
         return f"CellError({str.__repr__(self)})"
 
 
+# soffice is a launcher (a shell script and oosplash here, soffice.exe on Windows) that starts soffice.bin:
+# it runs in its own process group so a timeout can end the whole tree.
+if sys.platform == "win32":
+    _OWN_GROUP: dict[str, Any] = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+else:
+    _OWN_GROUP = {"start_new_session": True}
+
 # One profile per process: a profile's first start is slow, and one profile cannot serve two
 # running LibreOffice instances, so calls are serialised by _lock and forked children make their own.
 _lock = threading.Lock()
@@ -110,11 +120,16 @@ def _discard_profile() -> None:
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> bytes:
-    """Kill the whole process group: soffice is a shell wrapper around oosplash and soffice.bin."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    """Kill the launcher and everything it started (the process group; on Windows the process tree)."""
+    if sys.platform == "win32":
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            subprocess.run(["taskkill", "/F", "/T", "/PID", str(proc.pid)], capture_output=True, timeout=60)
+        proc.kill()  # taskkill missing or refused: the launcher at least
+    else:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     _, err = proc.communicate()
     return err or b""
 
@@ -139,9 +154,7 @@ def _run_soffice(
         scratch,
         *(str(s) for s in sources),
     ]
-    proc = subprocess.Popen(
-        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
-    )
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **_OWN_GROUP)
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import io
 from typing import TYPE_CHECKING
 
 import xlsxwriter
@@ -28,9 +28,12 @@ HEAD = [
 WIDTH = [5, 36, 14, 34, 8, 9, 13, 24, 14, 12, 20]
 
 
-def write_distribution(project: Project, files: list[Outgoing], path: Path) -> None:
+def distribution_bytes(project: Project, files: list[Outgoing]) -> bytes:
+    """The list's file, built in memory. XlsxWriter still assembles the parts in temporary files
+    (not `in_memory`), which gives the parts the timestamp lists have always carried."""
     s = project.settings
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    buffer = io.BytesIO()
+    wb = xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_urls": False})
     wb.set_properties({"title": f"{s.name} 下发清单", "author": s.issuer, "created": _created(s.created)})
     base = {"font_name": "宋体", "font_size": 10, "border": 1, "text_wrap": True, "valign": "top"}
     head = wb.add_format({**base, "bold": True, "bg_color": "#DDEBF7"})
@@ -65,6 +68,7 @@ def write_distribution(project: Project, files: list[Outgoing], path: Path) -> N
     ws.repeat_rows(0, 1)
     ws.fit_to_pages(1, 0)
     wb.close()
+    return buffer.getvalue()
 
 
 def _created(iso: str):  # noqa: ANN202

@@ -1,15 +1,15 @@
 """`xinyong generate`: every responsible unit's workbook plus the distribution list, safely.
 
-All files are built first; then each target is compared with what is already in 下发/: identical
-bytes are left alone, a changed file is never overwritten unless asked (`force`), and a replaced file
-is first moved to 归档/已替换/<time>/ so nothing sent is ever lost.
+All files are built first, in memory; then each target is compared with what is already in 下发/:
+identical bytes are left alone, a changed file is never overwritten unless asked (`force`), and a
+replaced file is first moved to 归档/已替换/<time>/ so nothing sent is ever lost. Each unit's template
+signature and inputs are recorded in a manifest (manifest.py) for the consolidator.
 """
 
 from __future__ import annotations
 
 import re
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,11 +17,11 @@ from pathlib import Path
 
 from udfs.findings import Findings, Severity
 
-from ..archive import file_digest
 from ..plan.responsibility import input_providers, resolve
 from ..project import SETTINGS_FILE, Project, signing_key
-from .distribution import DISTRIBUTION_FILE, write_distribution
-from .unit_workbook import Context, Task, UnitPackage, write_unit_workbook
+from .distribution import DISTRIBUTION_FILE, distribution_bytes
+from .manifest import Expected, basis, manifest_bytes, read_manifest, write_manifest
+from .unit_workbook import Context, Task, UnitPackage, build_unit_workbook
 
 REPLACED = "已替换"
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
@@ -90,10 +90,17 @@ def file_name(label: str, taken: set[str], full_name: str) -> str:
 
 def expected(project: Project) -> tuple[dict[str, str], dict[str, list[str]]]:
     """Per unit, what `generate` would send today (nothing is written): the template's signature and
-    the input ids the workbook asks for."""
+    the input ids the workbook asks for. Read from the manifest the last `generate` wrote when it was
+    built from the same rubric, registry, settings, key and version; rendered otherwise."""
     ctx = context(project)
+    return read_manifest(project, basis(ctx, project.registry)) or rendered(project, ctx)
+
+
+def rendered(project: Project, ctx: Context | None = None) -> Expected:
+    """`expected` by building every unit workbook in memory, as `generate` would."""
+    ctx = ctx or context(project)
     units = packages(project)[0]
-    signatures = {p.unit.name: write_unit_workbook(p, ctx, None).signature for p in units}
+    signatures = {p.unit.name: build_unit_workbook(p, ctx)[0].signature for p in units}
     return signatures, {p.unit.name: [s.id for s in p.inputs] for p in units}
 
 
@@ -147,49 +154,49 @@ def generate(
     findings.extend(planned_findings)  # a copy: the caller's `planned` is left as it was
     findings.extend(settings_findings(project))
     ctx = context(project)
-    staging = Path(tempfile.mkdtemp(prefix="xinyong-gen-"))
-    try:
-        taken: set[str] = set()
-        files: list[Outgoing] = []
-        for package in units:
-            name = file_name(package.unit.label, taken, package.unit.name)
-            identity = write_unit_workbook(package, ctx, staging / name)
-            files.append(
-                Outgoing(
-                    package.unit.name,
-                    package.unit.label,
-                    name,
-                    len(package.tasks),
-                    len(package.inputs),
-                    identity.signature,
-                )
+    taken: set[str] = set()
+    files: list[Outgoing] = []
+    built: dict[str, bytes] = {}
+    asked: dict[str, list[str]] = {}
+    for package in units:
+        name = file_name(package.unit.label, taken, package.unit.name)
+        identity, built[name] = build_unit_workbook(package, ctx)
+        asked[name] = [s.id for s in package.inputs]
+        files.append(
+            Outgoing(
+                package.unit.name,
+                package.unit.label,
+                name,
+                len(package.tasks),
+                len(package.inputs),
+                identity.signature,
             )
-            if progress:
-                progress(package.unit.label)
-        write_distribution(project, files, staging / DISTRIBUTION_FILE)
-        targets = [f.file for f in files] + [DISTRIBUTION_FILE]
-        outbox = project.outbox
-        outbox.mkdir(exist_ok=True)
-        changed = [n for n in targets if (outbox / n).exists() and file_digest(outbox / n) != file_digest(staging / n)]
-        if changed and not force:
-            raise GenerateRefused(changed)
-        replaced_to = None
-        if changed:
-            stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
-            replaced_to = project.archive / REPLACED / stamp
-            replaced_to.mkdir(parents=True, exist_ok=True)
-            for n in changed:
-                shutil.move(str(outbox / n), str(replaced_to / n))
-        status = {}
-        for n in targets:
-            if (outbox / n).exists():
-                status[n] = "未变化"
-            else:
-                shutil.copyfile(staging / n, outbox / n)
-                status[n] = "已替换" if n in changed else "新生成"
-        for f in files:
-            f.status = status[f.file]
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        )
+        if progress:
+            progress(package.unit.label)
+    built[DISTRIBUTION_FILE] = distribution_bytes(project, files)
+    outbox = project.outbox
+    outbox.mkdir(exist_ok=True)
+    changed = [n for n, data in built.items() if (outbox / n).exists() and (outbox / n).read_bytes() != data]
+    if changed and not force:
+        raise GenerateRefused(changed)
+    replaced_to = None
+    if changed:
+        stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+        replaced_to = project.archive / REPLACED / stamp
+        replaced_to.mkdir(parents=True, exist_ok=True)
+        for n in changed:
+            shutil.move(str(outbox / n), str(replaced_to / n))
+    status = {}
+    for n, data in built.items():
+        if (outbox / n).exists():
+            status[n] = "未变化"
+        else:
+            (outbox / n).write_bytes(data)
+            status[n] = "已替换" if n in changed else "新生成"
+    for f in files:
+        f.status = status[f.file]
+    record = [{"unit": f.unit, "file": f.file, "signature": f.signature, "inputs": asked[f.file]} for f in files]
+    write_manifest(project, manifest_bytes(basis(ctx, project.registry), record))
     assigned = sum(f.inputs for f in files)
     return GenerateResult(files, findings, replaced_to, assigned)

@@ -128,10 +128,17 @@ class IntakeContext:
     key: bytes | None  # the project's signing key
 
 
-def read_and_extract(path: str, file: str, ctx: IntakeContext) -> Extracted:
-    """The whole reading of one returned file, run in the limited child (reader.run_isolated): parse,
+INTAKE = "intake"  # the name the project's IntakeContext is kept under in each reading worker
+
+
+def read_and_extract(path: str, file: str, ctx: IntakeContext | None = None) -> Extracted:
+    """The whole reading of one returned file, run in a reading worker (intake.pool): parse,
     then everything computed from the content. A failure of the parse is the file's (damaged); a
     failure after it is the tool's, carried out as InternalError with its traceback for the log."""
+    if ctx is None:  # in a reading worker: the context the pool sent once (worker.Setup)
+        from .worker import STORE
+
+        ctx = STORE[INTAKE]
     parsed = parse_workbook(path)
     try:
         return extract(parsed, ctx.rubric, ctx.project_id, ctx.round, ctx.expected, file, ctx.key)

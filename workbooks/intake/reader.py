@@ -1,32 +1,24 @@
-"""Reading a returned workbook's few parts that matter, in a child process with limits.
+"""Reading a returned workbook's few parts that matter, in a guarded worker process.
 
 Only what the consolidator needs is parsed, straight from the zip with a DTD-refusing streaming
 XML parser: the workbook part (sheet names, defined names), shared strings, and the identity,
 task and input sheets. Formulas are never evaluated here: a formula cell yields its formula text
-and its cached value, if any. The parse runs in a forked child with an address-space limit and a
-time limit, so a file that slips past the pre-scan can only fail itself, never the batch.
+and its cached value, if any. The parse runs in a reading worker (intake.pool, intake.worker) under
+memory and time guards, so a file that slips past the pre-scan can only fail itself, never the batch.
 
 The limits hold on their own, without the pre-scan: each part is inflated only up to the pre-scan's
 per-part cap, only cells with content are kept and their number is capped, and the result handed
 back is capped in size, so what the consolidating process receives stays small whatever the file.
-The address-space limit is a budget on top of what the process already maps when it forks (a
-process that has loaded numpy can map far more than it uses), not an absolute figure.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import pickle
 import posixpath
-import resource
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from .prescan import MAX_PART_BYTES
@@ -35,10 +27,8 @@ NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 WANTED_SHEETS = ("任务清单", "数据填报", "xinyong_id")
-MEMORY_LIMIT = 768 * 1024 * 1024  # what the reading child may map beyond what it inherits
-TIME_LIMIT = 30.0
+TIME_LIMIT = 30.0  # seconds one file may take
 MAX_CELLS = 100_000  # cells with content over the sheets read; a unit workbook has a few thousand
-MAX_RESULT_BYTES = 32 * 1024 * 1024  # the parse result handed back to the consolidating process
 
 
 @dataclass
@@ -182,95 +172,10 @@ def _cells(archive, part: str, shared: list[str], budget: list[int]) -> dict[str
     return cells
 
 
-def _address_space() -> int:
-    """Bytes this process maps now (Linux); 0 where that cannot be read."""
-    try:
-        with open("/proc/self/statm", encoding="ascii") as fh:
-            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
-
-
-def _limit_memory() -> None:
-    """MEMORY_LIMIT more than the child maps when it starts (an absolute limit below what the consolidator
-    already maps would fail every allocation, and every good file with it)."""
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    limit = _address_space() + MEMORY_LIMIT
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-
-
-def _die_with_parent() -> None:
-    """Linux: the child is killed when the consolidator dies, so it never outlives it holding the lock."""
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def _child(job: Callable[[], Any], conn, parent_end) -> None:  # noqa: ANN001
-    # The parent's end is closed at once: if the consolidator dies, a write here fails instead of
-    # blocking forever on a full pipe (which kept the inherited project lock held).
-    parent_end.close()
-    _die_with_parent()
-    try:
-        _limit_memory()
-        cpu = int(TIME_LIMIT) + 5
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-        data = pickle.dumps(("ok", job()), protocol=pickle.HIGHEST_PROTOCOL)
-        if len(data) > MAX_RESULT_BYTES:
-            raise TooLarge(f"文件内容超过 {MAX_RESULT_BYTES // 1048576} MB（不是下发的任务分解表或被改动过），未读取")
-        message: bytes | tuple[str, object] = data
-    except TooLarge as exc:
-        message = ("error", ("file-too-large", str(exc), ""))
-    except DefusedXmlException:
-        message = ("error", ("file-unsafe-xml", "文件含有不安全的 XML 声明（DTD/实体），未读取", ""))
-    except MemoryError:
-        message = ("error", ("file-too-large", "读取时超出内存上限（疑似压缩炸弹），未读取", ""))
-    except InternalError as exc:
-        message = ("error", ("file-internal-error", f"处理文件时工具内部出错（{exc.kind}），已跳过此文件", exc.detail))
-    except Exception as exc:  # noqa: BLE001 - any failure of an untrusted file is a finding, not a crash
-        message = ("error", ("file-damaged", f"文件内容无法解析：{type(exc).__name__}", ""))
-    try:
-        conn.send_bytes(message if isinstance(message, bytes) else pickle.dumps(message))
-    except OSError:
-        pass  # the consolidator is gone; nothing to report to
-    finally:
-        conn.close()
-
-
-def run_isolated(job: Callable[[], Any], timeout: float = TIME_LIMIT) -> Any:
-    """`job()` in a forked child with memory and time limits: its result, or ReadFailure on anything
-    else. Everything computed from a returned file's content runs this way, so a file can only fail
-    itself, never the consolidating process."""
-    ctx = multiprocessing.get_context("fork")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(job, child, parent), daemon=True)
-    proc.start()
-    child.close()
-    try:
-        if not parent.poll(timeout):
-            proc.kill()
-            raise ReadFailure("file-timeout", f"读取超过 {timeout:g} 秒未完成，已中止")
-        try:
-            status, payload = pickle.loads(parent.recv_bytes(MAX_RESULT_BYTES))
-        except (EOFError, OSError):
-            raise ReadFailure("file-damaged", "读取文件的进程意外退出（文件可能已损坏或过大）") from None
-    finally:
-        proc.join(5)
-        if proc.is_alive():
-            proc.kill()
-        parent.close()
-    if status == "ok":
-        return payload
-    raise ReadFailure(*payload)
-
-
 def read_isolated(path: Path, timeout: float = TIME_LIMIT, sheets: tuple[str, ...] = WANTED_SHEETS) -> Parsed:
-    """Parse in the limited child; ReadFailure on anything but success.
+    """Parse in a guarded worker process (intake.pool); ReadFailure on anything but success.
     `sheets`: the sheets whose cells are read (a unit workbook's by default; the master's for read-back)."""
-    return run_isolated(partial(parse_workbook, str(path), sheets), timeout)
+    from .pool import ReaderPool
+
+    with ReaderPool(workers=1, timeout=timeout) as pool:
+        return pool.run(partial(parse_workbook, str(path), sheets))

@@ -1,0 +1,290 @@
+"""One consolidation's files, staged: prepared in inbox order (hash, archive copy under the hash,
+pre-scan), read concurrently by the reading workers, recorded in inbox order (one ledger transaction
+each). Each stage is contained: whatever goes wrong with one file becomes a finding on that file,
+recorded, and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+from udfs.findings import Finding, Findings, Severity
+from udfs.numbers import value_text
+
+from ..archive import archive_copy, file_digest
+from ..ledger import Ledger
+from ..project import Project
+from .extract import Extracted, read_and_extract
+from .pool import ReaderPool
+from .prescan import prescan
+from .reader import ReadFailure
+
+RECEIVED = "回收存档"  # 归档/回收存档: every returned file under its hash
+INTERNAL_LOG = "内部错误.log"
+
+
+@dataclass
+class FileOutcome:
+    name: str
+    digest: str
+    status: str  # accepted | rejected | duplicate | skipped (not regular or unreadable: not in the ledger)
+    unit: str = ""
+    template: str = ""
+    values: int = 0
+    superseded: bool = False
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class _Prepared:
+    """A file hashed, archived and pre-scanned, waiting for its reading (if it needs one) and its record."""
+
+    path: Path
+    name: str
+    digest: str
+    archived: str
+    findings: Findings
+    read: bool  # passed the pre-scan: its reading was handed to the pool
+    answer: object = None  # Extracted or ReadFailure, once the pool answered
+
+
+class Batch:
+    """One consolidation's files, in three stages: prepared in inbox order (hash, archive copy,
+    pre-scan), read concurrently by the pool's workers, recorded in inbox order (one transaction
+    each), so the ledger is the same whatever order the readings finish in. Each stage is contained:
+    whatever goes wrong with one file becomes a finding on it and the batch goes on."""
+
+    def __init__(
+        self, project: Project, ledger: Ledger, dry_run: bool, now: datetime, progress: Callable[[str], None] | None
+    ) -> None:
+        self.project, self.ledger, self.dry_run, self.now, self.progress = project, ledger, dry_run, now, progress
+        self.seen_units: set[str] = set()
+        self.digests: set[str] = set()  # this run's files: a second copy in the same batch is a duplicate too
+        self.queue: list[_Prepared | FileOutcome] = []
+        self.outcomes: list[FileOutcome] = []
+
+    def batch(self, pool: ReaderPool, paths: list[Path]) -> None:
+        for k, path in enumerate(paths):
+            item = self._prepare(path)
+            self.queue.append(item)
+            if isinstance(item, _Prepared) and item.read:
+                while not pool.idle():
+                    self._answers(pool)
+                pool.submit(k, partial(read_and_extract, str(path), item.name))
+            self._record_ready()
+        while pool.pending():
+            self._answers(pool)
+        self._record_ready()
+
+    def _answers(self, pool: ReaderPool) -> None:
+        for k, answer in pool.collect():
+            item = self.queue[k]
+            assert isinstance(item, _Prepared)
+            item.answer = answer
+        self._record_ready()
+
+    def _record_ready(self) -> None:
+        while len(self.outcomes) < len(self.queue):
+            item = self.queue[len(self.outcomes)]
+            if isinstance(item, _Prepared):
+                if item.read and item.answer is None:
+                    return  # still being read: later files wait for it, the ledger keeps the inbox order
+                item = self._contained(item, self._record)
+            self.outcomes.append(item)
+            if item.status == "accepted":
+                self.seen_units.add(item.unit)
+            if self.progress:
+                self.progress(item.name)
+
+    def _prepare(self, path: Path) -> _Prepared | FileOutcome:
+        name = str(path.relative_to(self.project.inbox))
+        try:
+            digest = file_digest(path)
+        except OSError as exc:  # gone, unreadable, or a link put in its place since the listing
+            return _unreadable(name, f"文件无法读取：{exc.strerror or exc}")
+        if digest in self.digests or self.ledger.has_file(digest):
+            return FileOutcome(name, digest, "duplicate")
+        self.digests.add(digest)
+        item = _Prepared(path, name, digest, "", Findings(), False)
+        return self._contained(item, self._archive_and_scan)
+
+    def _archive_and_scan(self, item: _Prepared) -> _Prepared:
+        item.archived = "" if self.dry_run else archive_copy(self.project, item.path, item.digest, RECEIVED)
+        scan = prescan(item.path)
+        for problem in scan.problems:
+            item.findings.add(problem.code, problem.message, file=item.name)
+        item.read = scan.ok
+        return item
+
+    def _contained(self, item: _Prepared, step: Callable[[_Prepared], object]):  # noqa: ANN202
+        try:
+            return step(item)
+        except Exception as exc:  # noqa: BLE001 - the tool's own failure on one file never stops the batch
+            detail = traceback.format_exc()
+            p = self.project
+            return _internal_error(
+                p, self.ledger, item.path, item.name, item.digest, self.dry_run, self.now, type(exc).__name__, detail
+            )
+
+    def _record(self, item: _Prepared) -> FileOutcome:
+        findings, extracted, template = item.findings, None, "unreadable"
+        if isinstance(item.answer, ReadFailure):
+            failure = item.answer
+            if failure.detail and not self.dry_run:
+                log = log_internal_error(self.project, item.name, item.digest, failure.detail, self.now)
+                findings.add(failure.code, f"{failure}；详细信息见 {log}", file=item.name)
+            else:
+                findings.add(failure.code, str(failure), file=item.name)
+        elif isinstance(item.answer, Extracted):
+            extracted = item.answer
+            findings.extend(extracted.findings)
+            template = extracted.template
+        accepted = extracted is not None and template in ("current", "outdated")
+        unit = extracted.identity.unit if extracted and extracted.identity else ""
+        superseded = accepted and unit in self.seen_units
+        if superseded and extracted is not None:
+            _changes(self.ledger, extracted, findings, item.name)
+        adopted = extracted if accepted else None
+        _write(
+            self.ledger,
+            item.path,
+            item.name,
+            item.digest,
+            self.now,
+            item.archived,
+            findings,
+            adopted,
+            template,
+            extracted,
+        )
+        values = len(extracted.values) if accepted and extracted else 0
+        status = "accepted" if accepted else "rejected"
+        return FileOutcome(item.name, item.digest, status, unit, template, values, superseded, list(findings))
+
+
+def _unreadable(name: str, message: str) -> FileOutcome:
+    findings = Findings()
+    findings.add("file-unreadable", message, file=name)
+    return FileOutcome(name, "", "skipped", findings=list(findings))
+
+
+def _internal_error(
+    project: Project,
+    ledger: Ledger,
+    path: Path,
+    name: str,
+    digest: str,
+    dry_run: bool,
+    now: datetime,
+    kind: str,
+    detail: str,
+) -> FileOutcome:
+    findings = Findings()
+    log = "" if dry_run else log_internal_error(project, name, digest, detail, now)
+    findings.add(
+        "file-internal-error", f"处理文件时工具内部出错（{kind}），已跳过此文件；详细信息见 {log or '日志'}", file=name
+    )
+    try:
+        archived = "" if dry_run else archive_copy(project, path, digest, RECEIVED)
+        _write(ledger, path, name, digest, now, archived, findings, None, "unreadable")
+    except Exception:  # noqa: BLE001 - the ledger itself failing: the file stays unrecorded and is retried next run
+        pass
+    return FileOutcome(name, digest, "rejected", findings=list(findings))
+
+
+def log_internal_error(project: Project, name: str, digest: str, detail: str, now: datetime) -> str:
+    """Append the traceback to 归档/内部错误.log (for whoever maintains the tool, not for the user);
+    the log's path relative to the project."""
+    path = project.archive / INTERNAL_LOG
+    with path.open("a", encoding="utf-8") as log:
+        log.write(f"==== {now.isoformat(timespec='seconds')} {name} sha256 {digest}\n{detail}\n")
+    return str(path.relative_to(project.root))
+
+
+def _changes(ledger: Ledger, extracted: Extracted, findings: Findings, name: str) -> None:
+    """A resubmission that changes what was adopted from the same unit says what changed: it never
+    replaces a unit's figures without anyone seeing it (a file claiming another unit's identity too)."""
+    identity = extracted.identity
+    assert identity is not None
+    before = ledger.unit_values(identity.unit, identity.round)
+    now = {v.input: v for v in extracted.values}
+    for input_id, (old, old_file, sheet, cell) in sorted(before.items()):
+        new = now.get(input_id)
+        if new is not None and json.dumps(new.value, sort_keys=True) == json.dumps(old, sort_keys=True):
+            continue
+        shown = "未填写" if new is None else value_text(new.value)
+        findings.add(
+            "resubmission-changed",
+            f"{identity.unit_short}重新报送（{name}）：“{input_id}”由 {value_text(old)}（{old_file} {sheet}!{cell}）改为 {shown}",
+            Severity.WARNING,
+            file=name,
+            sheet=None if new is None else new.sheet,
+            cell=None if new is None else new.cell,
+            input=input_id,
+        )
+
+
+def _write(
+    ledger: Ledger,
+    path: Path,
+    name: str,
+    digest: str,
+    now: datetime,
+    archived: str,
+    findings: Findings,
+    adopted: Extracted | None,
+    template: str,
+    read: Extracted | None = None,
+) -> None:
+    """One transaction: the file's row, and for an accepted file its values and task states, and its findings."""
+    identity = read.identity if read else None
+    received = datetime.fromtimestamp(path.lstat().st_mtime).isoformat(timespec="seconds")
+    with ledger.transaction() as db:
+        seq = ledger.add_file(
+            db,
+            hash=digest,
+            original_name=name,
+            size=path.lstat().st_size,
+            received_at=received,
+            processed_at=now.isoformat(timespec="seconds"),
+            status="accepted" if adopted is not None else "rejected",
+            template=template,
+            unit=identity.unit if identity else "",
+            round=identity.round if identity else None,
+            project_id=identity.project_id if identity else None,
+            rubric=identity.rubric if identity else None,
+            rubric_version=identity.rubric_version if identity else None,
+            signature=identity.signature if identity else None,
+            archived_as=archived,
+        )
+        if adopted is not None and identity is not None:
+            db.executemany(
+                "INSERT INTO input_values VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        seq,
+                        identity.unit,
+                        identity.round,
+                        v.input,
+                        json.dumps(v.value, ensure_ascii=False, allow_nan=False),
+                        v.raw,
+                        v.sheet,
+                        v.cell,
+                    )
+                    for v in adopted.values
+                ],
+            )
+            db.executemany(
+                "INSERT INTO task_states VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(seq, identity.unit, identity.round, t.item, t.status, t.note, t.cell) for t in adopted.tasks],
+            )
+        db.executemany(
+            "INSERT INTO file_findings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(seq, f.code, f.severity.value, f.message, f.sheet, f.cell, f.input, f.item) for f in findings],
+        )

@@ -1,0 +1,168 @@
+"""The consolidator's reading workers: a few long-lived processes started with `spawn` (one per core),
+each reading many files, each under a time and memory guard that works on Windows, macOS and Linux.
+
+The guard is kept from outside: while a worker reads, the pool watches the clock and the worker's
+memory (psutil); past either limit, or if the worker dies, the worker is killed and replaced and the
+file becomes a finding. Inside, a worker also limits itself where the system allows (intake.worker).
+Workers never outlive the consolidator: they leave when it closes the pool, and on their own the
+moment it dies (the lifeline), so nothing of a killed run keeps working or holds anything.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+import psutil
+
+from .reader import ReadFailure
+from .worker import MAX_RESULT_BYTES, MEMORY_LIMIT, TIME_LIMIT, Setup, serve
+
+POLL = 0.05  # seconds between two looks at a busy worker's memory
+
+
+@dataclass
+class _Worker:
+    process: Any
+    jobs: Connection
+    lifeline: Connection
+    busy: Any = None  # the key of the job it is reading
+    since: float = 0.0
+
+
+class ReaderPool:
+    """`with ReaderPool() as pool:` submit jobs (picklable callables) by key, then collect answers:
+    a result, or a ReadFailure for the file. At most one job per worker is in flight."""
+
+    def __init__(self, workers: int | None = None, timeout: float = TIME_LIMIT, memory: int = MEMORY_LIMIT) -> None:
+        self.size = max(1, workers or os.cpu_count() or 1)
+        self.timeout, self.memory = timeout, memory
+        self.ctx = multiprocessing.get_context("spawn")
+        self.workers: list[_Worker] = []
+        self.setups: list[Setup] = []
+        self.done: dict[Any, Any] = {}
+
+    def __enter__(self) -> ReaderPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- workers
+
+    def _start(self) -> _Worker:
+        jobs, theirs = self.ctx.Pipe(duplex=True)
+        lifeline, their_lifeline = self.ctx.Pipe(duplex=False)
+        process = self.ctx.Process(target=serve, args=(theirs, lifeline), daemon=True, name="xinyong-reader")
+        process.start()
+        theirs.close()
+        lifeline.close()
+        worker = _Worker(process, jobs, their_lifeline)
+        for setup in self.setups:
+            jobs.send(setup)
+        return worker
+
+    def _stop(self, worker: _Worker) -> None:
+        try:
+            worker.process.kill()
+        except (OSError, ValueError, AttributeError):
+            pass
+        worker.process.join(5)
+        for conn in (worker.jobs, worker.lifeline):
+            conn.close()
+        self.workers.remove(worker)
+
+    def close(self) -> None:
+        for worker in list(self.workers):
+            try:
+                worker.jobs.send(None)
+            except (OSError, ValueError):
+                pass
+        for worker in list(self.workers):
+            worker.process.join(2)
+            self._stop(worker)
+
+    def setup(self, setup: Setup) -> None:
+        """Something every worker keeps for the jobs that follow (sent once, not with every file)."""
+        self.setups.append(setup)
+        for worker in self.workers:
+            worker.jobs.send(setup)
+
+    # ---- jobs
+
+    def idle(self) -> bool:
+        return len(self.workers) < self.size or any(w.busy is None for w in self.workers)
+
+    def submit(self, key: Any, job: Callable[[], Any]) -> None:
+        worker = next((w for w in self.workers if w.busy is None), None)
+        if worker is None:
+            worker = self._start()
+            self.workers.append(worker)
+        worker.jobs.send(job)
+        worker.busy, worker.since = key, time.monotonic()
+
+    def pending(self) -> int:
+        return sum(w.busy is not None for w in self.workers)
+
+    def collect(self) -> Iterator[tuple[Any, Any]]:
+        """(key, result or ReadFailure) for every job that finishes next, as they finish; guards the
+        busy workers while it waits."""
+        while True:
+            busy = [w for w in self.workers if w.busy is not None]
+            if not busy:
+                return
+            ready = wait([w.jobs for w in busy], timeout=POLL)
+            now = time.monotonic()
+            for worker in busy:
+                if worker.jobs in ready:
+                    yield worker.busy, self._answer(worker)
+                elif now - worker.since > self.timeout:
+                    key = worker.busy
+                    self._stop(worker)
+                    yield key, ReadFailure("file-timeout", f"读取超过 {self.timeout:g} 秒未完成，已中止")
+                elif self._too_big(worker):
+                    key = worker.busy
+                    self._stop(worker)
+                    yield key, ReadFailure("file-too-large", "读取时超出内存上限（疑似压缩炸弹），未读取")
+            if ready:
+                return
+
+    def _too_big(self, worker: _Worker) -> bool:
+        try:
+            return psutil.Process(worker.process.pid).memory_info().rss > self.memory
+        except (psutil.Error, OSError):
+            return False  # gone: its pipe says so on the next look
+
+    def _answer(self, worker: _Worker) -> Any:
+        worker.busy = None
+        try:
+            status, payload = pickle.loads(worker.jobs.recv_bytes(MAX_RESULT_BYTES))
+        except (EOFError, OSError, pickle.UnpicklingError):  # died, or an answer past the cap
+            self._stop(worker)
+            return ReadFailure("file-damaged", "读取文件的进程意外退出（文件可能已损坏或过大）")
+        if status == "ok":
+            return payload
+        worker.process.join(0.5 if payload[0] == "file-too-large" else 0)  # it leaves after a MemoryError
+        if not worker.process.is_alive():
+            self._stop(worker)
+        return ReadFailure(*payload)
+
+    def run(self, job: Callable[[], Any]) -> Any:
+        """One job, waited for: its result, or the ReadFailure raised."""
+        self.submit(0, job)
+        for _, answer in _drain(self):
+            if isinstance(answer, ReadFailure):
+                raise answer
+            return answer
+        raise ReadFailure("file-damaged", "读取文件的进程意外退出")
+
+
+def _drain(pool: ReaderPool) -> Iterator[tuple[Any, Any]]:
+    while pool.pending():
+        yield from pool.collect()
