@@ -4,7 +4,7 @@ best of each is reported, since the machines are noisy. Two bare writes: "bare t
 input texts in XlsxWriter's default mode (the comparison made since the first version), and "bare
 cells", every text cell `generate` writes, in memory as `generate` builds (the floor for its cells).
 
-    python benchmarks/bench_generate.py [--rubric national-2019] [--repeat 5] [--before DIR]
+    python benchmarks/bench_generate.py [--rubric national-2019] [--repeat 5] [--before DIR] [--profile]
 
 `--before DIR`: DIR holds an older `workbooks` package (say `git archive <commit> workbooks | tar -x -C DIR`);
 its `generate` is imported under another name and alternated with today's, on the same project.
@@ -13,6 +13,7 @@ its `generate` is imported under another name and alternated with today's, on th
 from __future__ import annotations
 
 import argparse
+import cProfile
 import importlib.util
 import io
 import shutil
@@ -116,6 +117,7 @@ def main() -> None:
     parser.add_argument("--rubric", default="national-2019")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--before", type=Path, help="a folder holding an older workbooks package")
+    parser.add_argument("--profile", action="store_true", help="cProfile one cold generate (and the older one) instead")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="xinyong-bench-"))
     try:
@@ -145,6 +147,11 @@ def main() -> None:
         runs: dict[str, Callable[[], object]] = {"generate": cold(generate)}
         if args.before:
             runs["generate, before"] = cold(older_generate(args.before))
+        if args.profile:
+            for name, run in runs.items():
+                print(f"== {name}")
+                cProfile.runctx("run()", globals(), {"run": run}, sort="cumulative")
+            return
         runs["generate again, nothing changed"] = cold(generate, empty_outbox=False)
         runs[BARE_TEXTS] = into("bare", lambda out: bare(project, out))
         runs[BARE_CELLS] = into("cells", lambda out: same_cells(every_cell, out))

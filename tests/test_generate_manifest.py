@@ -11,9 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import national_example
+from workbooks.consolidate import consolidate
 from workbooks.generate import manifest, run
+from workbooks.generate.fill import fill_returns
 from workbooks.generate.manifest import MANIFEST_FILE, basis, read_manifest
 from workbooks.generate.run import GenerateRefused, context, expected, generate, rendered
+from workbooks.intake.extract import read_back
 from workbooks.project import ARCHIVE, KEY_FILE, Project, open_project, write_settings
 
 
@@ -21,7 +25,7 @@ def manifest_of(project: Project) -> Path:
     return project.root / ARCHIVE / MANIFEST_FILE
 
 
-def recorded(project: Project) -> run.Expected | None:
+def recorded(project: Project) -> manifest.Expected | None:
     return read_manifest(project, basis(context(project), project.registry))
 
 
@@ -31,7 +35,7 @@ def renders(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     original = run.rendered
 
-    def counted(project: Project, ctx: object = None) -> run.Expected:
+    def counted(project: Project, ctx: object = None) -> manifest.Expected:
         calls.append(1)
         return original(project, ctx)
 
@@ -52,6 +56,24 @@ def test_manifest_equals_rendering(generated_national: Project, renders: list[in
     assert document["basis"]["rubric"]["id"] == "national-2019" and document["basis"]["key"]
     key = (project.root / ARCHIVE / KEY_FILE).read_text(encoding="ascii").strip()
     assert key not in manifest_of(project).read_text(encoding="utf-8")  # a fingerprint, never the key
+    for entry in document["units"][:5]:  # and what the files sent carry
+        identity, _ = read_back(str(project.outbox / entry["file"]))
+        assert identity.signature == entry["signature"] == signatures[identity.unit]
+
+
+@pytest.mark.parametrize("with_manifest", [True, False])
+def test_consolidation_recognises_returns_either_way(
+    generated_national: Project, renders: list[int], with_manifest: bool
+) -> None:
+    project = generated_national
+    if not with_manifest:
+        manifest_of(project).unlink()  # a project generated before manifests
+    unit = next(u for u, asked in expected(project)[1].items() if asked)
+    renders.clear()
+    fill_returns(project, national_example(), units=[unit])
+    summary = consolidate(project, dry_run=True)
+    assert [(o.status, o.unit) for o in summary.outcomes] == [("accepted", unit)]
+    assert renders == ([] if with_manifest else [1])
 
 
 def _edit_contact(project: Project) -> Project:
@@ -160,6 +182,21 @@ def test_refused_generate_keeps_the_manifest_and_force_renews_it(generated_natio
     assert path.read_bytes() == before and recorded(project) is None
     generate(project, force=True)
     assert recorded(project) == rendered(project)
+
+
+def test_manifest_that_cannot_be_written_is_not_an_error(
+    generated_national: Project, renders: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = _edit_contact(generated_national)
+
+    def refuse(*_: object) -> None:
+        raise PermissionError("in use")
+
+    monkeypatch.setattr(manifest.os, "replace", refuse)
+    result = generate(project, force=True)
+    assert {f.status for f in result.files} == {"已替换"}  # the workbooks went out all the same
+    assert expected(project) == rendered(project) and renders == [1]  # the old manifest is stale: not used
+    assert [p.name for p in manifest_of(project).parent.iterdir() if p.name.endswith(".tmp")] == []
 
 
 def test_project_without_key(generated_national: Project, renders: list[int]) -> None:

@@ -49,6 +49,7 @@ class Findings:
     """An ordered, de-duplicated collection: the same problem reported twice is one finding."""
 
     items: list[Finding] = field(default_factory=list)
+    _seen: set[Finding] = field(default_factory=set, repr=False, compare=False)
 
     def add(
         self,
@@ -60,14 +61,22 @@ class Findings:
         if code not in CATALOGUE:
             raise ValueError(f"finding code {code!r} is not in the catalogue")
         finding = Finding(code=code, severity=severity, message=message, **where)
-        if finding not in self.items:
+        if not self._known(finding):
             self.items.append(finding)
+            self._seen.add(finding)
         return finding
 
     def extend(self, other: Findings | list[Finding]) -> None:
         for finding in other.items if isinstance(other, Findings) else other:
-            if finding not in self.items:
+            if not self._known(finding):
                 self.items.append(finding)
+                self._seen.add(finding)
+
+    def _known(self, finding: Finding) -> bool:
+        """Seen before (a set, so thousands of findings stay linear; rebuilt if `items` was changed directly)."""
+        if len(self._seen) != len(self.items):
+            self._seen = set(self.items)
+        return finding in self._seen
 
     def __iter__(self):
         return iter(self.items)

@@ -25,7 +25,7 @@ def norm_ref(ref: str) -> str:
 
 def _fields(obj: object) -> dict[str, object]:
     """A dataclass's fields by name: for these records of strings, string dicts and lists, what
-    `asdict` gives, without its deep copy (which cost more than the hashing it feeds)."""
+    `asdict` gives, without its recursive copy, once per workbook and sheet row."""
     return {f.name: getattr(obj, f.name) for f in fields(obj)}
 
 

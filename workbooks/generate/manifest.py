@@ -10,6 +10,7 @@ read, or one left behind by a change of rubric, registry, settings, key or versi
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -73,23 +74,25 @@ def manifest_bytes(built_from: dict[str, object], units: list[dict[str, object]]
 
 def write_manifest(project: Project, data: bytes) -> None:
     """Atomically (a temporary file renamed over the old one), and not at all when unchanged. Not
-    synced to disk: a manifest lost or cut short by a crash is unreadable and merely not used."""
+    synced to disk, and a failure to write it is not an error: the workbooks are already in 下发/,
+    and a manifest lost, cut short or left from before is unreadable or stale, so merely not used."""
     path = manifest_path(project)
     try:
         if path.read_bytes() == data:
             return
     except OSError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f"{MANIFEST_FILE}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)  # no newline translation
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         # created as any file the tool writes (the umask applies), readable by whoever shares the folder
-        with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb") as out:
+        with open(os.open(temporary, flags, 0o666), "wb") as out:
             out.write(data)
         os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
 
 
 def read_manifest(project: Project, built_from: dict[str, object]) -> Expected | None:

@@ -50,7 +50,7 @@ def _text_width(text: str) -> float:
 @lru_cache(maxsize=8192)
 def _lines(text: str, usable: int) -> int:
     """Wrapped lines of one cell's text. Cached: the same task and input texts recur in many units'
-    workbooks, and measuring them character by character was a fifth of `generate`."""
+    workbooks, and measuring each character again for every unit was `generate`'s largest own cost."""
     return sum(max(1, -(-int(_text_width(part)) // usable)) for part in text.split("\n"))
 
 
@@ -109,9 +109,10 @@ class _Formats:
         }
 
 
-def _validation(spec: InputSpec) -> dict[str, object]:
-    """Excel data validation with a Chinese input message and error message for one input."""
-    shown = spec.range_text() or "不限"
+def _validation(spec: InputSpec, range_text: str) -> dict[str, object]:
+    """Excel data validation with a Chinese input message and error message for one input;
+    `range_text`: `spec.range_text()`, formatted once per input by the caller."""
+    shown = range_text or "不限"
     prompt = f"{spec.label}"[:200]
     options: dict[str, object] = {
         "input_title": "请填写"[:32],
@@ -124,7 +125,7 @@ def _validation(spec: InputSpec) -> dict[str, object]:
     lo = spec.min if spec.min is not None else (0.0 if spec.type != "number" else -1e15)
     kind = "integer" if spec.type == "count" else "decimal"
     if spec.type == "ratio":
-        message = f"请填写{spec.range_text() or '0%–100%'}之间的百分比，例如 85% 或 0.85，不要写“约”“左右”等文字。"
+        message = f"请填写{range_text or '0%–100%'}之间的百分比，例如 85% 或 0.85，不要写“约”“左右”等文字。"
     elif spec.type == "count":
         message = f"请填写整数（{shown}），不要带单位或文字。"
     else:
@@ -157,7 +158,7 @@ class _LockedWorkbook(xlsxwriter.Workbook):
 
     XlsxWriter has no switch for <workbookProtection lockStructure="1"/>; it is written where the
     schema puts it, right after <workbookPr/>, while the workbook part is assembled, so the zip is
-    written once (rewriting it afterwards cost a sixth of `generate`)."""
+    written once (rewriting it afterwards inflated and deflated every part a second time)."""
 
     locked = False
 
@@ -324,7 +325,8 @@ def _write_inputs(wb, ws, package: UnitPackage, ctx: Context, fmt: _Formats, lay
     for k, spec in enumerate(package.inputs):
         periods = spec.length if spec.type == "list" and spec.length else 1
         label = spec.label if periods == 1 else f"{spec.label}（按时间先后，每行一期，最多{periods}期）"
-        cells = [str(k + 1), spec.id, label, spec.unit, spec.range_text() or "不限"]
+        range_text = spec.range_text()
+        cells = [str(k + 1), spec.id, label, spec.unit, range_text or "不限"]
         for col, value in enumerate(cells):
             if periods > 1:
                 ws.merge_range(row, col, row + periods - 1, col, value, fmt.text)
@@ -342,7 +344,7 @@ def _write_inputs(wb, ws, package: UnitPackage, ctx: Context, fmt: _Formats, lay
                 ws.write_string(row, col, value, fmt.text)
         if periods == 1:
             ws.set_row(row, row_height(cells + tail, INPUT_WIDTH[: len(cells)] + INPUT_WIDTH[VALUE_COL + 1 :]))
-        ws.data_validation(row, VALUE_COL, row + periods - 1, VALUE_COL, _validation(spec))
+        ws.data_validation(row, VALUE_COL, row + periods - 1, VALUE_COL, _validation(spec, range_text))
         first = xl_rowcol_to_cell(row, VALUE_COL, row_abs=True, col_abs=True)
         last = xl_rowcol_to_cell(row + periods - 1, VALUE_COL, row_abs=True, col_abs=True)
         ref = f"'{INPUTS}'!{first}" + (f":{last}" if periods > 1 else "")

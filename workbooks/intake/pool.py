@@ -13,8 +13,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -60,7 +62,8 @@ class ReaderPool:
         jobs, theirs = self.ctx.Pipe(duplex=True)
         lifeline, their_lifeline = self.ctx.Pipe(duplex=False)
         process = self.ctx.Process(target=serve, args=(theirs, lifeline), daemon=True, name="xinyong-reader")
-        process.start()
+        with _main_module_hidden():
+            process.start()
         theirs.close()
         lifeline.close()
         worker = _Worker(process, jobs, their_lifeline)
@@ -166,3 +169,23 @@ class ReaderPool:
 def _drain(pool: ReaderPool) -> Iterator[tuple[Any, Any]]:
     while pool.pending():
         yield from pool.collect()
+
+
+@contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """A spawned worker normally imports the caller's main module again (to find functions defined
+    there); ours needs nothing from it, and a script without an `if __name__ == "__main__"` guard
+    would then start a second consolidation inside the worker. Hidden while the worker starts: the
+    worker gets only the packages it imports itself."""
+    main = sys.modules.get("__main__")
+    saved = {k: getattr(main, k) for k in ("__spec__", "__file__") if main is not None and hasattr(main, k)}
+    try:
+        for key in saved:
+            if key == "__spec__":
+                main.__spec__ = None
+            else:
+                delattr(main, key)
+        yield
+    finally:
+        for key, value in saved.items():
+            setattr(main, key, value)
