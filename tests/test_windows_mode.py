@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,22 @@ def test_every_module_of_the_packages_imports_without_posix(walk: dict) -> None:
     failed = {name: trace for name, trace in walk["failures"].items() if not name.startswith(CONTROL)}
     assert not failed, "\n\n".join(f"{name}:\n{trace}" for name, trace in sorted(failed.items()))
     assert {name for name in walk["imported"] if name.split(".")[0] in PACKAGES} == expected
+
+
+def run_demo(folder: Path, windows: bool) -> subprocess.CompletedProcess[str]:
+    """`xinyong demo FOLDER` in a fresh interpreter, in Windows-like mode or as it is here."""
+    plain = [sys.executable, "-c", windows_mode.XINYONG, "demo", str(folder)]
+    command = windows_mode.xinyong_command("demo", str(folder)) if windows else plain
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, encoding="utf-8", timeout=900)
+
+
+def test_the_whole_job_runs_in_windows_like_mode_as_it_does_here(tmp_path: Path) -> None:
+    """The demo end to end (generate 63 workbooks, units fill and return them, consolidate through the
+    spawned reading workers under the portable lock, master, 提分空间, reminders) with everything
+    Windows lacks taken away: the same story, the same numbers as in the normal mode."""
+    windows, plain = run_demo(tmp_path / "windows", True), run_demo(tmp_path / "plain", False)
+    assert windows.returncode == plain.returncode == 0, windows.stderr[-3000:]
+    assert "Traceback" not in windows.stderr
+    assert windows.stdout.replace("windows", "plain") == plain.stdout
+    ledger = tmp_path / "windows" / "台账.sqlite"
+    assert ledger.exists() and (tmp_path / "windows" / "评分总表.xlsx").exists()
