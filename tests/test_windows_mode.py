@@ -124,3 +124,33 @@ def test_the_whole_job_runs_in_windows_like_mode_as_it_does_here(tmp_path: Path)
     assert windows.stdout.replace("windows", "plain") == plain.stdout
     ledger = tmp_path / "windows" / "台账.sqlite"
     assert ledger.exists() and (tmp_path / "windows" / "评分总表.xlsx").exists()
+
+
+ENTRY_POINTS = ("workbooks.cli", "addin.callbacks", "workbooks.consolidate", "workbooks.master.run", "udfs.excel")
+BARE = """
+import importlib, json, os, sys, warnings
+for name in ("fcntl", "resource", "termios", "pwd", "grp"):
+    sys.modules[name] = None
+for name in ("fork", "killpg", "setsid", "getpgid", "register_at_fork"):
+    if hasattr(os, name):
+        delattr(os, name)
+warnings.simplefilter("ignore")  # filelock warns that it would fall back to a soft lock here
+failed = {}
+for module in sys.argv[1:]:
+    try:
+        importlib.import_module(module)
+    except Exception as exc:
+        failed[module] = repr(exc)
+print(json.dumps(failed))
+"""
+
+
+def test_entry_points_import_without_any_library_pre_imported() -> None:
+    """The stricter check: POSIX modules gone and *no* third-party library given its platform backend
+    first (the mode above imports psutil, filelock and click's terminal module before hiding anything).
+    Importing the CLI, the ribbon callbacks and the pipeline must not need any of them at import time
+    (psutil's Linux backend imports `resource`; it is imported only when a worker is watched)."""
+    done = subprocess.run(
+        [sys.executable, "-c", BARE, *ENTRY_POINTS], cwd=ROOT, capture_output=True, text=True, timeout=300, check=True
+    )
+    assert json.loads(done.stdout.splitlines()[-1]) == {}

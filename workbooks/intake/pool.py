@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-import psutil
-
 from .reader import ReadFailure
 from .worker import MAX_RESULT_BYTES, MEMORY_LIMIT, TIME_LIMIT, Setup, serve
 
@@ -137,6 +135,10 @@ class ReaderPool:
                 return
 
     def _too_big(self, worker: _Worker) -> bool:
+        # psutil is imported here, not with the module: its backend is chosen per platform when it is
+        # first imported, and importing the pipeline must never depend on that (nor on it at all)
+        import psutil
+
         try:
             return psutil.Process(worker.process.pid).memory_info().rss > self.memory
         except (psutil.Error, OSError):
