@@ -21,7 +21,7 @@ from udfs.findings import Finding, Findings, Severity
 from .generate.run import expected
 from .intake.batch import RECEIVED, Batch, FileOutcome
 from .intake.extract import INTAKE, IntakeContext
-from .intake.inbox import SKIP_PREFIXES, scan
+from .intake.inbox import SKIP_PREFIXES, Entry, scan
 from .intake.pool import ReaderPool
 from .intake.worker import Setup
 from .ledger import LEDGER_FILE, Conflict, Ledger
@@ -61,10 +61,10 @@ def inbox_files(project: Project) -> list[Path]:
     return [e.path for e in scan(project.inbox) if e.regular]
 
 
-def irregular(project: Project) -> list[FileOutcome]:
+def irregular(project: Project, entries: list[Entry]) -> list[FileOutcome]:
     """Links, devices and the like in 回收/: never read or archived, each a finding."""
     out = []
-    for e in scan(project.inbox):
+    for e in entries:
         if not e.regular:
             name = str(e.path.relative_to(project.inbox))
             findings = Findings()
@@ -110,13 +110,13 @@ def _consolidate(project: Project, dry_run: bool, progress: Callable[[str], None
     try:
         signatures, wanted = expected(project)
         run = Batch(project, ledger, dry_run, now, progress)
-        run.seen_units = {r["unit"] for r in ledger.files() if r["status"] == "accepted" and r["round"] == s.round}
+        entries = scan(project.inbox)
         with ReaderPool() as pool:
             pool.setup(
                 Setup(INTAKE, IntakeContext(project.rubric, s.project_id, s.round, signatures, signing_key(project)))
             )
-            run.batch(pool, inbox_files(project))
-        outcomes = irregular(project) + run.outcomes
+            run.batch(pool, [e.path for e in entries if e.regular])
+        outcomes = irregular(project, entries) + run.outcomes
         values, conflicts = ledger.settled(s.round)
         carried = ledger.carry_over(s.round, values, conflicts) if s.carry_over else {}
         current = ledger.current_values(s.round)
@@ -129,5 +129,3 @@ def _consolidate(project: Project, dry_run: bool, progress: Callable[[str], None
         ledger.close()
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
-
-

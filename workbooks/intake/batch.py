@@ -64,7 +64,9 @@ class Batch:
         self, project: Project, ledger: Ledger, dry_run: bool, now: datetime, progress: Callable[[str], None] | None
     ) -> None:
         self.project, self.ledger, self.dry_run, self.now, self.progress = project, ledger, dry_run, now, progress
-        self.seen_units: set[str] = set()
+        round_name = project.settings.round
+        # units with an accepted file of this round: a file of theirs now is a resubmission
+        self.seen_units = {r["unit"] for r in ledger.files() if r["status"] == "accepted" and r["round"] == round_name}
         self.digests: set[str] = set()  # this run's files: a second copy in the same batch is a duplicate too
         self.queue: list[_Prepared | FileOutcome] = []
         self.outcomes: list[FileOutcome] = []
@@ -150,7 +152,6 @@ class Batch:
         superseded = accepted and unit in self.seen_units
         if superseded and extracted is not None:
             _changes(self.ledger, extracted, findings, item.name)
-        adopted = extracted if accepted else None
         _write(
             self.ledger,
             item.path,
@@ -159,9 +160,9 @@ class Batch:
             self.now,
             item.archived,
             findings,
-            adopted,
-            template,
             extracted,
+            template,
+            accepted,
         )
         values = len(extracted.values) if accepted and extracted else 0
         status = "accepted" if accepted else "rejected"
@@ -238,22 +239,23 @@ def _write(
     now: datetime,
     archived: str,
     findings: Findings,
-    adopted: Extracted | None,
+    read: Extracted | None,
     template: str,
-    read: Extracted | None = None,
+    accepted: bool = False,
 ) -> None:
-    """One transaction: the file's row, and for an accepted file its values and task states, and its findings."""
+    """One transaction: the file's row (with the identity it claims, if it was read), for an accepted
+    file its values and task states, and its findings."""
     identity = read.identity if read else None
-    received = datetime.fromtimestamp(path.lstat().st_mtime).isoformat(timespec="seconds")
+    st = path.lstat()
     with ledger.transaction() as db:
         seq = ledger.add_file(
             db,
             hash=digest,
             original_name=name,
-            size=path.lstat().st_size,
-            received_at=received,
+            size=st.st_size,
+            received_at=datetime.fromtimestamp(st.st_mtime).isoformat(timespec="seconds"),
             processed_at=now.isoformat(timespec="seconds"),
-            status="accepted" if adopted is not None else "rejected",
+            status="accepted" if accepted else "rejected",
             template=template,
             unit=identity.unit if identity else "",
             round=identity.round if identity else None,
@@ -263,7 +265,7 @@ def _write(
             signature=identity.signature if identity else None,
             archived_as=archived,
         )
-        if adopted is not None and identity is not None:
+        if accepted and read is not None and identity is not None:
             db.executemany(
                 "INSERT INTO input_values VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -277,12 +279,12 @@ def _write(
                         v.sheet,
                         v.cell,
                     )
-                    for v in adopted.values
+                    for v in read.values
                 ],
             )
             db.executemany(
                 "INSERT INTO task_states VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(seq, identity.unit, identity.round, t.item, t.status, t.note, t.cell) for t in adopted.tasks],
+                [(seq, identity.unit, identity.round, t.item, t.status, t.note, t.cell) for t in read.tasks],
             )
         db.executemany(
             "INSERT INTO file_findings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

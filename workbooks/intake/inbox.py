@@ -53,8 +53,3 @@ def scan(inbox: Path) -> list[Entry]:
                 continue  # gone since the listing
             out.append(Entry(path, st.st_mtime, stat.S_ISREG(st.st_mode), _kind(st.st_mode)))
     return sorted(out, key=lambda e: (e.mtime, e.path.name))
-
-
-def inbox_files(inbox: Path) -> list[Path]:
-    """The regular files to consolidate, in the order they arrived (modification time, then name)."""
-    return [e.path for e in scan(inbox) if e.regular]
