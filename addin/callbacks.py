@@ -19,8 +19,8 @@ from pathlib import Path
 
 from workbooks import report
 from workbooks.console import tolerate_unencodable
-from workbooks.consolidate import consolidate
 from workbooks.generate.run import GenerateRefused, generate
+from workbooks.intake.consolidate import consolidate
 from workbooks.lock import LockBusy
 from workbooks.master.layout import MASTER_FILE
 from workbooks.master.run import write_master

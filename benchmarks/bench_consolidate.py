@@ -126,7 +126,7 @@ def build(root: Path, count: int) -> Path:
 
 
 def measure_consolidate(root: Path) -> dict[str, object]:
-    from workbooks.consolidate import consolidate
+    from workbooks.intake.consolidate import consolidate
     from workbooks.project import open_project
 
     project, _ = open_project(root)

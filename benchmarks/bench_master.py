@@ -22,7 +22,7 @@ from timing import best_of
 
 from udfs.evaluate import CompiledRubric, evaluate
 from udfs.recovery import recover
-from workbooks.consolidate import consolidate
+from workbooks.intake.consolidate import consolidate
 from workbooks.ledger import LEDGER_FILE, Ledger
 from workbooks.master.run import build, write_master
 from workbooks.master.state import gather

@@ -27,7 +27,7 @@ from timing import best_of
 from udfs.engines.formulas_engine import register
 from udfs.evaluate import CompiledRubric, evaluate
 from udfs.sampling import sample_inputs
-from workbooks.consolidate import consolidate
+from workbooks.intake.consolidate import consolidate
 from workbooks.master.layout import D_ADOPTED, D_ID, DATA, SCORES
 
 

@@ -19,12 +19,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 from udfs.rubric.loader import builtin_dir
-from workbooks.consolidate import consolidate
 from workbooks.generate.fill import fill_returns, outgoing_files
 from workbooks.generate.run import generate
+from workbooks.intake.consolidate import consolidate
+from workbooks.master.recalc import convert_many
 from workbooks.master.run import write_master
 from workbooks.project import init_project
-from workbooks.recalc import convert_many
 
 LEFT_OUT = ("市人社局", "市司法局")
 PAGES = {"master-overview.png": "评分总表", "master-scores.png": "逐项评分"}

@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from udfs.rubric import resolve as resolve_rubric
-from workbooks.consolidate import consolidate
 from workbooks.generate.fill import fill_returns
 from workbooks.generate.run import generate
 from workbooks.input_files import read_inputs
+from workbooks.intake.consolidate import consolidate
 from workbooks.project import Project, init_project, open_project
 
 settings.register_profile(

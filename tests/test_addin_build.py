@@ -32,7 +32,7 @@ from addin.wrappers import macro_options, vba_wrapper_module
 from tests.test_consolidate_e2e import SYSTEM_PYTHON, has_uno
 from udfs.vocabulary import REGISTRY
 from workbooks.cli import main
-from workbooks.recalc import find_soffice
+from workbooks.master.recalc import find_soffice
 
 CUSTOM_UI = "{http://schemas.microsoft.com/office/2006/01/customui}"
 LO_BASIC = Path(__file__).parent / "lo_basic.py"

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from tests.test_consolidate_e2e import fill_openpyxl, outgoing
 from workbooks.cli import main
-from workbooks.consolidate import consolidate
 from workbooks.generate.run import generate
+from workbooks.intake.consolidate import consolidate
 from workbooks.lock import LockBusy, project_lock
 from workbooks.project import SETTINGS_FILE, Project, open_project
 

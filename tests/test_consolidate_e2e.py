@@ -18,12 +18,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from workbooks.consolidate import LEDGER_FILE, consolidate
 from workbooks.generate.fill import fill_workbook
 from workbooks.generate.run import generate
+from workbooks.intake.consolidate import LEDGER_FILE, consolidate
 from workbooks.ledger import Ledger
+from workbooks.master.recalc import find_soffice
 from workbooks.project import RUBRIC_FILE, SETTINGS_FILE, init_project, open_project
-from workbooks.recalc import find_soffice
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 LO_FILL = Path(__file__).parent / "lo_fill.py"

@@ -33,10 +33,10 @@ import openpyxl
 import pytest
 
 from udfs.sampling import sample_value
-from workbooks.consolidate import LEDGER_FILE, RECEIVED, consolidate, inbox_files
 from workbooks.generate.fill import fill_workbook
 from workbooks.generate.run import generate
 from workbooks.generate.unit_workbook import STATUS_CHOICES
+from workbooks.intake.consolidate import LEDGER_FILE, RECEIVED, consolidate, inbox_files
 from workbooks.ledger import Ledger
 from workbooks.lock import LockBusy, project_lock
 from workbooks.master.layout import MASTER_FILE
@@ -56,7 +56,7 @@ import time
 import zipfile
 from pathlib import Path
 
-import workbooks.consolidate as consolidate_module
+import workbooks.intake.consolidate as consolidate_module
 import workbooks.intake.batch as batch_module
 import workbooks.master.run as master_run
 from workbooks.intake.pool import ReaderPool

@@ -14,9 +14,9 @@ from udfs.evaluate import CompiledRubric, evaluate
 from workbooks.cli import main
 from workbooks.demo import CONFLICT, MISTYPES, NOT_RETURNED, RETURNS_LATE, Demo, run_demo
 from workbooks.master.layout import MASTER_FILE
+from workbooks.master.recalc import convert_many, find_soffice, read_values, recalculated_values
 from workbooks.master.run import write_master
 from workbooks.project import open_project
-from workbooks.recalc import convert_many, find_soffice, read_values, recalculated_values
 
 
 @pytest.fixture(scope="module")

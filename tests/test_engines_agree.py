@@ -16,7 +16,7 @@ from udfs.engines.formulas_engine import FormulasFormula
 from udfs.evaluate import CompiledRubric, evaluate
 from udfs.rubric import list_builtin, load
 from udfs.sampling import sample_inputs
-from workbooks.recalc import CellError, find_soffice, read_values, recalculate
+from workbooks.master.recalc import CellError, find_soffice, read_values, recalculate
 
 N_SETS = 24
 SCORED = [ref for ref in list_builtin() if load(ref)[0].scored]

@@ -167,7 +167,7 @@ def test_cli_init_and_generate(tmp_path: Path) -> None:
 
 @pytest.mark.oracle
 def test_libreoffice_opens_every_generated_workbook(national, tmp_path: Path) -> None:  # noqa: ANN001
-    from workbooks.recalc import convert_many, find_soffice
+    from workbooks.master.recalc import convert_many, find_soffice
 
     if find_soffice() is None:
         pytest.skip("LibreOffice (soffice) is not installed")

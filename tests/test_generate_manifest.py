@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import national_example
-from workbooks.consolidate import consolidate
 from workbooks.generate import manifest, run
 from workbooks.generate.fill import fill_returns
 from workbooks.generate.manifest import MANIFEST_FILE, basis, read_manifest
 from workbooks.generate.run import GenerateRefused, context, expected, generate, rendered
+from workbooks.intake.consolidate import consolidate
 from workbooks.intake.extract import read_back
 from workbooks.project import ARCHIVE, KEY_FILE, Project, open_project, write_settings
 

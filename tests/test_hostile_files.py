@@ -32,10 +32,10 @@ import openpyxl
 import pytest
 
 from tests.test_consolidate_e2e import fill_openpyxl, outgoing
-from workbooks.consolidate import LEDGER_FILE, Summary, consolidate
 from workbooks.generate.identity import IDENTITY_SHEET
 from workbooks.generate.run import generate
 from workbooks.generate.unit_workbook import INPUTS, TASKS
+from workbooks.intake.consolidate import LEDGER_FILE, Summary, consolidate
 from workbooks.intake.reader import ReadFailure, read_isolated
 from workbooks.ledger import Ledger
 from workbooks.project import Project, init_project, open_project
@@ -675,7 +675,7 @@ def test_whole_hostile_batch_in_one_folder(base: Base, tmp_path: Path) -> None:
 MEASURE = """
 import json, resource, sys, time
 from pathlib import Path
-from workbooks.consolidate import consolidate
+from workbooks.intake.consolidate import consolidate
 from workbooks.intake.reader import ReadFailure, read_isolated
 from workbooks.project import open_project
 project, _ = open_project(Path(sys.argv[1]))
@@ -754,7 +754,7 @@ def test_reader_refuses_dtd_on_its_own(base: Base, tmp_path: Path) -> None:
 RESERVED = """
 import json, mmap, sys
 from pathlib import Path
-from workbooks.consolidate import consolidate
+from workbooks.intake.consolidate import consolidate
 from workbooks.intake.reader import ReadFailure, read_isolated
 from workbooks.project import open_project
 project, _ = open_project(Path(sys.argv[1]))

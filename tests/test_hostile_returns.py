@@ -30,11 +30,11 @@ from click.testing import CliRunner
 from tests.test_hostile_files import MEASURE, rezip, run_fresh
 from udfs.sampling import sample_value
 from workbooks.cli import main
-from workbooks.consolidate import RECEIVED, Summary, consolidate
 from workbooks.generate.fill import fill_workbook, outgoing_files
 from workbooks.generate.identity import IDENTITY_SHEET
 from workbooks.generate.run import generate
 from workbooks.generate.unit_workbook import TASKS
+from workbooks.intake.consolidate import RECEIVED, Summary, consolidate
 from workbooks.intake.extract import IntakeContext, read_and_extract, read_back
 from workbooks.intake.pool import ReaderPool
 from workbooks.intake.reader import ReadFailure

@@ -25,16 +25,16 @@ from python_calamine import CalamineWorkbook
 from udfs.engines.formulas_engine import register
 from udfs.evaluate import CompiledRubric, Result, evaluate
 from udfs.sampling import sample_inputs
-from workbooks.consolidate import consolidate
 from workbooks.generate.fill import fill_returns
 from workbooks.generate.run import generate
+from workbooks.intake.consolidate import consolidate
 from workbooks.ledger import LEDGER_FILE, Ledger
 from workbooks.master import layout as L
 from workbooks.master.live import Where
+from workbooks.master.recalc import find_soffice, recalculated_values
 from workbooks.master.run import build
 from workbooks.master.state import MasterState, gather
 from workbooks.project import Project, init_project
-from workbooks.recalc import find_soffice, recalculated_values
 
 BEFORE_DEADLINE = datetime(2019, 3, 20, 9, 0).timestamp()
 

@@ -19,10 +19,10 @@ from click.testing import CliRunner
 from tests.test_consolidate_e2e import LO_FILL, SYSTEM_PYTHON, has_uno
 from udfs.evaluate import CompiledRubric, evaluate
 from udfs.rubric.loader import builtin_dir
-from workbooks.archive import file_digest
 from workbooks.cli import main
-from workbooks.consolidate import consolidate
 from workbooks.generate.fill import fill_workbook, outgoing_files
+from workbooks.intake.archive import file_digest
+from workbooks.intake.consolidate import consolidate
 from workbooks.ledger import LEDGER_FILE, Ledger
 from workbooks.master import layout as L
 from workbooks.master.run import write_master

@@ -19,9 +19,9 @@ from python_calamine import CalamineWorkbook
 from tests.test_master_manual import EXAMPLE, edit, manual_cell
 from udfs.evaluate import CompiledRubric, evaluate
 from workbooks.cli import main
-from workbooks.consolidate import consolidate
 from workbooks.generate.fill import fill_returns, fill_workbook, outgoing_files
 from workbooks.generate.run import generate
+from workbooks.intake.consolidate import consolidate
 from workbooks.master import layout as L
 from workbooks.master.run import REMINDER_FOLDER, write_master
 from workbooks.project import SETTINGS_FILE, Project, init_project, open_project

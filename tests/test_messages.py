@@ -19,8 +19,8 @@ from udfs.rubric.model import InputSpec
 from udfs.values import ValueProblem, type_value
 from udfs.vocabulary import REGISTRY
 from workbooks.cli import main
-from workbooks.consolidate import Summary, consolidate
 from workbooks.generate.fill import fill_workbook, outgoing_files
+from workbooks.intake.consolidate import Summary, consolidate
 from workbooks.ledger import Conflict
 from workbooks.master.state import conflict_findings
 from workbooks.project import Project

@@ -12,7 +12,7 @@ import xlsxwriter
 from udfs.engines.formulas_engine import FormulasFormula
 from udfs.engines.native import literal, native_formula
 from udfs.vocabulary import REGISTRY, XYInputError, collect_notices
-from workbooks.recalc import CellError, find_soffice, read_values, recalculate
+from workbooks.master.recalc import CellError, find_soffice, read_values, recalculate
 
 LIST_NAME = "periods_{row}"  # list arguments: a defined name over a row range B:G
 

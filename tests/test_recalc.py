@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from workbooks.recalc import CellError, RecalcError, find_soffice, recalculate, recalculated_values
+from workbooks.master.recalc import CellError, RecalcError, find_soffice, recalculate, recalculated_values
 
 pytestmark = [
     pytest.mark.oracle,

@@ -16,9 +16,9 @@ from tests.test_master_manual import EXAMPLE
 from tests.test_recovery import plan
 from udfs.recovery import UNSCORED, grouped
 from workbooks.cli import main
-from workbooks.consolidate import consolidate
 from workbooks.generate.fill import fill_returns, outgoing_files
 from workbooks.generate.run import generate
+from workbooks.intake.consolidate import consolidate
 from workbooks.master import layout as L
 from workbooks.master.state import MasterState
 from workbooks.project import Project, init_project

@@ -101,7 +101,7 @@ def test_the_walk_catches_a_module_that_needs_posix(walk: dict) -> None:
 
 def test_every_module_of_the_packages_imports_without_posix(walk: dict) -> None:
     expected = set().union(*(modules_on_disk(ROOT, p) for p in PACKAGES))
-    assert len(expected) > 50 and {"workbooks.lock", "workbooks.recalc", "addin.callbacks"} <= expected
+    assert len(expected) > 50 and {"workbooks.lock", "workbooks.master.recalc", "addin.callbacks"} <= expected
     failed = {name: trace for name, trace in walk["failures"].items() if not name.startswith(CONTROL)}
     assert not failed, "\n\n".join(f"{name}:\n{trace}" for name, trace in sorted(failed.items()))
     assert {name for name in walk["imported"] if name.split(".")[0] in PACKAGES} == expected
@@ -126,7 +126,7 @@ def test_the_whole_job_runs_in_windows_like_mode_as_it_does_here(tmp_path: Path)
     assert ledger.exists() and (tmp_path / "windows" / "评分总表.xlsx").exists()
 
 
-ENTRY_POINTS = ("workbooks.cli", "addin.callbacks", "workbooks.consolidate", "workbooks.master.run", "udfs.excel")
+ENTRY_POINTS = ("workbooks.cli", "addin.callbacks", "workbooks.intake.consolidate", "workbooks.master.run", "udfs.excel")
 BARE = """
 import importlib, json, os, sys, warnings
 for name in ("fcntl", "resource", "termios", "pwd", "grp"):

@@ -17,13 +17,13 @@ from udfs.rubric import resolve as resolve_rubric
 from udfs.rubric.excel import export_xlsx, import_xlsx
 from udfs.rubric.serialize import to_yaml
 
-from . import report
 from .cli_project import PROJECT_COMMANDS, run_master
 from .console import tolerate_unencodable
 from .input_files import InputFileError, read_inputs, write_template
 from .plan import registry as registries
 from .plan.responsibility import resolve as resolve_units
 from .project import SETTINGS_FILE, ProjectError, init_project
+from .report import text as report
 from .usage import UsageFailure, emit_json, finish
 
 DEFAULT_RUBRIC = "national-2019"

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import click
 
-from . import report
-from .consolidate import consolidate as run_consolidate
-from .consolidate import inbox_files
 from .generate.distribution import DISTRIBUTION_FILE
 from .generate.run import GenerateRefused, packages
 from .generate.run import generate as run_generate
+from .intake.consolidate import consolidate as run_consolidate
+from .intake.consolidate import inbox_files
 from .ledger import LEDGER_FILE, Ledger
 from .lock import LockBusy
 from .master.run import MasterOutcome, write_master
+from .report import text as report
 from .usage import UsageFailure, emit_json, finish, open_folder
 
 

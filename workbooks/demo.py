@@ -21,10 +21,10 @@ from pathlib import Path
 from udfs.recovery import grouped
 from udfs.rubric.loader import builtin_dir
 
-from .consolidate import Summary, consolidate
 from .generate.fill import fill_returns, fill_workbook, outgoing_files
 from .generate.run import context, generate, packages
 from .generate.unit_workbook import write_unit_workbook
+from .intake.consolidate import Summary, consolidate
 from .master.run import REMINDER_FOLDER, MasterOutcome
 from .project import Project, init_project, write_settings
 
@@ -121,7 +121,7 @@ def run_demo(root: Path) -> Demo:
 
 def summary_text(demo: Demo) -> str:
     """What a newcomer should see first: the score, the veto, where points are, who is late, where the files are."""
-    from . import report
+    from .report import text as report
 
     state, p = demo.master.state, demo.project
     r = state.result

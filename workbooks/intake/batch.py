@@ -17,9 +17,9 @@ from pathlib import Path
 from udfs.findings import Finding, Findings, Severity
 from udfs.numbers import value_text
 
-from ..archive import archive_copy, file_digest
 from ..ledger import Ledger
 from ..project import Project
+from .archive import archive_copy, file_digest
 from .extract import Extracted, read_and_extract
 from .pool import ReaderPool
 from .prescan import prescan

@@ -9,7 +9,7 @@ from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from udfs.recovery import UNSCORED, grouped
-from workbooks.report import points, unscored_counts
+from workbooks.report.text import points, unscored_counts
 
 from . import layout as L
 from .cells import verdict

@@ -16,7 +16,7 @@ from udfs.findings import Findings, Severity
 from udfs.numbers import value_text
 from udfs.values import ValueProblem, is_blank, type_value
 
-from ..archive import archive_copy, file_digest
+from ..intake.archive import archive_copy, file_digest
 from ..intake.prescan import prescan
 from ..intake.reader import Cell, ReadFailure, read_isolated
 from ..ledger import Ledger

@@ -12,7 +12,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from udfs.recovery import UNSCORED, grouped
 from udfs.rubric.model import KIND_LABELS, OP_SIGNS
-from workbooks.report import SEVERITY_LABEL
+from workbooks.report.text import SEVERITY_LABEL
 
 from . import layout as L
 from .progress import DONE, NOT_REPORTED

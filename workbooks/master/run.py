@@ -17,7 +17,7 @@ import xlsxwriter
 from udfs.evaluate import CompiledRubric
 from udfs.findings import Findings, Severity
 
-from ..archive import file_digest
+from ..intake.archive import file_digest
 from ..ledger import LEDGER_FILE, Ledger
 from ..lock import project_lock
 from ..project import Project

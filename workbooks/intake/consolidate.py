@@ -18,18 +18,18 @@ from pathlib import Path
 
 from udfs.findings import Finding, Findings, Severity
 
-from .generate.run import expected
-from .intake.batch import RECEIVED, Batch, FileOutcome
-from .intake.extract import INTAKE, IntakeContext
-from .intake.inbox import SKIP_PREFIXES, Entry, scan
-from .intake.pool import ReaderPool
-from .intake.worker import Setup
-from .ledger import LEDGER_FILE, Conflict, Ledger
-from .lock import project_lock
-from .master.readback import read_back
-from .master.run import MasterOutcome, refresh
-from .master.state import conflict_findings
-from .project import Project, signing_key
+from ..generate.run import expected
+from ..ledger import LEDGER_FILE, Conflict, Ledger
+from ..lock import project_lock
+from ..master.readback import read_back
+from ..master.run import MasterOutcome, refresh
+from ..master.state import conflict_findings
+from ..project import Project, signing_key
+from .batch import RECEIVED, Batch, FileOutcome
+from .extract import INTAKE, IntakeContext
+from .inbox import SKIP_PREFIXES, Entry, scan
+from .pool import ReaderPool
+from .worker import Setup
 
 __all__ = ["RECEIVED", "SKIP_PREFIXES", "FileOutcome", "consolidate", "inbox_files"]
 

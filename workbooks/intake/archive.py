@@ -9,7 +9,7 @@ import shutil
 import stat
 from pathlib import Path
 
-from .project import Project
+from ..project import Project
 
 
 class NotRegular(OSError):
