@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from workbooks import report
 from workbooks.console import tolerate_unencodable
 from workbooks.generate.run import GenerateRefused, generate
 from workbooks.intake.consolidate import consolidate
@@ -25,6 +24,7 @@ from workbooks.lock import LockBusy
 from workbooks.master.layout import MASTER_FILE
 from workbooks.master.run import write_master
 from workbooks.project import SETTINGS_FILE, Project, ProjectError, open_project
+from workbooks.report import text as report
 
 TITLE = "信用评估"
 MAX_MESSAGE = 900  # Excel's message box shows about 1,024 characters
