@@ -3,10 +3,11 @@ are never half-written, nothing the killed run left behind blocks the next run, 
 completion gives exactly the ledger of a run that was never interrupted.
 
 The kills land by observed progress, not by time: the run under test announces each planned point
-(before a file, after its archive copy, inside its ledger transaction, while its reading child
-parses it, after each part of the master's zip, with the master whole but not renamed, renamed but
-not recorded) and waits there to be killed, so every point is covered on any machine and the ledger
-must hold exactly the files before it. A few kills at random moments add what a plan cannot think of.
+(before a file, after its archive copy, inside its ledger savepoint, before a group's commit, while
+a reading worker reads it, after each part of the master's zip, with the master whole but not
+renamed, renamed but not recorded) and waits there to be killed, so every point is covered on any
+machine and the ledger must hold exactly the groups committed before it (the runs under test commit
+every GROUP files). A few kills at random moments add what a plan cannot think of.
 
 About 16 returned workbooks, filled as units fill them (inputs, task statuses and progress notes),
 including one unit's resubmission (later file time) and one exact duplicate under another name.
@@ -48,6 +49,7 @@ UNITS = 14  # + one resubmission + one duplicate = 16 returned files
 LOCK_GRACE = 3.0  # seconds a new run may wait for the lock once the killed run's processes are gone
 T0 = 1_560_000_000
 LOCK_GONE = 60.0  # seconds the processes of a killed run may take to disappear (they die with it at once)
+GROUP = 3  # files per ledger commit in the runs under test (the product's default is larger)
 RUNNER = r"""
 import functools
 import os
@@ -59,12 +61,13 @@ from pathlib import Path
 import workbooks.intake.consolidate as consolidate_module
 import workbooks.intake.batch as batch_module
 import workbooks.master.run as master_run
+from workbooks.intake.archive import Archive
 from workbooks.intake.pool import ReaderPool
 from workbooks.ledger import Ledger
 from workbooks.project import open_project
 
 # Stop at the `at`-th time (from 0) the run reaches `phase`, print where, and wait to be killed.
-phase, at = sys.argv[2], int(sys.argv[3])
+phase, at, GROUP = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 reached = {}
 state = {"in_master": False}
 
@@ -95,10 +98,12 @@ def hook(owner, attr, name, after=False):
     setattr(owner, attr, wrapper)
 
 
+batch_module.GROUP = GROUP  # small groups, so kills land between commits and inside a group alike
 hook(batch_module.Batch, "batch", "start")  # the lock taken, the ledger open, no file touched yet
-hook(batch_module.Batch, "_record", "record")  # before a file's record (files before it are all recorded)
-hook(batch_module, "prescan", "archived")  # its archive copy made, nothing of it recorded yet
-hook(Ledger, "add_file", "transaction", after=True)  # inside the file's transaction, not committed
+hook(batch_module.Batch, "_record", "record")  # before a file's record (earlier groups committed)
+hook(Archive, "put", "archived", after=True)  # its archive copy made, nothing of it recorded yet
+hook(Ledger, "add_file", "transaction", after=True)  # inside the file's savepoint, its group not committed
+hook(Ledger, "commit_group", "commit")  # a group's archive copies durable, its records not yet committed
 hook(Ledger, "record_master", "master-recorded")  # the new master renamed into place, not yet recorded
 
 real_submit, real_build = ReaderPool.submit, master_run.build
@@ -148,13 +153,17 @@ print(f"finished {reached.get(phase, 0)}", flush=True)
 # progress, not by time, so the same kills land at the same points on any machine.
 PLANNED = [
     ("start", 0),  # before the first file
-    ("record", 1),
+    ("record", 1),  # inside the first group: nothing committed yet
+    ("record", 4),  # the first group committed
     ("record", -2),  # half way: resolved against the inbox below
     ("record", -1),  # before the last file's record
     ("archived", 2),
     ("archived", -1),
     ("transaction", 0),
+    ("transaction", 4),  # inside the second group, the first committed
     ("transaction", -2),
+    ("commit", 0),  # the first group's copies durable, nothing committed yet
+    ("commit", 2),
     ("reading", 1),
     ("reading", -2),
     ("master-part", 0),  # the master's zip holds one part
@@ -185,17 +194,23 @@ class Returned:
     def occurrences(self, phase: str) -> int:
         """How often an uninterrupted run reaches `phase`."""
         per_file = ("record", "archived", "transaction", "reading")
-        return {"master-part": self.master_parts}.get(phase, self.distinct if phase in per_file else 1)
+        commits = self.distinct // GROUP + 1  # one per full group, and the last call at the batch's end
+        return {"master-part": self.master_parts, "commit": commits}.get(
+            phase, self.distinct if phase in per_file else 1
+        )
 
     def recorded_at(self, phase: str, at: int) -> tuple[int, int]:
         """The files the ledger may hold when a run stopped at the `at`-th `phase` is killed (at least,
-        at most). Files are read concurrently but recorded in inbox order: before the k-th record or
-        inside the k-th transaction exactly k are recorded; while the k-th file is archived or handed
-        to a worker, the earlier ones may still be reading, so anything from none to k."""
+        at most). Files are recorded in inbox order and committed GROUP at a time: before the k-th
+        record or inside its savepoint, the whole groups before it are committed and nothing else;
+        before the c-th commit, c groups; while the k-th file is archived or handed to a worker, the
+        earlier ones may still be reading, so anything from none to the groups before it."""
         if phase in ("record", "transaction"):
-            return at, at
+            return at // GROUP * GROUP, at // GROUP * GROUP
+        if phase == "commit":
+            return min(at * GROUP, self.distinct), min(at * GROUP, self.distinct)
         if phase in ("archived", "reading"):
-            return 0, at
+            return 0, at // GROUP * GROUP
         return (0, 0) if phase == "start" else (self.distinct, self.distinct)
 
 
@@ -257,7 +272,7 @@ def start(root: Path, phase: str = "none", at: int = 0) -> tuple[subprocess.Pope
     errors = root.parent / f"{root.name}.stderr"
     with errors.open("w", encoding="utf-8") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-c", RUNNER, str(root), phase, str(at)],
+            [sys.executable, "-c", RUNNER, str(root), phase, str(at), str(GROUP)],
             cwd=REPO,
             env=env,
             stdout=subprocess.PIPE,

@@ -1,7 +1,8 @@
-"""One consolidation's files, staged: prepared in inbox order (hash, archive copy under the hash,
-pre-scan), read concurrently by the reading workers, recorded in inbox order (one ledger transaction
-each). Each stage is contained: whatever goes wrong with one file becomes a finding on that file,
-recorded, and the batch goes on.
+"""One consolidation's files, staged: prepared in inbox order (one read: hash, and the archive copy
+under the hash from the same bytes), read concurrently by the reading workers (pre-scan and parse in
+one pass), recorded in inbox order and committed a group at a time, once the group's archive copies
+are on disk. Each stage is contained: whatever goes wrong with one file becomes a finding on that
+file, recorded, and the batch goes on.
 """
 
 from __future__ import annotations
@@ -19,14 +20,14 @@ from udfs.numbers import value_text
 
 from ..ledger import Ledger
 from ..project import Project
-from .archive import archive_copy, file_digest
+from .archive import Archive, read_small
 from .extract import Extracted, read_and_extract
 from .pool import ReaderPool
-from .prescan import prescan
 from .reader import ReadFailure
 
 RECEIVED = "回收存档"  # 归档/回收存档: every returned file under its hash
 INTERNAL_LOG = "内部错误.log"
+GROUP = 64  # files per ledger commit: a kill loses at most this many records, which the next run redoes
 
 
 @dataclass
@@ -43,46 +44,59 @@ class FileOutcome:
 
 @dataclass
 class _Prepared:
-    """A file hashed, archived and pre-scanned, waiting for its reading (if it needs one) and its record."""
+    """A file hashed and archived, waiting for its reading and its record."""
 
     path: Path
     name: str
     digest: str
-    archived: str
-    findings: Findings
-    read: bool  # passed the pre-scan: its reading was handed to the pool
+    archived: str = ""
+    data: bytes | None = None  # its content, read once for the hash and the copy (dropped once copied)
     answer: object = None  # Extracted or ReadFailure, once the pool answered
 
 
 class Batch:
-    """One consolidation's files, in three stages: prepared in inbox order (hash, archive copy,
-    pre-scan), read concurrently by the pool's workers, recorded in inbox order (one transaction
-    each), so the ledger is the same whatever order the readings finish in. Each stage is contained:
-    whatever goes wrong with one file becomes a finding on it and the batch goes on."""
+    """One consolidation's files, in three stages: prepared in inbox order (hash and archive copy
+    from one read), read concurrently by the pool's workers, recorded in inbox order, so the ledger
+    is the same whatever order the readings finish in. Records are committed a group at a time
+    (GROUP), each group once its archive copies are durable. Each stage is contained: whatever goes
+    wrong with one file becomes a finding on it and the batch goes on."""
 
     def __init__(
-        self, project: Project, ledger: Ledger, dry_run: bool, now: datetime, progress: Callable[[str], None] | None
+        self,
+        project: Project,
+        ledger: Ledger,
+        archive: Archive | None,
+        now: datetime,
+        progress: Callable[[str], None] | None,
+        group: int | None = None,
     ) -> None:
-        self.project, self.ledger, self.dry_run, self.now, self.progress = project, ledger, dry_run, now, progress
+        self.project, self.ledger, self.archive, self.now, self.progress = project, ledger, archive, now, progress
+        self.group = GROUP if group is None else group
         round_name = project.settings.round
         # units with an accepted file of this round: a file of theirs now is a resubmission
         self.seen_units = {r["unit"] for r in ledger.files() if r["status"] == "accepted" and r["round"] == round_name}
         self.digests: set[str] = set()  # this run's files: a second copy in the same batch is a duplicate too
         self.queue: list[_Prepared | FileOutcome] = []
         self.outcomes: list[FileOutcome] = []
+        self.uncommitted = 0
+
+    @property
+    def dry_run(self) -> bool:
+        return self.archive is None
 
     def batch(self, pool: ReaderPool, paths: list[Path]) -> None:
         for k, path in enumerate(paths):
             item = self._prepare(path)
             self.queue.append(item)
-            if isinstance(item, _Prepared) and item.read:
+            if isinstance(item, _Prepared):
                 while not pool.idle():
                     self._answers(pool)
-                pool.submit(k, partial(read_and_extract, str(path), item.name))
+                pool.submit(k, partial(read_and_extract, self._source(item), item.name))
             self._record_ready()
         while pool.pending():
             self._answers(pool)
         self._record_ready()
+        self._commit()
 
     def _answers(self, pool: ReaderPool) -> None:
         for k, answer in pool.collect():
@@ -95,50 +109,64 @@ class Batch:
         while len(self.outcomes) < len(self.queue):
             item = self.queue[len(self.outcomes)]
             if isinstance(item, _Prepared):
-                if item.read and item.answer is None:
+                if item.answer is None:
                     return  # still being read: later files wait for it, the ledger keeps the inbox order
+                self.ledger.begin_group()
                 item = self._contained(item, self._record)
+                self.uncommitted += 1
             self.outcomes.append(item)
             if item.status == "accepted":
                 self.seen_units.add(item.unit)
             if self.progress:
                 self.progress(item.name)
+            if self.uncommitted >= self.group:
+                self._commit()
+
+    def _commit(self) -> None:
+        """The group's archive copies on disk, then its records in one transaction."""
+        if self.archive is not None:
+            self.archive.durable()
+        self.ledger.commit_group()
+        self.uncommitted = 0
 
     def _prepare(self, path: Path) -> _Prepared | FileOutcome:
         name = str(path.relative_to(self.project.inbox))
         try:
-            digest = file_digest(path)
+            digest, data = read_small(path)
         except OSError as exc:  # gone, unreadable, or a link put in its place since the listing
             return _unreadable(name, f"文件无法读取：{exc.strerror or exc}")
         if digest in self.digests or self.ledger.has_file(digest):
             return FileOutcome(name, digest, "duplicate")
         self.digests.add(digest)
-        item = _Prepared(path, name, digest, "", Findings(), False)
-        return self._contained(item, self._archive_and_scan)
+        item = _Prepared(path, name, digest, data=data)
+        return self._contained(item, self._archive)
 
-    def _archive_and_scan(self, item: _Prepared) -> _Prepared:
-        item.archived = "" if self.dry_run else archive_copy(self.project, item.path, item.digest, RECEIVED)
-        scan = prescan(item.path)
-        for problem in scan.problems:
-            item.findings.add(problem.code, problem.message, file=item.name)
-        item.read = scan.ok
+    def _archive(self, item: _Prepared) -> _Prepared:
+        """Under its hash before anything reads it."""
+        if self.archive is not None:
+            item.archived = self.archive.put(item.path, item.digest, item.data)
+        item.data = None
         return item
+
+    def _source(self, item: _Prepared) -> str:
+        """What the worker reads: the archive copy, whose content is the hash's by construction (the
+        inbox file could change in between); in a dry run, which copies nothing, the inbox file."""
+        return str(self.project.root / item.archived) if item.archived else str(item.path)
 
     def _contained(self, item: _Prepared, step: Callable[[_Prepared], object]):  # noqa: ANN202
         try:
             return step(item)
         except Exception as exc:  # noqa: BLE001 - the tool's own failure on one file never stops the batch
-            detail = traceback.format_exc()
-            p = self.project
-            return _internal_error(
-                p, self.ledger, item.path, item.name, item.digest, self.dry_run, self.now, type(exc).__name__, detail
-            )
+            return self._internal_error(item, type(exc).__name__, traceback.format_exc())
 
     def _record(self, item: _Prepared) -> FileOutcome:
-        findings, extracted, template = item.findings, None, "unreadable"
+        findings, extracted, template = Findings(), None, "unreadable"
         if isinstance(item.answer, ReadFailure):
             failure = item.answer
-            if failure.detail and not self.dry_run:
+            if failure.problems:
+                for problem in failure.problems:
+                    findings.add(problem.code, problem.message, file=item.name)
+            elif failure.detail and not self.dry_run:
                 log = log_internal_error(self.project, item.name, item.digest, failure.detail, self.now)
                 findings.add(failure.code, f"{failure}；详细信息见 {log}", file=item.name)
             else:
@@ -168,35 +196,29 @@ class Batch:
         status = "accepted" if accepted else "rejected"
         return FileOutcome(item.name, item.digest, status, unit, template, values, superseded, list(findings))
 
+    def _internal_error(self, item: _Prepared, kind: str, detail: str) -> FileOutcome:
+        """The tool's own failure on one file: logged, recorded as rejected so later runs skip it."""
+        findings = Findings()
+        log = "" if self.dry_run else log_internal_error(self.project, item.name, item.digest, detail, self.now)
+        findings.add(
+            "file-internal-error",
+            f"处理文件时工具内部出错（{kind}），已跳过此文件；详细信息见 {log or '日志'}",
+            file=item.name,
+        )
+        try:
+            if self.archive is not None and not item.archived:
+                item.archived = self.archive.put(item.path, item.digest, None)
+            self.ledger.begin_group()
+            _write(self.ledger, item.path, item.name, item.digest, self.now, item.archived, findings, None, "unreadable")
+        except Exception:  # noqa: BLE001 - the ledger itself failing: the file stays unrecorded and is retried next run
+            pass
+        return FileOutcome(item.name, item.digest, "rejected", findings=list(findings))
+
 
 def _unreadable(name: str, message: str) -> FileOutcome:
     findings = Findings()
     findings.add("file-unreadable", message, file=name)
     return FileOutcome(name, "", "skipped", findings=list(findings))
-
-
-def _internal_error(
-    project: Project,
-    ledger: Ledger,
-    path: Path,
-    name: str,
-    digest: str,
-    dry_run: bool,
-    now: datetime,
-    kind: str,
-    detail: str,
-) -> FileOutcome:
-    findings = Findings()
-    log = "" if dry_run else log_internal_error(project, name, digest, detail, now)
-    findings.add(
-        "file-internal-error", f"处理文件时工具内部出错（{kind}），已跳过此文件；详细信息见 {log or '日志'}", file=name
-    )
-    try:
-        archived = "" if dry_run else archive_copy(project, path, digest, RECEIVED)
-        _write(ledger, path, name, digest, now, archived, findings, None, "unreadable")
-    except Exception:  # noqa: BLE001 - the ledger itself failing: the file stays unrecorded and is retried next run
-        pass
-    return FileOutcome(name, digest, "rejected", findings=list(findings))
 
 
 def log_internal_error(project: Project, name: str, digest: str, detail: str, now: datetime) -> str:
@@ -217,12 +239,12 @@ def _changes(ledger: Ledger, extracted: Extracted, findings: Findings, name: str
     now = {v.input: v for v in extracted.values}
     for input_id, (old, old_file, sheet, cell) in sorted(before.items()):
         new = now.get(input_id)
-        if new is not None and json.dumps(new.value, sort_keys=True) == json.dumps(old, sort_keys=True):
-            continue
+        if new is not None and new.json == old:
+            continue  # equal values have equal texts (ledger.store.value_json; values hold no mappings)
         shown = "未填写" if new is None else value_text(new.value)
         findings.add(
             "resubmission-changed",
-            f"{identity.unit_short}重新报送（{name}）：“{input_id}”由 {value_text(old)}（{old_file} {sheet}!{cell}）改为 {shown}",
+            f"{identity.unit_short}重新报送（{name}）：“{input_id}”由 {value_text(json.loads(old))}（{old_file} {sheet}!{cell}）改为 {shown}",
             Severity.WARNING,
             file=name,
             sheet=None if new is None else new.sheet,
@@ -274,7 +296,7 @@ def _write(
                         identity.unit,
                         identity.round,
                         v.input,
-                        json.dumps(v.value, ensure_ascii=False, allow_nan=False),
+                        v.json,
                         v.raw,
                         v.sheet,
                         v.cell,

@@ -1,9 +1,10 @@
 """`xinyong consolidate`: every file in 回收/ into the ledger, safely, whatever state it is in.
 
-Per file (intake.batch): hash, archive copy (under the hash, before anything reads it), zip pre-scan,
-reading in a guarded worker process (intake.pool: parse, recognition by identity, typed values),
-then one transaction writes the file's row, values, task states and findings, in inbox order. A bad
-file is a finding and the batch goes on. The inbox is never modified; a project lock keeps two runs
+Per file (intake.batch): hash and archive copy from one read (under the hash, before anything
+reads it), then the reading in a guarded worker process (intake.pool: the zip pre-scan and the parse
+in one pass, recognition by identity, typed values); the file's row, values, task states and
+findings are written in inbox order and committed a group at a time, once the group's archive
+copies are on disk. A bad file is a finding and the batch goes on. The inbox is never modified; a project lock keeps two runs
 from interleaving; `dry_run` does all of it against a scratch copy of the ledger and writes nothing.
 """
 
@@ -25,6 +26,7 @@ from ..master.readback import read_back
 from ..master.run import MasterOutcome, refresh
 from ..master.state import conflict_findings
 from ..project import Project, signing_key
+from .archive import Archive
 from .batch import RECEIVED, Batch, FileOutcome
 from .extract import INTAKE, IntakeContext
 from .inbox import SKIP_PREFIXES, Entry, scan
@@ -109,13 +111,18 @@ def _consolidate(project: Project, dry_run: bool, progress: Callable[[str], None
     ledger = Ledger(ledger_path)
     try:
         signatures, wanted = expected(project)
-        run = Batch(project, ledger, dry_run, now, progress)
+        archive = None if dry_run else Archive(project, RECEIVED)
+        run = Batch(project, ledger, archive, now, progress)
         entries = scan(project.inbox)
-        with ReaderPool() as pool:
-            pool.setup(
-                Setup(INTAKE, IntakeContext(project.rubric, s.project_id, s.round, signatures, signing_key(project)))
-            )
-            run.batch(pool, [e.path for e in entries if e.regular])
+        try:
+            with ReaderPool() as pool:
+                pool.setup(
+                    Setup(INTAKE, IntakeContext(project.rubric, s.project_id, s.round, signatures, signing_key(project)))
+                )
+                run.batch(pool, [e.path for e in entries if e.regular])
+        finally:
+            if archive is not None:
+                archive.close()
         outcomes = irregular(project, entries) + run.outcomes
         values, conflicts = ledger.settled(s.round)
         carried = ledger.carry_over(s.round, values, conflicts) if s.carry_over else {}

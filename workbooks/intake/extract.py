@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import traceback
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from udfs.findings import Findings, Severity
 from udfs.rubric import InputSpec, Rubric
@@ -18,9 +19,18 @@ from udfs.values import ValueProblem, is_blank, type_value
 
 from ..generate.identity import IDENTITY_SHEET, Identity, Layout, norm_ref
 from ..generate.unit_workbook import INPUTS, STATUS_CHOICES, TASKS
+from ..ledger.store import value_json
 from .reader import Cell, InternalError, Parsed, TooLarge, parse_workbook
 
 _CELL = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
+
+
+@lru_cache(maxsize=1 << 16)
+def _place(ref: str) -> tuple[str, int] | None:
+    """(column, row) of a cell reference; the same references recur in every file of a project."""
+    m = _CELL.fullmatch(ref)
+    return (m.group(1), int(m.group(2))) if m else None
+
 MAX_NAME_ROWS = 100  # rows a defined name may cover: the template writes one, or one per period (at most a few dozen)
 
 
@@ -31,6 +41,11 @@ class Value:
     raw: str
     sheet: str
     cell: str
+    json: str = ""  # the value as the ledger stores it, made here, in the reading worker
+
+    def __post_init__(self) -> None:
+        if not self.json:
+            self.json = value_json(self.value)
 
 
 @dataclass
@@ -67,17 +82,13 @@ def layout_of(parsed: Parsed, identity: Identity) -> Layout:
     layout = Layout(identity.rubric, identity.rubric_version, identity.unit, list(parsed.sheets))
     layout.inputs = {name: norm_ref(ref) for name, ref in parsed.defined.items() if not name.startswith("_xlnm")}
     tasks = parsed.cells.get(TASKS, {})
-    header = {}
-    for ref, cell in tasks.items():
-        m = _CELL.fullmatch(ref)
-        if m and m.group(2) == "2":
-            header[cell.value] = m.group(1)
+    places = [(ref, *place) for ref in tasks if (place := _place(ref))]
+    header = {tasks[ref].value: col for ref, col, row in places if row == 2}  # only these cells are decoded
     id_col, status_col = header.get("item_id"), header.get("完成状态")
     if id_col and status_col:
-        for ref, cell in tasks.items():
-            m = _CELL.fullmatch(ref)
-            if m and m.group(1) == id_col and int(m.group(2)) >= 3 and cell.value:
-                layout.tasks[str(cell.value)] = f"{TASKS}!${status_col}${m.group(2)}"
+        for ref, col, row in places:
+            if col == id_col and row >= 3 and (item := tasks[ref].value):
+                layout.tasks[str(item)] = f"{TASKS}!${status_col}${row}"
     return layout
 
 
@@ -183,7 +194,8 @@ def extract(
         result.template = "foreign"
         result.findings.add("file-unknown-unit", f"表中的单位“{identity.unit}”不在本项目的下发名单中，未读取", **where)
         return result
-    if layout_of(parsed, identity).signature(key) != identity.signature:
+    layout = layout_of(parsed, identity)
+    if layout.signature(key) != identity.signature:
         return _tampered(result, identity, where)
     if identity.signature != expected[identity.unit] or identity.rubric_version != rubric.version:
         result.template = "outdated"
@@ -195,7 +207,7 @@ def extract(
         )
     try:
         _values(parsed, rubric, result, file)
-        _tasks(parsed, result, file)
+        _tasks(parsed, layout, result, file)
     except LayoutForged as forged:
         return _tampered(Extracted(identity, "current"), identity, where, str(forged))
     return result
@@ -302,8 +314,7 @@ def _evaluate_constant_formula(
     return value, True
 
 
-def _tasks(parsed: Parsed, result: Extracted, file: str) -> None:
-    layout = layout_of(parsed, result.identity)  # type: ignore[arg-type]
+def _tasks(parsed: Parsed, layout: Layout, result: Extracted, file: str) -> None:
     cells = parsed.cells.get(TASKS, {})
     for item, ref in layout.tasks.items():
         coord = ref.split("!")[1].replace("$", "")

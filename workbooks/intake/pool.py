@@ -15,16 +15,19 @@ import os
 import pickle
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from .prescan import Problem
 from .reader import ReadFailure
 from .worker import MAX_RESULT_BYTES, MEMORY_LIMIT, TIME_LIMIT, Setup, serve
 
 POLL = 0.05  # seconds between two looks at a busy worker's memory
+DEPTH = 2  # jobs a worker holds: the one it reads and the next
 
 
 @dataclass
@@ -32,13 +35,25 @@ class _Worker:
     process: Any
     jobs: Connection
     lifeline: Connection
-    busy: Any = None  # the key of the job it is reading
-    since: float = 0.0
+    queue: deque[tuple[Any, Callable[[], Any]]] = field(default_factory=deque)  # sent, not answered yet
+    since: float = 0.0  # when it started on the first job of its queue
+    measured: float = 0.0  # when its memory was last looked at
+
+    @property
+    def busy(self) -> Any:
+        """The key of the job it is reading (None when idle)."""
+        return self.queue[0][0] if self.queue else None
 
 
 class ReaderPool:
     """`with ReaderPool() as pool:` submit jobs (picklable callables) by key, then collect answers:
-    a result, or a ReadFailure for the file. At most one job per worker is in flight."""
+    a result, or a ReadFailure for the file.
+
+    Each worker holds up to DEPTH jobs: the next one waits in its pipe while it reads, so it never
+    idles while the consolidator records the last answer and prepares the next file. Jobs must stay
+    small (a path, not a file's bytes), so a queued job always fits the pipe and sending it never
+    waits on a worker that is itself sending an answer. A job queued behind a worker that dies is
+    sent again to its replacement."""
 
     def __init__(self, workers: int | None = None, timeout: float = TIME_LIMIT, memory: int = MEMORY_LIMIT) -> None:
         self.size = max(1, workers or os.cpu_count() or 1)
@@ -98,18 +113,35 @@ class ReaderPool:
     # ---- jobs
 
     def idle(self) -> bool:
-        return len(self.workers) < self.size or any(w.busy is None for w in self.workers)
+        """Room for another job."""
+        return len(self.workers) < self.size or any(len(w.queue) < DEPTH for w in self.workers)
 
     def submit(self, key: Any, job: Callable[[], Any]) -> None:
-        worker = next((w for w in self.workers if w.busy is None), None)
-        if worker is None:
+        if len(self.workers) < self.size and all(w.queue for w in self.workers):
             worker = self._start()
             self.workers.append(worker)
+        else:
+            worker = min(self.workers, key=lambda w: len(w.queue))
+        self._send(worker, key, job)
+
+    def _send(self, worker: _Worker, key: Any, job: Callable[[], Any]) -> None:
+        if not worker.queue:
+            worker.since = worker.measured = time.monotonic()
+        worker.queue.append((key, job))
         worker.jobs.send(job)
-        worker.busy, worker.since = key, time.monotonic()
+
+    def _replace(self, worker: _Worker) -> None:
+        """Stop a worker; the jobs queued behind the one it failed on go to a new worker."""
+        waiting = list(worker.queue)[1:]
+        self._stop(worker)
+        if waiting:
+            fresh = self._start()
+            self.workers.append(fresh)
+            for key, job in waiting:
+                self._send(fresh, key, job)
 
     def pending(self) -> int:
-        return sum(w.busy is not None for w in self.workers)
+        return sum(len(w.queue) for w in self.workers)
 
     def collect(self) -> Iterator[tuple[Any, Any]]:
         """(key, result or ReadFailure) for every job that finishes next, as they finish; guards the
@@ -125,16 +157,21 @@ class ReaderPool:
                     yield worker.busy, self._answer(worker)
                 elif now - worker.since > self.timeout:
                     key = worker.busy
-                    self._stop(worker)
+                    self._replace(worker)
                     yield key, ReadFailure("file-timeout", f"读取超过 {self.timeout:g} 秒未完成，已中止")
-                elif self._too_big(worker):
+                elif now - worker.measured >= POLL and self._too_big(worker, now):
                     key = worker.busy
-                    self._stop(worker)
+                    self._replace(worker)
                     yield key, ReadFailure("file-too-large", "读取时超出内存上限（疑似压缩炸弹），未读取")
             if ready:
                 return
 
-    def _too_big(self, worker: _Worker) -> bool:
+    def _too_big(self, worker: _Worker, now: float) -> bool:
+        """Past the memory limit. Looked at once per POLL and not in a reading's first POLL: a file
+        read in a few milliseconds cannot grow far (reading stops at the pre-scan's caps, and the
+        worker's own limit holds where the system has one), and one look costs about a millisecond,
+        as much as a whole reading on the consolidator's side."""
+        worker.measured = now
         # psutil is imported here, not with the module: its backend is chosen per platform when it is
         # first imported, and importing the pipeline must never depend on that (nor on it at all)
         import psutil
@@ -145,17 +182,22 @@ class ReaderPool:
             return False  # gone: its pipe says so on the next look
 
     def _answer(self, worker: _Worker) -> Any:
-        worker.busy = None
         try:
             status, payload = pickle.loads(worker.jobs.recv_bytes(MAX_RESULT_BYTES))
         except (EOFError, OSError, pickle.UnpicklingError):  # died, or an answer past the cap
-            self._stop(worker)
+            self._replace(worker)
             return ReadFailure("file-damaged", "读取文件的进程意外退出（文件可能已损坏或过大）")
+        worker.queue.popleft()
+        worker.since = worker.measured = time.monotonic()  # on to the next job in its queue, if any
         if status == "ok":
             return payload
-        worker.process.join(0.5 if payload[0] == "file-too-large" else 0)  # it leaves after a MemoryError
+        if status == "refused":
+            return ReadFailure.refused([Problem(code, message) for code, message in payload])
+        if payload[0] == "file-too-large":  # after a MemoryError it answers and leaves
+            worker.process.join(0.5)
         if not worker.process.is_alive():
-            self._stop(worker)
+            worker.queue.appendleft((None, None))  # stands for the answered job: _replace resends the rest
+            self._replace(worker)
         return ReadFailure(*payload)
 
     def run(self, job: Callable[[], Any]) -> Any:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,7 @@ MAX_PART_BYTES = 32 * 1024 * 1024  # one XML part, uncompressed
 MAX_TOTAL_BYTES = 128 * 1024 * 1024  # all parts together
 MAX_RATIO = 200.0  # uncompressed / compressed for a part larger than 1 MiB
 MAX_PARTS = 2_000
+CHUNK = 1 << 18  # bytes inflated at a time
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and encrypted OOXML (an OLE container)
 ZIP_MAGIC = b"PK\x03\x04"
 
@@ -59,114 +61,145 @@ class Prescan:
     parts: list[str] = field(default_factory=list)
 
 
-def _kind_of(head: bytes, path: Path) -> str:
-    if head.startswith(ZIP_MAGIC):
-        return "zip"
+class Refused(Exception):
+    """Raised while reading: the pre-scan's verdict, the file must not be parsed (or the rest of it not)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("；".join(p.message for p in problems))
+        self.problems = problems
+
+
+def head_problem(head: bytes, suffix: str) -> Problem | None:
+    """What the first bytes say: empty, an OLE container (.xls or encrypted), or not a zip at all."""
+    if not head:
+        return Problem("file-damaged", "文件是空的（0 字节），可能保存或传输没有完成；请重新报送")
     if head.startswith(OLE_MAGIC):
-        return "ole"
-    return "other"
+        return Problem("file-not-xlsx", "这是加密的 Excel 文件或旧版 .xls 文件；请去掉密码并另存为 .xlsx 后重新报送")
+    if not head.startswith(ZIP_MAGIC):
+        what = "CSV 或文本文件" if suffix.lower() in (".csv", ".txt") else "不是 Excel 工作簿"
+        return Problem("file-not-xlsx", f"{what}；请使用下发的任务分解表（.xlsx）填报")
+    return None
+
+
+def open_zip(source: str | bytes, suffix: str = ".xlsx") -> zipfile.ZipFile:
+    """The container opened for reading, from a path or from the file's bytes; Refused when its
+    first bytes or its directory say it is not a zip that can be read."""
+    import io
+
+    if isinstance(source, bytes):
+        head, stream = source[:8], io.BytesIO(source)
+    else:
+        try:
+            with open(source, "rb") as fh:
+                head = fh.read(8)
+        except OSError as exc:
+            raise Refused([Problem("file-unreadable", f"文件无法读取：{exc.strerror or exc}")]) from None
+        stream = source
+    problem = head_problem(head, suffix)
+    if problem:
+        raise Refused([problem])
+    try:
+        return zipfile.ZipFile(stream)
+    except Exception:  # noqa: BLE001 - a zip directory that cannot be read is a damaged file, whatever the error
+        raise Refused([Problem("file-damaged", "文件已损坏（不是完整的 .xlsx），请重新保存后报送")]) from None
+
+
+def directory_problems(infos: list[zipfile.ZipInfo]) -> list[Problem]:
+    """Everything the zip directory alone tells: part count and names, the workbook's structure,
+    active content, encryption, and the sizes the parts declare."""
+    names = [i.filename for i in infos]
+    if len(infos) > MAX_PARTS:
+        return [Problem("file-too-large", f"文件包含 {len(infos)} 个部件，超过上限")]
+    unsafe = [n for n in names if unsafe_member(n)]
+    if unsafe:
+        shown = "、".join(n[:60] for n in unsafe[:3])
+        return [Problem("file-unsafe-zip", f"文件中有不安全的部件名（{shown}），疑似被特意构造，未读取")]
+    if len(set(names)) != len(names):
+        return [Problem("file-unsafe-zip", "文件中有重名的部件（文件已损坏或被特意构造），未读取")]
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        return [Problem("file-not-xlsx", "不是 Excel 工作簿（缺少工作簿结构）")]
+    problems: list[Problem] = []
+    for pattern, code, text in ACTIVE_CONTENT:
+        if any(pattern.search(n) for n in names):
+            problems.append(Problem(code, f"文件{text}，出于安全考虑未读取"))
+    if any(i.flag_bits & 0x1 for i in infos):
+        problems.append(Problem("file-not-xlsx", "文件内容已加密，请去掉密码后重新报送"))
+    for info in infos:  # one size finding per file: the first part that is too large, else the total
+        if info.file_size > MAX_PART_BYTES or (
+            info.file_size > 1048576 and info.file_size / max(info.compress_size, 1) > MAX_RATIO
+        ):
+            size = f"解压后 {info.file_size // 1048576} MB"
+            if info.file_size <= MAX_PART_BYTES:
+                size += f"，压缩比 {info.file_size // max(info.compress_size, 1)} 倍"
+            problems.append(Problem("file-too-large", f"部件 {info.filename} {size}（疑似压缩炸弹）"))
+            break
+    else:
+        declared = sum(i.file_size for i in infos)
+        if declared > MAX_TOTAL_BYTES:
+            problems.append(Problem("file-too-large", f"文件解压后声明大小 {declared // 1048576} MB，超过上限"))
+    return problems
 
 
 def prescan(path: Path) -> Prescan:
-    """Inspect the container; `ok` is False when the file must not be parsed at all."""
+    """Inspect the container on its own, without parsing anything; `ok` is False when the file must
+    not be parsed at all. (Reading does the same checks in the same pass as the parse: intake.reader.)"""
     try:
-        with path.open("rb") as fh:
-            head = fh.read(8)
-    except OSError as exc:
-        return Prescan(False, [Problem("file-unreadable", f"文件无法读取：{exc.strerror or exc}")])
-    if not head:
-        return Prescan(False, [Problem("file-damaged", "文件是空的（0 字节），可能保存或传输没有完成；请重新报送")])
-    kind = _kind_of(head, path)
-    if kind == "ole":
-        return Prescan(
-            False,
-            [Problem("file-not-xlsx", "这是加密的 Excel 文件或旧版 .xls 文件；请去掉密码并另存为 .xlsx 后重新报送")],
-        )
-    if kind != "zip":
-        what = "CSV 或文本文件" if path.suffix.lower() in (".csv", ".txt") else "不是 Excel 工作簿"
-        return Prescan(False, [Problem("file-not-xlsx", f"{what}；请使用下发的任务分解表（.xlsx）填报")])
-    try:
-        archive = zipfile.ZipFile(path)
-    except Exception:  # noqa: BLE001 - a zip directory that cannot be read is a damaged file, whatever the error
-        return Prescan(False, [Problem("file-damaged", "文件已损坏（不是完整的 .xlsx），请重新保存后报送")])
+        archive = open_zip(str(path), path.suffix)
+    except Refused as refused:
+        return Prescan(False, refused.problems)
     with archive:
         infos = archive.infolist()
         names = [i.filename for i in infos]
-        problems: list[Problem] = []
-        if len(infos) > MAX_PARTS:
-            return Prescan(False, [Problem("file-too-large", f"文件包含 {len(infos)} 个部件，超过上限")], names)
-        unsafe = [n for n in names if unsafe_member(n)]
-        if unsafe:
-            shown = "、".join(n[:60] for n in unsafe[:3])
-            return Prescan(False, [Problem("file-unsafe-zip", f"文件中有不安全的部件名（{shown}），疑似被特意构造，未读取")], names)
-        if len(set(names)) != len(names):
-            return Prescan(False, [Problem("file-unsafe-zip", "文件中有重名的部件（文件已损坏或被特意构造），未读取")], names)
-        if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-            return Prescan(False, [Problem("file-not-xlsx", "不是 Excel 工作簿（缺少工作簿结构）")], names)
-        for pattern, code, text in ACTIVE_CONTENT:
-            if any(pattern.search(n) for n in names):
-                problems.append(Problem(code, f"文件{text}，出于安全考虑未读取"))
-        if any(i.flag_bits & 0x1 for i in infos):
-            problems.append(Problem("file-not-xlsx", "文件内容已加密，请去掉密码后重新报送"))
-        declared = sum(i.file_size for i in infos)
-        for info in infos:  # one size finding per file: the first part that is too large, else the total
-            if info.file_size > MAX_PART_BYTES or (
-                info.file_size > 1048576 and info.file_size / max(info.compress_size, 1) > MAX_RATIO
-            ):
-                size = f"解压后 {info.file_size // 1048576} MB"
-                if info.file_size <= MAX_PART_BYTES:
-                    size += f"，压缩比 {info.file_size // max(info.compress_size, 1)} 倍"
-                problems.append(Problem("file-too-large", f"部件 {info.filename} {size}（疑似压缩炸弹）"))
-                break
-        else:
-            if declared > MAX_TOTAL_BYTES:
-                problems.append(Problem("file-too-large", f"文件解压后声明大小 {declared // 1048576} MB，超过上限"))
+        problems = directory_problems(infos)
         if not problems:
-            problems += _scan_parts(archive, infos)
+            try:
+                total = [0]
+                for info in infos:
+                    for _ in part_chunks(archive, info, total):
+                        pass
+            except Refused as refused:
+                problems = refused.problems
         return Prescan(not problems, problems, names)
 
 
-def _scan_parts(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> list[Problem]:
-    """Inflate every part with a hard cap on what is actually inflated, whatever its header declares."""
-    total = 0
-    for info in infos:
-        # the header's size is what zipfile would stop at: read past it, up to the cap, to see the truth
-        capped = copy.copy(info)
-        capped.file_size = MAX_PART_BYTES + 1
-        seen = 0
-        tail = b""
-        try:
-            with archive.open(capped) as fh:
-                xml = not _NOT_XML.search(info.filename)
-                chunk = fh.read(65536)
-                while chunk:
-                    seen += len(chunk)
-                    total += len(chunk)
-                    if seen > info.file_size:
-                        return [
-                            Problem(
-                                "file-too-large",
-                                f"部件 {info.filename} 实际解压后大于文件声明的大小（{info.file_size} 字节），疑似压缩炸弹",
-                            )
-                        ]
-                    if total > MAX_TOTAL_BYTES:
-                        return [Problem("file-too-large", f"文件实际解压后超过 {MAX_TOTAL_BYTES // 1048576} MB 上限")]
-                    window = tail + chunk
-                    # "<!" in UTF-8 or UTF-16 (either order contains "<\0!"): rare, so the search seldom runs
-                    if xml and (b"<!" in window or b"<\x00!" in window) and _DTD.search(window):
-                        return [
-                            Problem(
-                                "file-unsafe-xml",
-                                f"部件 {info.filename} 含有 DOCTYPE/ENTITY 声明（可能是实体扩展攻击）",
-                            )
-                        ]
-                    tail = window[-_OVERLAP:]
-                    chunk = fh.read(65536)
-        except Exception:  # noqa: BLE001 - bad CRC, broken deflate data, a truncated part: all one finding
-            return [Problem("file-damaged", f"部件 {info.filename} 已损坏")]
-        if seen != info.file_size:
-            return [Problem("file-damaged", f"部件 {info.filename} 的实际大小与声明不符（文件已损坏）")]
-    return []
+def part_chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo, total: list[int]) -> Iterator[bytes]:
+    """A part inflated chunk by chunk, each chunk checked before it is handed on: never more than
+    the part declares nor than the caps (whatever its header says: the read goes past the declared
+    size to see the truth), and no DOCTYPE/ENTITY declaration in an XML part. `total`: the bytes
+    inflated so far over the whole file, shared by its parts. Refused on the first problem."""
+    # the header's size is what zipfile would stop at: read past it, up to the cap
+    capped = copy.copy(info)
+    capped.file_size = MAX_PART_BYTES + 1
+    xml = not _NOT_XML.search(info.filename)
+    seen, tail = 0, b""
+    try:
+        fh = archive.open(capped)
+    except Exception:  # noqa: BLE001 - a part that cannot even be opened is damaged
+        raise Refused([Problem("file-damaged", f"部件 {info.filename} 已损坏")]) from None
+    with fh:
+        while True:
+            try:
+                chunk = fh.read(CHUNK)
+            except Exception:  # noqa: BLE001 - bad CRC, broken deflate data, a truncated part: all one finding
+                raise Refused([Problem("file-damaged", f"部件 {info.filename} 已损坏")]) from None
+            if not chunk:
+                break
+            seen += len(chunk)
+            total[0] += len(chunk)
+            if seen > info.file_size:
+                message = f"部件 {info.filename} 实际解压后大于文件声明的大小（{info.file_size} 字节），疑似压缩炸弹"
+                raise Refused([Problem("file-too-large", message)])
+            if total[0] > MAX_TOTAL_BYTES:
+                raise Refused([Problem("file-too-large", f"文件实际解压后超过 {MAX_TOTAL_BYTES // 1048576} MB 上限")])
+            window = tail + chunk
+            # "<!" in UTF-8 or UTF-16 (either order contains "<\0!"): rare, so the search seldom runs
+            if xml and (b"<!" in window or b"<\x00!" in window) and _DTD.search(window):
+                message = f"部件 {info.filename} 含有 DOCTYPE/ENTITY 声明（可能是实体扩展攻击）"
+                raise Refused([Problem("file-unsafe-xml", message)])
+            tail = window[-_OVERLAP:]
+            yield chunk
+    if seen != info.file_size:
+        raise Refused([Problem("file-damaged", f"部件 {info.filename} 的实际大小与声明不符（文件已损坏）")])
 
 
 def unsafe_member(name: str) -> bool:

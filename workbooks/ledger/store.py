@@ -65,9 +65,18 @@ CREATE TABLE IF NOT EXISTS manual_entries (
 CREATE TABLE IF NOT EXISTS masters (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     hash TEXT NOT NULL, written_at TEXT NOT NULL, round TEXT NOT NULL, formulas TEXT NOT NULL,
-    total REAL
+    total REAL,
+    inputs TEXT                      -- digest of everything the master was written from (master.run)
 );
+-- a unit's latest accepted file of a round, found without reading every file (10,000 returns and more)
+CREATE INDEX IF NOT EXISTS files_by_unit ON files (round, status, unit, seq);
 """
+
+
+def value_json(value: object) -> str:
+    """A value as the ledger stores it: strict JSON (no NaN or infinity), keys sorted, so two equal
+    values have the same text."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, sort_keys=True)
 
 
 @dataclass
@@ -107,13 +116,28 @@ class Ledger:
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
+        self._current: tuple[object, dict[str, list[Current]]] = (None, {})
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(masters)")}
+        if "inputs" not in columns:  # a ledger from before the column: added, its rows stay as they were
+            self.db.execute("ALTER TABLE masters ADD COLUMN inputs TEXT")
 
     def close(self) -> None:
         self.db.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """All of one file's rows, or none of them."""
+        """All of one file's rows, or none of them: its own transaction, or a savepoint inside the
+        batch's group (`begin_group`), which then commits them with the rest of the batch."""
+        if self.db.in_transaction:
+            self.db.execute("SAVEPOINT one_file")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK TO one_file")
+                self.db.execute("RELEASE one_file")
+                raise
+            self.db.execute("RELEASE one_file")
+            return
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
@@ -121,6 +145,16 @@ class Ledger:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+
+    def begin_group(self) -> None:
+        """Group commit: the files recorded from now on are committed together (`commit_group`); a
+        kill before that loses the whole group, which the next run reads again."""
+        if not self.db.in_transaction:
+            self.db.execute("BEGIN IMMEDIATE")
+
+    def commit_group(self) -> None:
+        if self.db.in_transaction:
+            self.db.execute("COMMIT")
 
     def has_file(self, digest: str) -> bool:
         return self.db.execute("SELECT 1 FROM files WHERE hash = ?", (digest,)).fetchone() is not None
@@ -132,14 +166,18 @@ class Ledger:
         return int(cur.lastrowid)
 
     def current_values(self, round_name: str) -> dict[str, list[Current]]:
-        """input -> the current value of every unit that gave one (its latest accepted file)."""
+        """input -> the current value of every unit that gave one (its latest accepted file). Kept
+        until this connection writes again: one run asks several times."""
+        key = (round_name, self.db.total_changes)
+        if self._current[0] == key:
+            return self._current[1]
         rows = self.db.execute(
             """
-            SELECT v.input, v.unit, v.value, v.file_seq, v.sheet, v.cell
-            FROM input_values v
-            WHERE v.round = ? AND v.file_seq = (
-                SELECT MAX(f.seq) FROM files f WHERE f.status = 'accepted' AND f.unit = v.unit AND f.round = v.round
+            WITH latest AS (
+                SELECT MAX(seq) AS seq FROM files WHERE round = ? AND status = 'accepted' GROUP BY unit
             )
+            SELECT v.input, v.unit, v.value, v.file_seq, v.sheet, v.cell
+            FROM latest JOIN input_values v ON v.file_seq = latest.seq
             ORDER BY v.input, v.unit
             """,
             (round_name,),
@@ -147,11 +185,12 @@ class Ledger:
         out: dict[str, list[Current]] = {}
         for input_id, unit, value, seq, sheet, cell in rows:
             out.setdefault(input_id, []).append(Current(input_id, unit, json.loads(value), seq, sheet, cell))
+        self._current = (key, out)
         return out
 
-    def unit_values(self, unit: str, round_name: str) -> dict[str, tuple[object, str, str, str]]:
-        """input -> (value, file name, sheet, cell) from the unit's latest accepted file of the round:
-        what a resubmission from the unit would replace."""
+    def unit_values(self, unit: str, round_name: str) -> dict[str, tuple[str, str, str, str]]:
+        """input -> (value as stored: JSON text, file name, sheet, cell) from the unit's latest accepted
+        file of the round: what a resubmission from the unit would replace."""
         rows = self.db.execute(
             """
             SELECT v.input, v.value, f.original_name, v.sheet, v.cell
@@ -162,7 +201,7 @@ class Ledger:
             """,
             (unit, round_name, unit, round_name),
         ).fetchall()
-        return {i: (json.loads(v), name, sheet, cell) for i, v, name, sheet, cell in rows}
+        return {i: (v, name, sheet, cell) for i, v, name, sheet, cell in rows}
 
     def resolutions(self, round_name: str) -> dict[str, tuple[object, int]]:
         """input -> (value, last file seq it took into account); the latest resolution wins."""
@@ -250,17 +289,31 @@ class Ledger:
                 ],
             )
 
-    def record_master(self, digest: str, at: str, round_name: str, formulas: str, total: float | None) -> None:
+    def record_master(
+        self, digest: str, at: str, round_name: str, formulas: str, total: float | None, inputs: str | None = None
+    ) -> None:
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO masters (hash, written_at, round, formulas, total) VALUES (?, ?, ?, ?, ?)",
-                (digest, at, round_name, formulas, total),
+                "INSERT INTO masters (hash, written_at, round, formulas, total, inputs) VALUES (?, ?, ?, ?, ?, ?)",
+                (digest, at, round_name, formulas, total, inputs),
             )
 
     def last_master(self) -> str | None:
         """The hash of the master this tool last wrote: a different file on disk was edited by someone."""
         row = self.db.execute("SELECT hash FROM masters ORDER BY seq DESC LIMIT 1").fetchone()
         return row[0] if row else None
+
+    def last_master_inputs(self) -> str | None:
+        """The digest of what the last master was written from (None before masters recorded it)."""
+        row = self.db.execute("SELECT inputs FROM masters ORDER BY seq DESC LIMIT 1").fetchone()
+        return row[0] if row else None
+
+    def marks(self) -> tuple[object, ...]:
+        """Where each append-only table stands: any row added since changes these."""
+        return tuple(
+            self.db.execute(f"SELECT COUNT(*), MAX({key}) FROM {table}").fetchone()  # noqa: S608 - our own names
+            for table, key in (("files", "seq"), ("resolutions", "seq"), ("manual_entries", "seq"))
+        )
 
     def files(self) -> list[dict[str, object]]:
         cur = self.db.execute("SELECT * FROM files ORDER BY seq")
@@ -270,10 +323,11 @@ class Ledger:
     def task_states(self, round_name: str) -> list[tuple[str, str, str, str]]:
         return self.db.execute(
             """
-            SELECT t.unit, t.item, t.status, t.note FROM task_states t
-            WHERE t.round = ? AND t.file_seq = (
-                SELECT MAX(f.seq) FROM files f WHERE f.status = 'accepted' AND f.unit = t.unit AND f.round = t.round
-            ) ORDER BY t.unit, t.item
+            WITH latest AS (
+                SELECT MAX(seq) AS seq FROM files WHERE round = ? AND status = 'accepted' GROUP BY unit
+            )
+            SELECT t.unit, t.item, t.status, t.note FROM latest JOIN task_states t ON t.file_seq = latest.seq
+            ORDER BY t.unit, t.item
             """,
             (round_name,),
         ).fetchall()

@@ -17,13 +17,12 @@ from udfs.numbers import value_text
 from udfs.values import ValueProblem, is_blank, type_value
 
 from ..intake.archive import archive_copy, file_digest
-from ..intake.prescan import prescan
 from ..intake.reader import Cell, ReadFailure, read_isolated
 from ..ledger import Ledger
 from ..project import Project
 from . import layout as L
 
-TOLERATED = {"file-external-link"}  # Excel stores add-in UDF calls as links to the add-in file
+TOLERATED = frozenset({"file-external-link"})  # Excel stores add-in UDF calls as links to the add-in file
 
 
 def _col(index: int) -> str:
@@ -41,14 +40,8 @@ def read_back(project: Project, ledger: Ledger, now: datetime) -> Findings:
         return findings
     archived = archive_copy(project, path, sha, L.MASTER_ARCHIVE)
     where = {"file": L.MASTER_FILE}
-    scan = prescan(path)
-    blocking = [p for p in scan.problems if p.code not in TOLERATED]
-    if blocking:
-        reason = "；".join(p.message for p in blocking)
-        findings.add("master-unreadable", f"评分总表无法读回（{reason}），已另存为 {archived}", Severity.WARNING, **where)
-        return findings
     try:
-        parsed = read_isolated(path, sheets=(L.DATA, L.SCORES))
+        parsed = read_isolated(path, sheets=(L.DATA, L.SCORES), tolerate=TOLERATED)
     except ReadFailure as failure:
         findings.add("master-unreadable", f"评分总表无法读回（{failure}），已另存为 {archived}", Severity.WARNING, **where)
         return findings

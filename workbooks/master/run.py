@@ -7,6 +7,8 @@ rename, so a crash at any moment leaves the previous master readable.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,13 +16,15 @@ from pathlib import Path
 
 import xlsxwriter
 
+from udfs import __version__
 from udfs.evaluate import CompiledRubric
 from udfs.findings import Findings, Severity
+from udfs.rubric.loader import resolve
 
 from ..intake.archive import file_digest
 from ..ledger import LEDGER_FILE, Ledger
 from ..lock import project_lock
-from ..project import Project
+from ..project import REGISTRY_FILE, RUBRIC_FILE, SETTINGS_FILE, Project
 from . import layout as L
 from .cells import MODES, Formulas
 from .live import Where, constraint_cells, write_checks, write_data, write_scores
@@ -40,6 +44,25 @@ class MasterOutcome:
     where: Where
     mode: str
     findings: Findings  # read-back and writing findings (also inside state.findings)
+    unchanged: bool = False  # the master on disk was written from the same inputs: kept, not rewritten
+
+
+def inputs_digest(project: Project, ledger: Ledger, mode: str, today: date, findings: Findings) -> str:
+    """Everything a master is written from, as one digest: the tool's version, the formula mode, the
+    day (lateness is counted in days), the project's settings, registry and rubric files, where each
+    append-only ledger table stands, and the findings handed in. Equal digests give the same master
+    but for the time it says it was written."""
+    h = hashlib.sha256()
+    for part in (__version__, mode, today.isoformat(), repr(ledger.marks())):
+        h.update(part.encode("utf-8") + b"\0")
+    rubric = project.settings.rubric
+    for path in (project.root / SETTINGS_FILE, project.root / REGISTRY_FILE, project.root / RUBRIC_FILE):
+        h.update(path.read_bytes() if path.is_file() else b"-")
+        h.update(b"\0")
+    if rubric != RUBRIC_FILE:
+        h.update(resolve(rubric).read_bytes())
+    h.update(json.dumps([f.to_dict() for f in findings], ensure_ascii=False, sort_keys=True).encode("utf-8"))
+    return h.hexdigest()
 
 
 def build(state: MasterState, mode: str, path: Path, compiled: CompiledRubric) -> Where:
@@ -91,7 +114,10 @@ def refresh(
     compiled: CompiledRubric | None = None,
     pre_read: Findings | None = None,
 ) -> MasterOutcome:
-    """Read back (unless the caller just did: `pre_read`), gather, write; the caller holds the lock."""
+    """Read back (unless the caller just did: `pre_read`), gather, write; the caller holds the lock.
+    A master written from the same inputs (inputs_digest) and untouched since is kept as it is: a
+    second consolidation with nothing new costs the reading of the inbox and the scoring, not a
+    new workbook."""
     mode = mode or project.settings.formulas
     if mode not in MODES:
         raise ValueError(mode)
@@ -103,6 +129,9 @@ def refresh(
         state = gather(project, ledger, compiled, today, now, extra_findings=list(findings))
         _late_findings(state)
         path = project.root / L.MASTER_FILE
+        inputs = inputs_digest(project, ledger, mode, state.today, findings)
+        if inputs == ledger.last_master_inputs() and path.is_file() and file_digest(path) == ledger.last_master():
+            return MasterOutcome(path, state, Where(), mode, findings, unchanged=True)
         for stale in project.root.glob(f".{L.MASTER_FILE}.*.tmp"):  # left by a run killed mid-write (we hold the lock)
             stale.unlink(missing_ok=True)
         tmp = project.root / f".{L.MASTER_FILE}.{os.getpid()}.tmp"
@@ -114,7 +143,8 @@ def refresh(
             message = f"无法写入 {L.MASTER_FILE}（{exc.strerror or exc}），可能正在 Excel 中打开；关闭后重新计分"
             state.findings.append(findings.add("master-not-written", message, file=L.MASTER_FILE))
             return MasterOutcome(None, state, where, mode, findings)
-        ledger.record_master(file_digest(path), now.isoformat(timespec="seconds"), project.settings.round, mode, state.result.total)
+        written = now.isoformat(timespec="seconds")
+        ledger.record_master(file_digest(path), written, project.settings.round, mode, state.result.total, inputs)
         write_reminder_files(project, state)
         return MasterOutcome(path, state, where, mode, findings)
     finally:

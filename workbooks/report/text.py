@@ -224,7 +224,8 @@ def master_lines(outcome) -> str:  # noqa: ANN001 - master.run.MasterOutcome
         lines.append("评分总表未能写入（见问题清单）。")
     else:
         mode = "XY_ 函数" if outcome.mode == "udf" else "Excel 原生函数"
-        lines.append(f"评分总表：{outcome.path}（得分公式：{mode}）")
+        kept = "；没有新数据，内容未变，未重写" if outcome.unchanged else ""
+        lines.append(f"评分总表：{outcome.path}（得分公式：{mode}{kept}）")
     if rubric.scored:
         veto = veto_line(result.vetoed)
         scored = sum(1 for i in result.items if i.score is not None)
