@@ -18,10 +18,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from tests import windows_mode
 from workbooks.generate.fill import fill_workbook
 from workbooks.generate.run import generate
 from workbooks.intake.consolidate import LEDGER_FILE, consolidate
 from workbooks.ledger import Ledger
+from workbooks.master.layout import MASTER_FILE
 from workbooks.master.recalc import find_soffice
 from workbooks.project import RUBRIC_FILE, SETTINGS_FILE, init_project, open_project
 
@@ -131,8 +133,47 @@ def returned(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     plain.save(inbox / "统计表.xlsx")
     stamp(inbox / "统计表.xlsx", t + 8)
     before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in inbox.iterdir()}
+    shutil.copytree(project.root, base / PRISTINE)  # for the same run in Windows-like mode
     summary = consolidate(project)
     return project, summary, before
+
+
+PRISTINE = "汇总前"
+
+
+def ledger_view(root: Path, round_name: str) -> dict[str, object]:
+    """What a consolidation left in the ledger: files in order, and every unit's current values."""
+    ledger = Ledger(root / LEDGER_FILE)
+    try:
+        files = [(r["hash"], r["original_name"], r["status"], r["template"], r["unit"]) for r in ledger.files()]
+        current = {
+            i: sorted((c.unit, json.dumps(c.value, sort_keys=True), c.sheet, c.cell) for c in rows)
+            for i, rows in ledger.current_values(round_name).items()
+        }
+        return {"files": files, "current": current, "tasks": ledger.task_states(round_name)}
+    finally:
+        ledger.close()
+
+
+def test_windows_like_mode_consolidates_the_same(returned, tmp_path: Path) -> None:  # noqa: ANN001
+    """The same inbox consolidated by the `xinyong` command in Windows-like mode (tests/windows_mode.py:
+    no fcntl or resource, no fork; spawned workers, the portable lock): the same outcome per file, the
+    same ledger, a master written."""
+    project, summary, _ = returned
+    root = tmp_path / "项目"
+    shutil.copytree(project.root.parent / PRISTINE, root)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    done = subprocess.run(
+        windows_mode.xinyong_command("consolidate", str(root), "--json"),
+        cwd=tmp_path, env=env, capture_output=True, text=True, encoding="utf-8", timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr[-3000:]  # findings to act on: the conflict, the rejected files
+    seen = json.loads(done.stdout)
+    assert [(f["file"], f["status"], f["unit"], f["template"], sorted(x["code"] for x in f["findings"])) for f in seen["files"]] == [
+        (o.name, o.status, o.unit, o.template, sorted(x.code for x in o.findings)) for o in summary.outcomes
+    ]  # fmt: skip
+    assert ledger_view(root, project.settings.round) == ledger_view(project.root, project.settings.round)
+    assert (root / MASTER_FILE).is_file()
 
 
 def outcome(summary, name: str):  # noqa: ANN001, ANN201

@@ -33,6 +33,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from tests import windows_mode
 from udfs.sampling import sample_value
 from workbooks.generate.fill import fill_workbook
 from workbooks.generate.run import generate
@@ -172,6 +173,24 @@ PLANNED = [
     ("master-recorded", 0),  # renamed into place, not yet in the ledger
 ]
 KILLS_RANDOM = 4  # at a random moment of the run: what they find must hold too, they assert no place
+# The same run in Windows-like mode (tests/windows_mode.py: no fcntl or resource, no fork; spawned workers
+# with no address-space limit, the portable lock): fewer kills, the same checks. What kills it and looks
+# for its processes (SIGKILL, sessions, /proc) is this test's own POSIX harness, not the run under test.
+PLANNED_WINDOWS = [
+    ("start", 0),
+    ("record", 4),
+    ("record", -2),
+    ("record", -1),
+    ("archived", 2),
+    ("transaction", 4),
+    ("transaction", -2),
+    ("commit", 2),
+    ("reading", 1),
+    ("master-part", 6),
+    ("master-built", 0),
+    ("master-recorded", 0),
+]
+KILLS_RANDOM_WINDOWS = 2
 
 
 @dataclass
@@ -265,14 +284,17 @@ def row_counts(db: sqlite3.Connection) -> dict[str, tuple[int, int, int]]:
     }
 
 
-def start(root: Path, phase: str = "none", at: int = 0) -> tuple[subprocess.Popen[str], float]:
-    """A consolidation in its own session (so whatever it forks can be found), once its imports are done;
-    it stops at the `at`-th time it reaches `phase` and waits there to be killed."""
+def start(root: Path, phase: str = "none", at: int = 0, windows: bool = False) -> tuple[subprocess.Popen[str], float]:
+    """A consolidation in its own session (so whatever it starts can be found), once its imports are done;
+    it stops at the `at`-th time it reaches `phase` and waits there to be killed. `windows`: the run in
+    Windows-like mode."""
+    args = [RUNNER, str(root), phase, str(at), str(GROUP)]
+    command = windows_mode.python_command(*args) if windows else [sys.executable, "-c", *args]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     errors = root.parent / f"{root.name}.stderr"
     with errors.open("w", encoding="utf-8") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-c", RUNNER, str(root), phase, str(at), str(GROUP)],
+            command,
             cwd=REPO,
             env=env,
             stdout=subprocess.PIPE,
@@ -296,7 +318,7 @@ def wait_paused(proc: subprocess.Popen[str], phase: str) -> list[str]:
 
 
 def session_members(sid: int) -> list[int]:
-    """Processes still alive in the killed run's session: its forked reading children."""
+    """Processes still alive in the killed run's session: its reading workers."""
     out = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -450,10 +472,10 @@ def temporary_master(root: Path) -> str:
         return "partial"
 
 
-def planned(returned: Returned) -> list[tuple[str, int]]:
+def planned(returned: Returned, plan: list[tuple[str, int]]) -> list[tuple[str, int]]:
     """The planned kill points, negative occurrences resolved: -1 the last, -2 half way."""
     out = []
-    for phase, at in PLANNED:
+    for phase, at in plan:
         n = returned.occurrences(phase)
         at = n - 1 if at == -1 else n // 2 if at == -2 else at
         assert 0 <= at < n, f"{phase} is reached {n} times, cannot stop at {at}"
@@ -461,20 +483,22 @@ def planned(returned: Returned) -> list[tuple[str, int]]:
     return out
 
 
-@pytest.fixture(scope="module")
-def kills(returned: Returned, tmp_path_factory: pytest.TempPathFactory) -> list[Kill]:
+@pytest.fixture(scope="module", params=["here", "windows-like"])
+def kills(returned: Returned, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> list[Kill]:
+    windows = request.param == "windows-like"
     tmp = tmp_path_factory.mktemp("kills")
     rng = random.Random(SEED)
     inbox = {p.name: sha256(p) for p in (returned.base / "回收").iterdir()}
-    plan = planned(returned) + [
-        ("random", round(rng.uniform(0.05, returned.run_seconds) * 1000)) for _ in range(KILLS_RANDOM)
+    plan = planned(returned, PLANNED_WINDOWS if windows else PLANNED) + [
+        ("random", round(rng.uniform(0.05, returned.run_seconds) * 1000))
+        for _ in range(KILLS_RANDOM_WINDOWS if windows else KILLS_RANDOM)
     ]
     out: list[Kill] = []
     for k, (phase, at) in enumerate(plan):
         root = tmp / f"kill{k:02d}"
         shutil.copytree(returned.base, root)
         project, _ = open_project(root)
-        proc, _started = start(root, phase, at)
+        proc, _started = start(root, phase, at, windows)
         try:
             if phase == "random":
                 time.sleep(at / 1000)
@@ -550,8 +574,8 @@ def test_kills_cover_before_during_and_after_the_files(kills: list[Kill], return
 
 
 def test_nothing_of_a_killed_run_holds_the_project_lock(kills: list[Kill]) -> None:
-    """Once the killed run's processes are gone, the next run gets the project lock. The reading child
-    is forked while the lock is held, so it shares the lock's open file: it must die with the
-    consolidator (e.g. not stay blocked for ever sending a result nobody reads)."""
+    """Once the killed run's processes are gone, the next run gets the project lock. The reading workers
+    are started while the lock is held: they must die with the consolidator (e.g. not stay blocked for
+    ever sending a result nobody reads), and nothing they hold may keep the lock."""
     bad = [k for k, kill in enumerate(kills) if kill.lock_held]
     assert not bad, show(kills, bad)

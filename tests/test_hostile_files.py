@@ -31,6 +31,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from tests import windows_mode
 from tests.test_consolidate_e2e import fill_openpyxl, outgoing
 from workbooks.generate.identity import IDENTITY_SHEET
 from workbooks.generate.run import generate
@@ -651,8 +652,9 @@ def test_formula_injection_is_a_finding_and_never_executed(
 # ---------------------------------------------------------------- the batch, memory, the reader on its own
 
 
-def test_whole_hostile_batch_in_one_folder(base: Base, tmp_path: Path) -> None:
-    project = fresh_project(base, tmp_path)
+def hostile_batch(base: Base, tmp_path: Path, project: Project) -> tuple[dict[str, list[str]], str]:
+    """Every hostile file in one inbox beside the good one and a formula injection; the finding codes
+    each must get, and the injection's name."""
     expected: dict[str, list[str]] = {}
     for case, build, codes in REJECTED:
         folder = tmp_path / "build" / case
@@ -662,13 +664,44 @@ def test_whole_hostile_batch_in_one_folder(base: Base, tmp_path: Path) -> None:
         shutil.move(built, project.inbox / name)
         expected[name] = codes
     injected, _ = b_injection(base, project.inbox)
-    summary = guarded_consolidate(project)
-    by_name = {o.name: o for o in summary.outcomes}
-    assert len(by_name) == len(expected) + 2
+    return expected, injected.name
+
+
+WINDOWS_BATCH = """
+import json, sys
+from pathlib import Path
+from workbooks.intake.consolidate import consolidate
+from workbooks.project import open_project
+project, _ = open_project(Path(sys.argv[1]))
+summary = consolidate(project)
+print(json.dumps({o.name: [o.status, sorted(f.code for f in o.findings)] for o in summary.outcomes}))
+"""
+
+
+@pytest.mark.parametrize("mode", ["here", "windows-like"])
+def test_whole_hostile_batch_in_one_folder(base: Base, tmp_path: Path, mode: str) -> None:
+    """All of them at once, here and in Windows-like mode (tests/windows_mode.py: no `resource`, so no
+    address-space limit in the reading workers, only the pool's watchdog and the reading's own caps;
+    workers spawned as on Windows): the same outcome for every file."""
+    project = fresh_project(base, tmp_path)
+    expected, injected = hostile_batch(base, tmp_path, project)
+    if mode == "here":
+        summary = guarded_consolidate(project)
+        seen = {o.name: [o.status, sorted(f.code for f in o.findings)] for o in summary.outcomes}
+    else:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+        with deadline(HANG_LIMIT):
+            done = subprocess.run(
+                windows_mode.python_command(WINDOWS_BATCH, str(project.root)),
+                cwd=REPO, env=env, capture_output=True, text=True, timeout=HANG_LIMIT - 10,
+            )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-3000:]
+        seen = json.loads(done.stdout.splitlines()[-1])
+        summary = None
+    assert len(seen) == len(expected) + 2
     for name, codes in expected.items():
-        assert by_name[name].status == "rejected", name
-        assert sorted(f.code for f in by_name[name].findings) == codes, (name, by_name[name].findings)
-    assert by_name[injected.name].status == "accepted"
+        assert seen[name] == ["rejected", codes], name
+    assert seen[injected][0] == "accepted"
     good_is_in_the_ledger(project, summary)
 
 
