@@ -114,6 +114,7 @@ class Batch:
                 self.ledger.begin_group()
                 item = self._contained(item, self._record)
                 self.uncommitted += 1
+            self.queue[len(self.outcomes)] = item  # what was read is let go once recorded (10,000 files)
             self.outcomes.append(item)
             if item.status == "accepted":
                 self.seen_units.add(item.unit)

@@ -46,10 +46,10 @@ def scan(inbox: Path) -> list[Entry]:
         for name in sorted(files) + sorted(d for d in dirs if os.path.islink(os.path.join(folder, d))):
             if name.startswith(SKIP_PREFIXES):
                 continue
-            path = Path(folder) / name
+            full = os.path.join(folder, name)
             try:
-                st = path.lstat()
+                st = os.lstat(full)
             except OSError:
                 continue  # gone since the listing
-            out.append(Entry(path, st.st_mtime, stat.S_ISREG(st.st_mode), _kind(st.st_mode)))
+            out.append(Entry(Path(full), st.st_mtime, stat.S_ISREG(st.st_mode), _kind(st.st_mode)))
     return sorted(out, key=lambda e: (e.mtime, e.path.name))

@@ -117,6 +117,7 @@ class Ledger:
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
         self._current: tuple[object, dict[str, list[Current]]] = (None, {})
+        self._files: tuple[int, list[dict[str, object]]] = (-1, [])
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(masters)")}
         if "inputs" not in columns:  # a ledger from before the column: added, its rows stay as they were
             self.db.execute("ALTER TABLE masters ADD COLUMN inputs TEXT")
@@ -194,12 +195,10 @@ class Ledger:
         rows = self.db.execute(
             """
             SELECT v.input, v.value, f.original_name, v.sheet, v.cell
-            FROM input_values v JOIN files f ON f.seq = v.file_seq
-            WHERE v.unit = ? AND v.round = ? AND v.file_seq = (
-                SELECT MAX(seq) FROM files WHERE status = 'accepted' AND unit = ? AND round = ?
-            )
+            FROM files f JOIN input_values v ON v.file_seq = f.seq
+            WHERE f.seq = (SELECT MAX(seq) FROM files WHERE round = ? AND status = 'accepted' AND unit = ?)
             """,
-            (unit, round_name, unit, round_name),
+            (round_name, unit),
         ).fetchall()
         return {i: (v, name, sheet, cell) for i, v, name, sheet, cell in rows}
 
@@ -316,9 +315,15 @@ class Ledger:
         )
 
     def files(self) -> list[dict[str, object]]:
+        """Every file's row, in the order received. Kept until this connection writes again: one run
+        asks several times, and a ledger of 10,000 returns makes it worth keeping. Read-only."""
+        if self._files[0] == self.db.total_changes:
+            return self._files[1]
         cur = self.db.execute("SELECT * FROM files ORDER BY seq")
         names = [d[0] for d in cur.description]
-        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        self._files = (self.db.total_changes, rows)
+        return rows
 
     def task_states(self, round_name: str) -> list[tuple[str, str, str, str]]:
         return self.db.execute(
