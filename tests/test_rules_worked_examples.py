@@ -180,6 +180,15 @@ def test_commitment_score_sums_four_ratios_capped_at_four() -> None:
     assert xy("XY_COMMITMENT_SCORE", 5_000, 0, 10_000, 0, 0, 200, 0, 100) == pytest.approx(0.5)
 
 
+def test_commitment_score_with_the_maximum_a_text_states() -> None:
+    # 郑州市直单位细则：the same four ratios, “得6分”, no cap of 4: 3 + 1 + 1 + 1 = 6
+    assert xy("XY_COMMITMENT_SCORE", 30_000, 0, 10_000, 19, 200, 200, 100, 100, 6) == pytest.approx(6.0)
+    assert xy("XY_COMMITMENT_SCORE", 15_000, 0, 10_000, 19, 200, 200, 100, 100, 6) == pytest.approx(4.5)
+    assert xy("XY_COMMITMENT_SCORE", 90_000, 0, 10_000, 19, 200, 200, 100, 100, 6) == pytest.approx(6.0)
+    # the national text's own cap stays the default
+    assert xy("XY_COMMITMENT_SCORE", 30_000, 0, 10_000, 19, 200, 200, 100, 100) == pytest.approx(4.0)
+
+
 def test_domain_score() -> None:
     assert xy("XY_DOMAIN_SCORE", True, True, True, True) == pytest.approx(0.6)
     assert xy("XY_DOMAIN_SCORE", True, False, False, False) == pytest.approx(0.1)

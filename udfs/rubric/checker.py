@@ -70,7 +70,30 @@ def check(rubric: Rubric) -> Findings:
             )
     if not findings.has_errors():
         _probe_items(rubric, findings, file)
+    _readings(rubric, findings, file)
     return findings
+
+
+def _quoted(title: str) -> str:
+    return title if title.startswith("“") and title.endswith("”") else f"“{title}”"
+
+
+def _readings(rubric: Rubric, findings: Findings, file: str | None) -> None:
+    """Every reading the text itself does not decide, in one list for the assessor to review before
+    scores go out: each parameter (a choice reasonable evaluators could make differently) and each
+    reading taken where the document contradicts itself."""
+    for param in rubric.parameters.values():
+        value = number_text(param.value) if isinstance(param.value, int | float) else str(param.value)
+        options = f"（可选：{'、'.join(str(c) for c in param.choices)}）" if param.choices else ""
+        message = f"参数“{param.label}”取 {value}{options}：{param.decision or '（未写明理由）'}"
+        findings.add("reading-not-in-text", message, Severity.INFO, file=file, input=param.id)
+    for section in rubric.sections:
+        nodes: list[tuple[str, str, str]] = [(section.id, f"第{section.number or section.id}部分", section.reading)]
+        nodes += [(group.id, _quoted(group.title), group.reading) for group in section.groups]
+        nodes += [(item.id, _quoted(item.title), item.reading) for item in section.items]
+        for node_id, what, reading in nodes:
+            if reading:
+                findings.add("reading-not-in-text", f"{what}：{reading}", Severity.INFO, file=file, item=node_id)
 
 
 def _check_ids(rubric: Rubric, findings: Findings, file: str | None) -> None:

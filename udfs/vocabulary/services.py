@@ -147,20 +147,22 @@ def xy_xinyidai_score(amount_yuan: object, operating_entities: object) -> float:
     return min(2.0, ratio(amount_yuan, operating_entities, "户均信易贷放款额", vacuous=False) * 0.00002)
 
 
-def _commitment_native(act: str, selfreg: str, ent: str, subst: str, rq: str, items: str, rep: str, bl: str) -> str:
+def _commitment_native(
+    act: str, selfreg: str, ent: str, subst: str, rq: str, items: str, rep: str, bl: str, maximum: str = "4"
+) -> str:
     parts = [
         ratio_native(f"{par(act)}+{par(selfreg)}", ent),
         f"IF(OR({par(subst)}<0,{par(subst)}>19),NA(),{par(subst)}/19)",
         ratio_native(rq, items),
         ratio_native(rep, bl),
     ]
-    return f"MIN(4,{'+'.join(parts)})"
+    return f"MIN({par(maximum)},{'+'.join(parts)})"
 
 
 @xy_function(
     "XY_COMMITMENT_SCORE",
     native=_commitment_native,
-    summary="信用承诺覆盖率得分：四类承诺覆盖率相加，最高4分",
+    summary="信用承诺覆盖率得分：四类承诺覆盖率相加，最高4分（或给定的最高分）",
     args=[
         Arg("active", "主动承诺型承诺数量", "个"),
         Arg("selfreg", "行业自律型承诺数量", "个"),
@@ -170,6 +172,7 @@ def _commitment_native(act: str, selfreg: str, ent: str, subst: str, rq: str, it
         Arg("approval_items", "全部行政审批事项数量", "项"),
         Arg("repair", "失信修复型承诺数量", "个"),
         Arg("blacklist", "在运营的黑名单主体数量", "户"),
+        Arg("maximum", "最高得分（默认4，国家评估的原文；其他细则按其原文给出，如6）", "分", optional=True),
     ],
     source=DOC
     + "十、信用监管：（主动承诺型+行业自律型承诺数量）/市场主体数+审批替代型承诺事项数/19+容缺受理型承诺事项数/全部行政审批事项"
@@ -184,8 +187,9 @@ def xy_commitment_score(
     approval_items: object,
     repair: object,
     blacklist: object,
+    maximum: object = 4,
 ) -> float:
-    """四项相加：（主动承诺型+行业自律型承诺数）÷市场主体数 + 审批替代型承诺事项数÷19 + 容缺受理型承诺事项数÷全部行政审批事项数 + 失信修复型承诺数÷在运营黑名单主体数，最高4分。"""
+    """四项相加：（主动承诺型+行业自律型承诺数）÷市场主体数 + 审批替代型承诺事项数÷19 + 容缺受理型承诺事项数÷全部行政审批事项数 + 失信修复型承诺数÷在运营黑名单主体数，最高4分（或给定的最高分）。"""
     a = number(active, "主动承诺型承诺数量", minimum=0)
     s = number(selfreg, "行业自律型承诺数量", minimum=0)
     total = (
@@ -194,4 +198,5 @@ def xy_commitment_score(
         + ratio(rongque_items, approval_items, "容缺受理型承诺覆盖率")
         + ratio(repair, blacklist, "失信修复型承诺覆盖率")
     )
-    return min(4.0, total)
+    cap = number(maximum if maximum not in (None, "") else 4, "最高得分", minimum=0)
+    return min(cap, total)
