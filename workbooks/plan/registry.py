@@ -144,11 +144,25 @@ def load(ref: str) -> tuple[Registry | None, Findings]:
 
 
 def _words(value: object) -> list[str]:
+    """A list cell ("A、B，C") split into its names. A separator inside brackets belongs to the name:
+    "各县（市、区）社会信用体系建设牵头部门" is one name, as the documents write it."""
     if value is None:
         return []
     if isinstance(value, list):
         return [str(v).strip() for v in value if str(v).strip()]
-    return [w.strip() for w in str(value).replace("，", "、").replace(",", "、").split("、") if w.strip()]
+    words, current, depth = [], [], 0
+    for ch in str(value):
+        if ch in "（(":
+            depth += 1
+        elif ch in "）)":
+            depth = max(0, depth - 1)
+        if ch in "、，,\n" and depth == 0:
+            words.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    words.append("".join(current))
+    return [w.strip() for w in words if w.strip()]
 
 
 def _from_dict(data: dict, default_id: str) -> Registry:
