@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import shutil
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from udfs.rubric import Rubric, load, resolve
 from udfs.rubric.loader import builtin_dir
 
 from .plan import registry as registries
+from .plan.subjects import SubjectError, assessed_group, default_subjects, narrowed, resolve_subjects
 
 SETTINGS_FILE = "项目设置.yaml"
 REGISTRY_FILE = "单位名录.xlsx"
@@ -36,6 +37,8 @@ RETURN_DAYS = 30
 SETTINGS_HELP = """\
 # 评估项目设置。可用记事本修改；修改后重新运行 xinyong generate 生成下发表。
 # project_id 是项目的身份标识，写入每份下发表，用于识别回收的文件，请勿修改。
+# subjects 是考核对象（逐一评分、排名的单位，写全称、简称或别名均可），可增删；
+# 只有逐一考核各县（市、区）或各成员单位的指标体系才有，评估一个整体的项目为空 []。
 """
 README_TEXT = """\
 本文件夹是一个社会信用体系建设评估项目（xinyong）。
@@ -78,6 +81,7 @@ class Settings:
     carry_over: bool = False  # a figure not reported this round keeps the latest earlier round's value
     formulas: str = "udf"  # master score cells: udf (XY_ functions, Excel with the add-in) | native (any suite)
     created: str = ""
+    subjects: list[str] = field(default_factory=list)  # many-subject rubrics: every unit scored on its own (plan.subjects)
 
 
 @dataclass
@@ -98,6 +102,12 @@ class Project:
     @property
     def archive(self) -> Path:
         return self.root / ARCHIVE
+
+    @property
+    def subjects(self) -> list[str]:
+        """The units assessed one by one (full names, in the settings' order); empty when the rubric
+        assesses one subject whose figures many units provide."""
+        return self.settings.subjects
 
 
 KEY_FILE = ".xinyong-key"  # in 归档/: the project's signing key, never written into a workbook
@@ -162,6 +172,7 @@ def init_project(
         deadline=(today + timedelta(days=RETURN_DAYS)).isoformat(),
         issuer=rubric.issuer or "社会信用体系建设领导小组办公室",
         created=today.isoformat(),
+        subjects=default_subjects(rubric, registry),
     )
     write_settings(root, settings)
     (root / README_FILE).write_text(README_TEXT, encoding="utf-8")
@@ -173,6 +184,9 @@ def _setting(key: str, value: object) -> object:
         return int(value)  # type: ignore[arg-type]
     if key == "carry_over":
         return value is True or str(value).strip().lower() in ("true", "是", "yes", "1")
+    if key == "subjects":
+        items = value if isinstance(value, list) else str(value or "").replace("，", "、").split("、")
+        return [str(v).strip() for v in items if v is not None and str(v).strip()]
     return "" if value is None else str(value)
 
 
@@ -211,4 +225,15 @@ def open_project(root: Path) -> tuple[Project, Findings]:
         problems = "；".join(f.message for f in reg_findings)
         raise ProjectError(f"{REGISTRY_FILE} 有错误：{problems}")
     findings.extend(reg_findings)
+    group = assessed_group(rubric, registry)
+    if group is not None:
+        try:
+            settings.subjects = resolve_subjects(settings.subjects, registry)
+        except SubjectError as exc:
+            raise ProjectError(f"{SETTINGS_FILE}：{exc}") from None
+        if not settings.subjects:
+            raise ProjectError(f"{SETTINGS_FILE} 没有列出考核对象（subjects）；“{rubric.title}”逐一考核{rubric.assessed}，请列出被考核单位")
+        registry = narrowed(registry, group, settings.subjects)
+    elif settings.subjects:
+        raise ProjectError(f"{SETTINGS_FILE} 列出了考核对象（subjects），但“{rubric.title}”评估的是一个整体，不逐一考核；请删去 subjects")
     return Project(root, settings, rubric, registry), findings
