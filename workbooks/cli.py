@@ -22,9 +22,12 @@ from .console import tolerate_unencodable
 from .input_files import InputFileError, read_inputs, write_template
 from .plan import registry as registries
 from .plan.responsibility import resolve as resolve_units
+from .plan.subjects import SubjectError, resolve_subjects
 from .project import SETTINGS_FILE, ProjectError, init_project
+from .report import subjects as report_subjects
 from .report import text as report
-from .usage import UsageFailure, emit_json, finish
+from .report.subjects import subject_scores
+from .usage import UsageFailure, emit_json, finish, open_folder
 
 DEFAULT_RUBRIC = "national-2019"
 EXIT_FINDINGS = 1
@@ -165,11 +168,16 @@ def inputs_template(ref: str, out: Path) -> None:
     help="数据文件（.json 或 .xlsx）；不给则使用内置示例数据",
 )
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）")
-def score(folder: Path | None, ref: str, inputs_path: Path | None, as_json: bool) -> None:
+@click.option("--subject", "subject", help="逐一考核的项目：只看这一个考核对象（全称、简称或别名）")
+def score(folder: Path | None, ref: str, inputs_path: Path | None, as_json: bool, subject: str | None) -> None:
     """计算得分、一票否决和引导性指标。
 
     给出项目文件夹时：先读回评分总表中人工录入的值（如评审酌情分），再按台账重新计分并重写评分总表。
+    逐一考核各县（市、区）或各成员单位的项目：按台账为每个考核对象计分并排名（--subject 只看一个）。
     """
+    if folder is not None and (subject is not None or open_folder(folder).subjects):
+        _score_subjects(folder, subject, as_json)
+        return
     if folder is not None:
         outcome = run_master(folder, None)
         if as_json:
@@ -204,6 +212,37 @@ def score(folder: Path | None, ref: str, inputs_path: Path | None, as_json: bool
     else:
         click.echo(report.score_text(result))
     finish(list(result.findings))
+
+
+def _score_subjects(folder: Path, subject: str | None, as_json: bool) -> None:
+    """A many-subject project: each subject on its own figures, ranked; the master is left as it is."""
+    project = open_folder(folder)
+    if not project.subjects:
+        raise UsageFailure(f"“{project.rubric.title}”评估的是一个整体，没有逐一考核的对象；请去掉 --subject")
+    wanted = None
+    if subject is not None:
+        try:
+            (wanted,) = resolve_subjects([subject], project.registry)
+        except SubjectError as exc:
+            raise UsageFailure(str(exc)) from None
+        if wanted not in project.subjects:
+            raise UsageFailure(f"“{subject}”不是本项目的考核对象（见 项目设置.yaml 的 subjects）")
+    scores = subject_scores(project)
+    mode = project.settings.formulas
+    if wanted is not None:
+        (one,) = [s for s in scores if s.subject == wanted]
+        if as_json:
+            emit_json(report_subjects.subject_dict(one, mode))
+        else:
+            click.echo(f"{one.subject}（第{one.rank}名）" if one.rank else f"{one.subject}（未排名）")
+            click.echo(report.score_text(one.state.result))
+        finish(one.state.findings)
+        return
+    if as_json:
+        emit_json({"subjects": [report_subjects.subject_dict(s, mode) for s in scores]})
+    else:
+        click.echo(report_subjects.ranking_text(scores))
+    finish([f for s in scores for f in s.state.findings])
 
 
 @main.group()

@@ -124,8 +124,11 @@ def _consolidate(project: Project, dry_run: bool, progress: Callable[[str], None
             if archive is not None:
                 archive.close()
         outcomes = irregular(project, entries) + run.outcomes
-        values, conflicts = ledger.settled(s.round)
-        carried = ledger.carry_over(s.round, values, conflicts) if s.carry_over else {}
+        if project.subjects:  # each subject's figures are its own: a conflict is within one subject only
+            values, conflicts = {}, [c for subject in project.subjects for c in ledger.settled(s.round, subject=subject)[1]]
+        else:
+            values, conflicts = ledger.settled(s.round)
+        carried = ledger.carry_over(s.round, values, conflicts) if s.carry_over and not project.subjects else {}
         current = ledger.current_values(s.round)
         missing = {
             unit: [i for i in inputs if not any(c.unit == unit for c in current.get(i, []))]

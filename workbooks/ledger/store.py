@@ -166,9 +166,14 @@ class Ledger:
         cur = db.execute(f"INSERT INTO files ({cols}) VALUES ({marks})", tuple(row.values()))
         return int(cur.lastrowid)
 
-    def current_values(self, round_name: str) -> dict[str, list[Current]]:
+    def current_values(self, round_name: str, subject: str | None = None) -> dict[str, list[Current]]:
         """input -> the current value of every unit that gave one (its latest accepted file). Kept
-        until this connection writes again: one run asks several times."""
+        until this connection writes again: one run asks several times. `subject`: in a many-subject
+        project, only what that subject reported of itself."""
+        if subject is not None:
+            return {
+                i: kept for i, rows in self.current_values(round_name).items() if (kept := [c for c in rows if c.unit == subject])
+            }
         key = (round_name, self.db.total_changes)
         if self._current[0] == key:
             return self._current[1]
@@ -217,13 +222,17 @@ class Ledger:
                 (round_name, input_id, json.dumps(value, ensure_ascii=False), unit, note, at, latest),
             )
 
-    def settled(self, round_name: str, with_manual: bool = True) -> tuple[dict[str, object], list[Conflict]]:
+    def settled(
+        self, round_name: str, with_manual: bool = True, subject: str | None = None
+    ) -> tuple[dict[str, object], list[Conflict]]:
         """One value per input, and the conflicts: units disagree and no later resolution settles it.
-        The office's manual entries from the master outrank both (`with_manual=False`: what units say)."""
+        The office's manual entries from the master outrank both (`with_manual=False`: what units say).
+        `subject`: one subject of a many-subject project, scored on what it reported of itself (the
+        master's manual entries and `resolve` are not per subject yet, so they do not apply)."""
         values: dict[str, object] = {}
         conflicts: list[Conflict] = []
-        resolved = self.resolutions(round_name)
-        for input_id, entries in self.current_values(round_name).items():
+        resolved = self.resolutions(round_name) if subject is None else {}
+        for input_id, entries in self.current_values(round_name, subject).items():
             distinct = {json.dumps(e.value, sort_keys=True) for e in entries}
             if len(distinct) == 1:
                 values[input_id] = entries[0].value
@@ -235,7 +244,7 @@ class Ledger:
                 conflicts.append(Conflict(input_id, round_name, {e.unit: e.value for e in entries}))
         for input_id, (value, _) in resolved.items():
             values.setdefault(input_id, value)
-        manual = self.manual(round_name) if with_manual else {}
+        manual = self.manual(round_name) if with_manual and subject is None else {}
         for input_id, entry in manual.items():
             values[input_id] = entry.value
         return values, [c for c in conflicts if c.input not in manual]

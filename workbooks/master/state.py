@@ -80,14 +80,23 @@ def _file_label(files: dict[int, dict[str, object]], seq: int) -> str:
     return str(files[seq]["original_name"]) if seq in files else f"文件#{seq}"
 
 
+BY_SUBJECT = "各考核对象分别报送、分别计分（xinyong score 项目文件夹 查看每个对象的得分和排名）"
+
+
 def adopted_inputs(
-    project: Project, ledger: Ledger, round_name: str
+    project: Project, ledger: Ledger, round_name: str, subject: str | None = None
 ) -> tuple[list[Adopted], list[Conflict], dict[str, str]]:
-    reported, conflicts = ledger.settled(round_name, with_manual=False)
-    carried = ledger.carry_over(round_name, reported, conflicts) if project.settings.carry_over else {}
-    manual = ledger.manual(round_name)
-    current = ledger.current_values(round_name)
-    resolved = ledger.resolutions(round_name)
+    """What the master adopts per input, and from where. `subject`: one subject of a many-subject
+    project, from its own reports only (manual entries, resolutions and carry-over are not per
+    subject yet, and do not apply)."""
+    whole = subject is None
+    if whole and project.subjects:  # many subjects: no figure is the whole project's (score per subject)
+        return [Adopted(spec, None, None, BY_SUBJECT, "") for spec in project.rubric.inputs.values()], [], {}
+    reported, conflicts = ledger.settled(round_name, with_manual=False, subject=subject)
+    carried = ledger.carry_over(round_name, reported, conflicts) if project.settings.carry_over and whole else {}
+    manual = ledger.manual(round_name) if whole else {}
+    current = ledger.current_values(round_name, subject)
+    resolved = ledger.resolutions(round_name) if whole else {}
     files = {int(row["seq"]): row for row in ledger.files()}  # type: ignore[arg-type]
     in_conflict = {c.input: c for c in conflicts}
     label = project.registry.label_of
@@ -121,9 +130,10 @@ def adopted_inputs(
     return rows, [c for c in conflicts if c.input not in manual], carried
 
 
-def _open_findings(ledger: Ledger, round_name: str) -> list[Finding]:
-    """Findings of each unit's current file, and of rejected files no later accepted file replaced."""
-    files = ledger.files()
+def _open_findings(ledger: Ledger, round_name: str, subject: str | None = None) -> list[Finding]:
+    """Findings of each unit's current file, and of rejected files no later accepted file replaced
+    (`subject`: only that subject's files)."""
+    files = [row for row in ledger.files() if subject is None or row["unit"] == subject]
     latest_accepted: dict[str, int] = {}
     for row in files:
         if row["status"] == "accepted" and row["round"] == round_name:
@@ -162,7 +172,9 @@ def conflict_findings(conflicts: list[Conflict], carried: dict[str, str]) -> lis
     return out
 
 
-def trend(project: Project, ledger: Ledger, compiled: CompiledRubric, current: Result) -> list[RoundScore]:
+def trend(
+    project: Project, ledger: Ledger, compiled: CompiledRubric, current: Result, subject: str | None = None
+) -> list[RoundScore]:
     """Every round the ledger knows, in the order its first file arrived, then the current one
     (`current`: its result, already computed)."""
     rounds = ledger.rounds()
@@ -173,7 +185,7 @@ def trend(project: Project, ledger: Ledger, compiled: CompiledRubric, current: R
         if name == project.settings.round:
             result = current
         else:
-            inputs, _, _ = adopted_inputs(project, ledger, name)
+            inputs, _, _ = adopted_inputs(project, ledger, name, subject)
             result = evaluate(compiled, values_of(inputs))
         sections = [float(s["score"]) for s in result.section_scores()]  # type: ignore[arg-type]
         out.append(RoundScore(name, result.total, sections, result.complete, result.vetoed))
@@ -187,27 +199,35 @@ def gather(
     today: date | None = None,
     now: datetime | None = None,
     extra_findings: list[Finding] | None = None,
+    subject: str | None = None,
 ) -> MasterState:
+    """Everything the master shows, from the ledger. `subject`: the state of one subject of a
+    many-subject project, on its own figures, its own files and its own progress."""
     compiled = compiled or CompiledRubric(project.rubric)
     now = now or datetime.now()
     today = today or now.date()
     round_name = project.settings.round
-    inputs, conflicts, carried = adopted_inputs(project, ledger, round_name)
+    inputs, conflicts, carried = adopted_inputs(project, ledger, round_name, subject)
     result = evaluate(compiled, values_of(inputs))
     recoveries, risks = recover(compiled, result.values)
     extra = list(extra_findings or [])
-    findings = extra + _open_findings(ledger, round_name) + conflict_findings(conflicts, carried)
+    findings = extra + _open_findings(ledger, round_name, subject) + conflict_findings(conflicts, carried)
     findings += list(result.findings)
+    units = unit_progress(project, ledger, today)
+    files = ledger.files()
+    if subject is not None:
+        units = [u for u in units if u.unit == subject]
+        files = [row for row in files if row["unit"] == subject]
     return MasterState(
         project=project,
         inputs=inputs,
         result=result,
         conflicts=conflicts,
         carried=carried,
-        units=unit_progress(project, ledger, today),
-        files=ledger.files(),
+        units=units,
+        files=files,
         findings=findings,
-        trend=trend(project, ledger, compiled, result),
+        trend=trend(project, ledger, compiled, result, subject),
         recoveries=recoveries,
         risks=risks,
         today=today,

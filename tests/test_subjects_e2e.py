@@ -1,0 +1,122 @@
+"""A counties assessment end to end: 16 counties, each with its own figures, return their workbooks under
+scrambled names; every county's score from the ledger equals the headless score of its own figures
+alone (`xinyong score --rubric … --inputs one-county.json`), nothing conflicts across counties, two
+counties with the same figures share a rank, a county with figures missing ranks after the complete
+ones, one that never returned has no rank, and a resubmission changes only its own county."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from udfs.sampling import sample_value
+from workbooks.cli import main
+from workbooks.generate.fill import fill_workbook
+from workbooks.generate.run import generate, packages
+from workbooks.intake.consolidate import consolidate
+from workbooks.project import Project, init_project
+
+RUBRIC = "zhengzhou-2019-counties"
+SEED = 20261129
+T0 = 1_560_000_000
+
+
+def figures(project: Project, k: int) -> dict[str, object]:
+    rng = random.Random(f"{SEED}/{k}")
+    return {i: sample_value(spec, rng) for i, spec in project.rubric.inputs.items()}
+
+
+def headless(tmp: Path, values: dict[str, object]) -> dict:
+    path = tmp / "one-subject.json"
+    path.write_text(json.dumps({"rubric": RUBRIC, "inputs": values}, ensure_ascii=False), encoding="utf-8")
+    done = CliRunner().invoke(main, ["score", "--rubric", RUBRIC, "--inputs", str(path), "--json"])
+    assert done.exit_code in (0, 1), done.output
+    return json.loads(done.output)
+
+
+@pytest.fixture(scope="module")
+def counties(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, dict[str, dict[str, object]], Path]:
+    tmp = tmp_path_factory.mktemp("counties")
+    project = init_project(tmp / "项目", RUBRIC, today=date(2019, 3, 1))
+    generate(project)
+    assert len(project.subjects) == 16
+    books = {p.unit.name: p for p in packages(project)[0]}
+    outbox = {p.name.removesuffix("-任务分解表.xlsx"): p for p in project.outbox.glob("*-任务分解表.xlsx")}
+    sent: dict[str, dict[str, object]] = {}
+    rng = random.Random(SEED)
+    order = rng.sample(project.subjects, len(project.subjects))
+    for k, subject in enumerate(order[:-1]):  # the last one never returns
+        values = figures(project, k)
+        if k == 2:
+            values = dict(sent[order[1]])  # the same figures as the one before: a tie
+        if k == 3:
+            values = {i: v for n, (i, v) in enumerate(values.items()) if n % 5}  # some figures left out
+        label = books[subject].unit.label
+        target = project.inbox / f"回执{rng.randrange(10**6):06d}.xlsx"
+        fill_workbook(outbox[label], target, values)
+        os.utime(target, (T0 + k, T0 + k))
+        sent[subject] = values
+    return project, sent, tmp
+
+
+def scores_json(project: Project, *extra: str) -> dict:
+    done = CliRunner().invoke(main, ["score", str(project.root), "--json", *extra])
+    assert done.exit_code in (0, 1), done.output
+    return json.loads(done.output)
+
+
+def test_each_countys_score_is_the_score_of_its_own_figures_alone(counties, tmp_path: Path) -> None:  # noqa: ANN001
+    project, sent, _ = counties
+    summary = consolidate(project)
+    assert [o.status for o in summary.outcomes] == ["accepted"] * 15
+    assert not [f for f in summary.findings if f.code == "value-conflict"]  # counties never conflict
+    listed = scores_json(project)["subjects"]
+    assert [s["subject"] for s in listed] == project.subjects  # in the project's order
+    for entry in listed:
+        if entry["subject"] not in sent:
+            assert (entry["rank"], entry["total"]) == (None, None)
+            continue
+        alone = headless(tmp_path, sent[entry["subject"]])
+        assert entry["total"] == pytest.approx(alone["total"])
+        assert [s["score"] for s in entry["sections"]] == [s["score"] for s in alone["sections"]]
+
+
+def test_ranks_share_ties_and_put_incomplete_counties_after_complete_ones(counties) -> None:  # noqa: ANN001
+    project, sent, _ = counties
+    listed = scores_json(project)["subjects"]
+    ranked = sorted((s for s in listed if s["rank"] is not None), key=lambda s: s["rank"])
+    assert len(ranked) == 15
+    complete = [s for s in ranked if s["complete"]]
+    assert ranked[: len(complete)] == complete  # every complete county before any incomplete one
+    for a, b in zip(ranked, ranked[1:], strict=False):
+        if a["complete"] == b["complete"]:
+            assert a["total"] >= b["total"]
+            assert (a["rank"] == b["rank"]) == (a["total"] == pytest.approx(b["total"]))
+    same = [s for s in listed if s["subject"] in sent and sent[s["subject"]] == sent[list(sent)[1]]]
+    assert len(same) == 2 and same[0]["rank"] == same[1]["rank"]  # the tie shares one rank
+    ranks = [s["rank"] for s in ranked]
+    assert all(r == k + 1 or r == ranks[k - 1] for k, r in enumerate(ranks))  # 1, 2, 2, 4: the next rank skips
+
+
+def test_one_subject_by_short_name_and_a_resubmission_changes_only_that_county(counties) -> None:  # noqa: ANN001
+    project, sent, _ = counties
+    before = {s["subject"]: s["total"] for s in scores_json(project)["subjects"]}
+    first = list(sent)[0]
+    short = project.registry.units[first].short
+    one = scores_json(project, "--subject", short)
+    assert one["subject"] == first and one["total"] == before[first]
+    outbox = next(p for p in project.outbox.glob("*.xlsx") if p.name.startswith(project.registry.units[first].label))
+    lowered = {i: (0 if isinstance(v, int | float) and not isinstance(v, bool) else v) for i, v in sent[first].items()}
+    again = project.inbox / "更正后重新报送.xlsx"
+    fill_workbook(outbox, again, lowered)
+    os.utime(again, (T0 + 100, T0 + 100))
+    consolidate(project)
+    after = {s["subject"]: s["total"] for s in scores_json(project)["subjects"]}
+    assert after[first] != before[first]
+    assert {k: v for k, v in after.items() if k != first} == {k: v for k, v in before.items() if k != first}
