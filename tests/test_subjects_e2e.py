@@ -12,6 +12,7 @@ import random
 from datetime import date
 from pathlib import Path
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
@@ -20,6 +21,7 @@ from workbooks.cli import main
 from workbooks.generate.fill import fill_workbook
 from workbooks.generate.run import generate, packages
 from workbooks.intake.consolidate import consolidate
+from workbooks.master.layout import MASTER_FILE
 from workbooks.project import Project, init_project
 
 RUBRIC = "zhengzhou-2019-counties"
@@ -120,3 +122,21 @@ def test_one_subject_by_short_name_and_a_resubmission_changes_only_that_county(c
     after = {s["subject"]: s["total"] for s in scores_json(project)["subjects"]}
     assert after[first] != before[first]
     assert {k: v for k, v in after.items() if k != first} == {k: v for k, v in before.items() if k != first}
+
+
+def test_the_master_ranks_the_counties_as_score_does(counties) -> None:  # noqa: ANN001
+    """The master of a counties project opens on 排名: one row per county in rank order with the totals
+    `score --json` gives; no whole-project 总览 or 评分表 (there is no whole-project score)."""
+    project, _, _ = counties
+    consolidate(project)
+    listed = scores_json(project)["subjects"]
+    wb = openpyxl.load_workbook(project.root / MASTER_FILE, read_only=True)
+    try:
+        assert wb.sheetnames[0] == "排名" and "总览" not in wb.sheetnames and "评分表" not in wb.sheetnames
+        rows = [r for r in wb["排名"].iter_rows(min_row=4, values_only=True) if r[1]]
+    finally:
+        wb.close()
+    expected = sorted(listed, key=lambda s: (s["rank"] is None, s["rank"] or 0))
+    assert [(r[0], r[1], r[3]) for r in rows] == [
+        (s["rank"] if s["rank"] is not None else "—", s["subject"], s["total"]) for s in expected
+    ]

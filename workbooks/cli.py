@@ -26,7 +26,6 @@ from .plan.subjects import SubjectError, resolve_subjects
 from .project import SETTINGS_FILE, ProjectError, init_project
 from .report import subjects as report_subjects
 from .report import text as report
-from .report.subjects import subject_scores
 from .usage import UsageFailure, emit_json, finish, open_folder
 
 DEFAULT_RUBRIC = "national-2019"
@@ -227,7 +226,7 @@ def _score_subjects(folder: Path, subject: str | None, as_json: bool) -> None:
             raise UsageFailure(str(exc)) from None
         if wanted not in project.subjects:
             raise UsageFailure(f"“{subject}”不是本项目的考核对象（见 项目设置.yaml 的 subjects）")
-    scores = subject_scores(project)
+    scores = report_subjects.scores_of(project)
     mode = project.settings.formulas
     if wanted is not None:
         (one,) = [s for s in scores if s.subject == wanted]

@@ -29,10 +29,12 @@ from . import layout as L
 from .cells import MODES, Formulas
 from .live import Where, constraint_cells, write_checks, write_data, write_scores
 from .overview import write_overview
+from .ranking import RANKING, write_ranking
 from .readback import read_back
 from .reports import write_findings, write_progress, write_recovery, write_reminders, write_submissions, write_trend
 from .state import MasterState, gather
 from .style import Styles
+from .subjects import SubjectScore, subject_scores
 
 REMINDER_FOLDER = "催报通知"
 
@@ -65,16 +67,22 @@ def inputs_digest(project: Project, ledger: Ledger, mode: str, today: date, find
     return h.hexdigest()
 
 
-def build(state: MasterState, mode: str, path: Path, compiled: CompiledRubric) -> Where:
-    """Write the workbook at `path` (deterministic for a given state and time)."""
+def build(
+    state: MasterState, mode: str, path: Path, compiled: CompiledRubric, subjects: list[SubjectScore] | None = None
+) -> Where:
+    """Write the workbook at `path` (deterministic for a given state and time); `subjects`: a
+    many-subject project's scores, ranked on a first sheet."""
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False})
     wb.set_properties({"title": f"{state.project.rubric.title}评分总表", "author": "xinyong", "created": state.written_at})
     wb.set_calc_mode("auto")
     st = Styles(wb)
-    scored = state.project.rubric.scored
+    # a many-subject project has no whole-project score: its subjects' scores are on 排名
+    scored = state.project.rubric.scored and subjects is None
     names = [L.OVERVIEW, L.SCORES, L.CHECKS] if scored else []
     names += [L.RECOVERY] if scored else []
     names += [L.REMINDERS, L.PROGRESS] + ([L.TREND] if scored else []) + [L.SUBMISSIONS, L.FINDINGS, L.DATA]
+    if subjects is not None:
+        names.insert(0, RANKING)
     sheets = {name: wb.add_worksheet(name) for name in names}
     for ws in sheets.values():
         ws.set_landscape()
@@ -83,6 +91,8 @@ def build(state: MasterState, mode: str, path: Path, compiled: CompiledRubric) -
         ws.repeat_rows(2)
     f = Formulas(compiled, mode, constraint_cells(state, compiled))
     where = Where()
+    if subjects is not None:
+        write_ranking(wb, sheets[RANKING], subjects, st)
     write_data(wb, sheets[L.DATA], state, f, st)
     if scored:
         write_scores(sheets[L.SCORES], state, f, st, where)
@@ -135,7 +145,8 @@ def refresh(
         for stale in project.root.glob(f".{L.MASTER_FILE}.*.tmp"):  # left by a run killed mid-write (we hold the lock)
             stale.unlink(missing_ok=True)
         tmp = project.root / f".{L.MASTER_FILE}.{os.getpid()}.tmp"
-        where = build(state, mode, tmp, compiled)
+        subjects = subject_scores(project, ledger, compiled, today, now) if project.subjects else None
+        where = build(state, mode, tmp, compiled, subjects)
         try:
             os.replace(tmp, path)
         except OSError as exc:

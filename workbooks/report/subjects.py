@@ -1,66 +1,24 @@
-"""The scores of a many-subject assessment: each subject scored on its own figures, then ranked.
-
-Ranking: subjects whose every item could be scored come first, by total, highest first; subjects
-with items not yet scored (figures missing) follow, also by total, and are marked; ties share a rank
-and the next rank skips (1, 2, 2, 4). A subject with nothing scored has no rank.
-"""
+"""A many-subject assessment's scores for the command line and scripts: the ranking as text, one
+subject as the document a one-subject project's `score --json` gives (master.subjects scores them)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
-
-from udfs.evaluate import CompiledRubric
 from udfs.findings import Findings
 
 from ..ledger import LEDGER_FILE, Ledger
 from ..master.live import Where
 from ..master.run import MasterOutcome
-from ..master.state import MasterState, gather
+from ..master.subjects import SubjectScore, subject_scores
 from ..project import Project
 from . import text
 
 
-@dataclass
-class SubjectScore:
-    subject: str
-    short: str
-    state: MasterState
-    rank: int | None = None
-
-    @property
-    def total(self) -> float | None:
-        return self.state.result.total if any(i.score is not None for i in self.state.result.items) else None
-
-    @property
-    def complete(self) -> bool:
-        return self.state.result.complete
-
-
-def rank(scores: list[SubjectScore]) -> None:
-    """Set each subject's rank in place (see the module's docstring)."""
-    ranked = [s for s in scores if s.total is not None]
-    ranked.sort(key=lambda s: (not s.complete, -float(s.total or 0.0)))
-    previous: tuple[bool, float] | None = None
-    for place, s in enumerate(ranked, 1):
-        key = (s.complete, round(float(s.total or 0.0), 6))
-        s.rank = place if key != previous else ranked[place - 2].rank
-        previous = key
-
-
-def subject_scores(project: Project, today: date | None = None, now: datetime | None = None) -> list[SubjectScore]:
-    """Every subject's state from the ledger, in the project's order, ranked."""
-    compiled = CompiledRubric(project.rubric)
+def scores_of(project: Project) -> list[SubjectScore]:
     ledger = Ledger(project.root / LEDGER_FILE)
     try:
-        scores = [
-            SubjectScore(s, project.registry.units[s].short or s, gather(project, ledger, compiled, today, now, subject=s))
-            for s in project.subjects
-        ]
+        return subject_scores(project, ledger)
     finally:
         ledger.close()
-    rank(scores)
-    return scores
 
 
 def subject_dict(s: SubjectScore, mode: str) -> dict[str, object]:
@@ -85,7 +43,6 @@ def ranking_text(scores: list[SubjectScore]) -> str:
     for s in sorted(scores, key=lambda x: (x.rank is None, x.rank or 0)):
         place = f"第{s.rank}名" if s.rank is not None else "未排名"
         total = "未计分（缺数据）" if s.total is None else f"{text.points(s.total)} / {maximum}"
-        unscored = sum(1 for i in s.state.result.items if i.score is None)
-        mark = f"（{unscored} 项未计分，缺数据）" if s.total is not None and unscored else ""
+        mark = f"（{s.unscored} 项未计分，缺数据）" if s.total is not None and s.unscored else ""
         lines.append(f"  {place}  {s.short}  {total}{mark}")
     return "\n".join(lines)

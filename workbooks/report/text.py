@@ -226,7 +226,9 @@ def master_lines(outcome) -> str:  # noqa: ANN001 - master.run.MasterOutcome
         mode = "XY_ 函数" if outcome.mode == "udf" else "Excel 原生函数"
         kept = "；没有新数据，内容未变，未重写" if outcome.unchanged else ""
         lines.append(f"评分总表：{outcome.path}（得分公式：{mode}{kept}）")
-    if rubric.scored:
+    if state.project.subjects:
+        lines.append(f"逐一考核 {len(state.project.subjects)} 个对象，各用自己的数据计分：排名见评分总表“排名”表，或运行 xinyong score 项目文件夹")
+    elif rubric.scored:
         veto = veto_line(result.vetoed)
         scored = sum(1 for i in result.items if i.score is not None)
         lines.append(f"总分 {points(result.total)} / {points(rubric.grand_max)}；{veto}；已计分 {scored} / {len(result.items)} 项")
