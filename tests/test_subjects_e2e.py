@@ -140,3 +140,34 @@ def test_the_master_ranks_the_counties_as_score_does(counties) -> None:  # noqa:
     assert [(r[0], r[1], r[3]) for r in rows] == [
         (s["rank"] if s["rank"] is not None else "—", s["subject"], s["total"]) for s in expected
     ]
+
+
+def test_the_counties_demo_prints_the_top_and_bottom_of_the_ranking(tmp_path: Path) -> None:
+    root = tmp_path / "演示"
+    done = CliRunner().invoke(main, ["demo", str(root), "--rubric", RUBRIC])
+    assert done.exit_code == 0, done.output
+    listed = scores_json(init_free(root))["subjects"]
+    ranked = sorted((s for s in listed if s["rank"] is not None), key=lambda s: s["rank"])
+    assert len(ranked) == 15 and sum(s["rank"] is None for s in listed) == 1  # one never returned
+    lines = done.output.splitlines()
+    top = lines[lines.index("排名前 3 名：") + 1 : lines.index("排名前 3 名：") + 4]
+    bottom = lines[lines.index("排名后 3 名：") + 1 : lines.index("排名后 3 名：") + 4]
+    assert [line.split()[:2] for line in top] == [[f"第{s['rank']}名", s["short"]] for s in ranked[:3]]
+    assert [line.split()[:2] for line in bottom] == [[f"第{s['rank']}名", s["short"]] for s in ranked[-3:]]
+    wb = openpyxl.load_workbook(root / MASTER_FILE, read_only=True)
+    try:
+        rows = {r[1]: r for r in wb["排名"].iter_rows(min_row=4, values_only=True) if r[1]}
+    finally:
+        wb.close()
+    returned_line = next(line for line in done.output.splitlines() if line.startswith("收回文件"))
+    said = dict(part.split("：") for part in returned_line.split("；")[1:])
+    assert set(said) == {"逾期", "重新报送", "未报送"}
+    # past the deadline (31 March, master on 5 April): the late file, the correction sent on 2 April, and
+    # the county that never returned are all 逾期
+    assert sorted(r[2] for r in rows.values() if r[-2] == "是") == sorted(said.values())
+
+
+def init_free(root: Path) -> Project:
+    from workbooks.project import open_project
+
+    return open_project(root)[0]

@@ -149,19 +149,29 @@ def resolve_conflict(folder: Path, input_id: str, value: str, unit: str | None, 
 
 @click.command()
 @click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path), default=Path("xinyong-演示"))
-def demo(folder: Path) -> None:
-    """演示：用内置指标体系和宜昌单位名录走完一次评估（生成、填报、汇总、评分总表、提分空间、催报）。"""
+@click.option(
+    "--rubric",
+    type=click.Choice(["national-2019", "zhengzhou-2019-counties", "zhengzhou-2019-units"]),
+    default="national-2019",
+    show_default=True,
+    help="national-2019：宜昌一个城市的评估；zhengzhou-2019-counties / -units：逐一考核各县（市、区）/ 各市直成员单位并排名",
+)
+def demo(folder: Path, rubric: str) -> None:
+    """演示：用内置指标体系走完一次评估（生成、填报、汇总、评分总表、提分空间、催报；逐一考核的指标体系还有排名）。"""
     from .demo import run_demo, summary_text
+    from .demo_subjects import run_subjects_demo, subjects_summary_text
     from .project import ProjectError
 
     if folder.exists() and any(folder.iterdir()):
         raise UsageFailure(f"文件夹 {folder} 已存在且不是空的；请指定一个新文件夹：xinyong demo 新文件夹")
     click.echo("正在生成演示项目（生成各单位任务分解表、模拟各单位填报、汇总、计分）……", err=True)
     try:
-        result = run_demo(folder)
+        if rubric == "national-2019":
+            click.echo(summary_text(run_demo(folder)))
+        else:
+            click.echo(subjects_summary_text(run_subjects_demo(folder, rubric)))
     except ProjectError as exc:
         raise UsageFailure(str(exc)) from None
-    click.echo(summary_text(result))
 
 
 PROJECT_COMMANDS = [generate, consolidate, resolve_conflict, master, report_command, demo]
