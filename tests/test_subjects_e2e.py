@@ -1,8 +1,9 @@
-"""A counties assessment end to end: 16 counties, each with its own figures, return their workbooks under
-scrambled names; every county's score from the ledger equals the headless score of its own figures
-alone (`xinyong score --rubric … --inputs one-county.json`), nothing conflicts across counties, two
-counties with the same figures share a rank, a county with figures missing ranks after the complete
-ones, one that never returned has no rank, and a resubmission changes only its own county."""
+"""Assessments of many subjects end to end, the 16 counties (zhengzhou-2019-counties) and the 44 city
+units (zhengzhou-2019-units): each subject returns its workbook with its own figures under a scrambled
+name; every subject's score from the ledger equals the headless score of its own figures alone
+(`xinyong score --rubric … --inputs one-subject.json`), nothing conflicts across subjects, two subjects
+with the same figures share a rank, one with figures missing ranks after the complete ones, one that
+never returned has no rank, and a resubmission changes only its own subject."""
 
 from __future__ import annotations
 
@@ -34,20 +35,23 @@ def figures(project: Project, k: int) -> dict[str, object]:
     return {i: sample_value(spec, rng) for i, spec in project.rubric.inputs.items()}
 
 
-def headless(tmp: Path, values: dict[str, object]) -> dict:
+def headless(tmp: Path, rubric: str, values: dict[str, object]) -> dict:
     path = tmp / "one-subject.json"
-    path.write_text(json.dumps({"rubric": RUBRIC, "inputs": values}, ensure_ascii=False), encoding="utf-8")
-    done = CliRunner().invoke(main, ["score", "--rubric", RUBRIC, "--inputs", str(path), "--json"])
+    path.write_text(json.dumps({"rubric": rubric, "inputs": values}, ensure_ascii=False), encoding="utf-8")
+    done = CliRunner().invoke(main, ["score", "--rubric", rubric, "--inputs", str(path), "--json"])
     assert done.exit_code in (0, 1), done.output
     return json.loads(done.output)
 
 
-@pytest.fixture(scope="module")
-def counties(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, dict[str, dict[str, object]], Path]:
-    tmp = tmp_path_factory.mktemp("counties")
-    project = init_project(tmp / "项目", RUBRIC, today=date(2019, 3, 1))
+@pytest.fixture(scope="module", params=[(RUBRIC, 16), ("zhengzhou-2019-units", 44)], ids=lambda p: p[0])
+def assessment(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> tuple[Project, dict[str, dict[str, object]], Path]:
+    rubric, count = request.param
+    tmp = tmp_path_factory.mktemp("subjects")
+    project = init_project(tmp / "项目", rubric, today=date(2019, 3, 1))
     generate(project)
-    assert len(project.subjects) == 16
+    assert len(project.subjects) == count
     books = {p.unit.name: p for p in packages(project)[0]}
     outbox = {p.name.removesuffix("-任务分解表.xlsx"): p for p in project.outbox.glob("*-任务分解表.xlsx")}
     sent: dict[str, dict[str, object]] = {}
@@ -73,27 +77,27 @@ def scores_json(project: Project, *extra: str) -> dict:
     return json.loads(done.output)
 
 
-def test_each_countys_score_is_the_score_of_its_own_figures_alone(counties, tmp_path: Path) -> None:  # noqa: ANN001
-    project, sent, _ = counties
+def test_each_subjects_score_is_the_score_of_its_own_figures_alone(assessment, tmp_path: Path) -> None:  # noqa: ANN001
+    project, sent, _ = assessment
     summary = consolidate(project)
-    assert [o.status for o in summary.outcomes] == ["accepted"] * 15
-    assert not [f for f in summary.findings if f.code == "value-conflict"]  # counties never conflict
+    assert [o.status for o in summary.outcomes] == ["accepted"] * (len(project.subjects) - 1)
+    assert not [f for f in summary.findings if f.code == "value-conflict"]  # subjects never conflict
     listed = scores_json(project)["subjects"]
     assert [s["subject"] for s in listed] == project.subjects  # in the project's order
     for entry in listed:
         if entry["subject"] not in sent:
             assert (entry["rank"], entry["total"]) == (None, None)
             continue
-        alone = headless(tmp_path, sent[entry["subject"]])
+        alone = headless(tmp_path, project.rubric.id, sent[entry["subject"]])
         assert entry["total"] == pytest.approx(alone["total"])
         assert [s["score"] for s in entry["sections"]] == [s["score"] for s in alone["sections"]]
 
 
-def test_ranks_share_ties_and_put_incomplete_counties_after_complete_ones(counties) -> None:  # noqa: ANN001
-    project, sent, _ = counties
+def test_ranks_share_ties_and_put_incomplete_subjects_after_complete_ones(assessment) -> None:  # noqa: ANN001
+    project, sent, _ = assessment
     listed = scores_json(project)["subjects"]
     ranked = sorted((s for s in listed if s["rank"] is not None), key=lambda s: s["rank"])
-    assert len(ranked) == 15
+    assert len(ranked) == len(project.subjects) - 1
     complete = [s for s in ranked if s["complete"]]
     assert ranked[: len(complete)] == complete  # every complete county before any incomplete one
     for a, b in zip(ranked, ranked[1:], strict=False):
@@ -106,8 +110,8 @@ def test_ranks_share_ties_and_put_incomplete_counties_after_complete_ones(counti
     assert all(r == k + 1 or r == ranks[k - 1] for k, r in enumerate(ranks))  # 1, 2, 2, 4: the next rank skips
 
 
-def test_one_subject_by_short_name_and_a_resubmission_changes_only_that_county(counties) -> None:  # noqa: ANN001
-    project, sent, _ = counties
+def test_one_subject_by_short_name_and_a_resubmission_changes_only_that_subject(assessment) -> None:  # noqa: ANN001
+    project, sent, _ = assessment
     before = {s["subject"]: s["total"] for s in scores_json(project)["subjects"]}
     first = list(sent)[0]
     short = project.registry.units[first].short
@@ -124,10 +128,10 @@ def test_one_subject_by_short_name_and_a_resubmission_changes_only_that_county(c
     assert {k: v for k, v in after.items() if k != first} == {k: v for k, v in before.items() if k != first}
 
 
-def test_the_master_ranks_the_counties_as_score_does(counties) -> None:  # noqa: ANN001
-    """The master of a counties project opens on 排名: one row per county in rank order with the totals
+def test_the_master_ranks_the_subjects_as_score_does(assessment) -> None:  # noqa: ANN001
+    """The master of a many-subject project opens on 排名: one row per subject in rank order with the totals
     `score --json` gives; no whole-project 总览 or 评分表 (there is no whole-project score)."""
-    project, _, _ = counties
+    project, _, _ = assessment
     consolidate(project)
     listed = scores_json(project)["subjects"]
     wb = openpyxl.load_workbook(project.root / MASTER_FILE, read_only=True)
