@@ -200,9 +200,11 @@ def gather(
     now: datetime | None = None,
     extra_findings: list[Finding] | None = None,
     subject: str | None = None,
+    progress: list[UnitProgress] | None = None,
 ) -> MasterState:
     """Everything the master shows, from the ledger. `subject`: the state of one subject of a
-    many-subject project, on its own figures, its own files and its own progress."""
+    many-subject project, on its own figures, its own files and its own progress; `progress`: every
+    unit's progress when the caller has it already (it is the same for every subject)."""
     compiled = compiled or CompiledRubric(project.rubric)
     now = now or datetime.now()
     today = today or now.date()
@@ -213,7 +215,7 @@ def gather(
     extra = list(extra_findings or [])
     findings = extra + _open_findings(ledger, round_name, subject) + conflict_findings(conflicts, carried)
     findings += list(result.findings)
-    units = unit_progress(project, ledger, today)
+    units = progress if progress is not None else unit_progress(project, ledger, today)
     files = ledger.files()
     if subject is not None:
         units = [u for u in units if u.unit == subject]

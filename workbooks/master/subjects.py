@@ -14,6 +14,7 @@ from udfs.evaluate import CompiledRubric
 
 from ..ledger import Ledger
 from ..project import Project
+from .progress import unit_progress
 from .state import MasterState, gather
 
 
@@ -57,8 +58,14 @@ def subject_scores(
 ) -> list[SubjectScore]:
     """Every subject's state from the ledger, in the project's order, ranked."""
     compiled = compiled or CompiledRubric(project.rubric)
+    now = now or datetime.now()
+    progress = unit_progress(project, ledger, today or now.date())  # once: the same for every subject
     scores = [
-        SubjectScore(s, project.registry.units[s].short or s, gather(project, ledger, compiled, today, now, subject=s))
+        SubjectScore(
+            s,
+            project.registry.units[s].short or s,
+            gather(project, ledger, compiled, today, now, subject=s, progress=progress),
+        )
         for s in project.subjects
     ]
     rank(scores)
