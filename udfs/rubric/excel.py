@@ -196,13 +196,13 @@ def _value(raw: Any, how: str) -> Any:
     return raw
 
 
-def split_names(text: str) -> list[str]:
-    """Split on 、 outside brackets: "各县（市、区）牵头部门" is one name, not two."""
+def split_names(text: str, separators: str = LIST_SEP) -> list[str]:
+    """Split on a separator outside brackets: "各县（市、区）牵头部门" is one name, not two."""
     out, depth, current = [], 0, []
     for ch in text:
         depth += ch in "（(【["
         depth -= ch in "）)】]"
-        if ch == LIST_SEP and depth <= 0:
+        if ch in separators and depth <= 0:
             out.append("".join(current))
             current = []
         else:

@@ -17,6 +17,7 @@ import xlsxwriter
 import yaml
 
 from udfs.findings import Findings
+from udfs.rubric.excel import split_names
 
 UNIT_KINDS = {
     "department": "市直部门",
@@ -150,19 +151,7 @@ def _words(value: object) -> list[str]:
         return []
     if isinstance(value, list):
         return [str(v).strip() for v in value if str(v).strip()]
-    words, current, depth = [], [], 0
-    for ch in str(value):
-        if ch in "（(":
-            depth += 1
-        elif ch in "）)":
-            depth = max(0, depth - 1)
-        if ch in "、，,\n" and depth == 0:
-            words.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-    words.append("".join(current))
-    return [w.strip() for w in words if w.strip()]
+    return split_names(str(value), "、，,\n")
 
 
 def _from_dict(data: dict, default_id: str) -> Registry:
