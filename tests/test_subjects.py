@@ -12,12 +12,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from udfs.rubric import resolve
 from workbooks.generate.run import generate, packages
 from workbooks.plan import registry as registries
 from workbooks.plan.subjects import assessed_group
 from workbooks.project import SETTINGS_FILE, ProjectError, init_project, open_project
 
 TODAY = date(2019, 3, 1)
+RUBRIC_ID = "zhengzhou-2019-counties"
 
 
 def settings_of(root: Path) -> dict:
@@ -78,3 +80,20 @@ def test_a_one_subject_project_has_no_subject_list(tmp_path: Path) -> None:
     rewrite(project.root, subjects=["市发改委"])
     with pytest.raises(ProjectError, match="评估的是一个整体"):
         open_project(project.root)
+
+
+def test_a_third_party_provider_in_a_many_subject_project_is_a_finding(tmp_path: Path) -> None:
+    """An office that makes the credit office report a figure for every county is told, when it generates,
+    that such a figure cannot yet count per county (a third party's workbook has one cell per figure)."""
+    text = resolve(RUBRIC_ID).read_text(encoding="utf-8")
+    own = tmp_path / "县区考核（改）.yaml"
+    target = "  - id: zc_d_s01_plan\n"
+    assert target in text
+    head, tail = text.split(target, 1)
+    first, rest = tail.split("providers: [各县（市、区）社会信用体系建设牵头部门]", 1)
+    own.write_text(head + target + first + "providers: [市信用办]" + rest, encoding="utf-8")
+    project = init_project(tmp_path / "p", str(own), today=TODAY)
+    findings = generate(project).findings
+    flagged = [f for f in findings if f.code == "provider-not-subject"]
+    assert [(f.input, f.severity.value) for f in flagged] == [("zc_d_s01_plan", "warning")]
+    assert "市信用办" in flagged[0].message

@@ -70,6 +70,19 @@ def packages(project: Project) -> tuple[list[UnitPackage], Findings]:
         roles.setdefault(a.unit, {}).setdefault(a.item, [])
         if a.role not in roles[a.unit][a.item]:
             roles[a.unit][a.item].append(a.role)
+    if project.subjects:  # each subject reports its own figures; a third party's would count for no subject
+        subjects = set(project.subjects)
+        for spec_id, units in providers.items():
+            others = [registry.label_of(u) for u in units if u not in subjects]
+            if others:
+                label = rubric.inputs[spec_id].label
+                findings.add(
+                    "provider-not-subject",
+                    f"数据项“{label}”写明由{'、'.join(others)}报送；逐一考核的项目中每个考核对象报送自己的数据，"
+                    "非考核对象报送的数据暂不能分对象计入得分（它收到的表只有一格）",
+                    Severity.WARNING,
+                    input=spec_id,
+                )
     out = []
     for name, unit in registry.units.items():
         inputs = [spec for spec in rubric.inputs.values() if name in providers.get(spec.id, [])]
