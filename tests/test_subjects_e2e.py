@@ -175,3 +175,39 @@ def init_free(root: Path) -> Project:
     from workbooks.project import open_project
 
     return open_project(root)[0]
+
+
+def test_feedback_workbooks_say_each_subjects_rank_sections_and_lost_points(assessment) -> None:  # noqa: ANN001
+    """`report --feedback`: one protected A4 workbook per subject, named by its short name, with its
+    total and rank of N as `score --json` gives them, each section against the average of the subjects
+    with a score, and every item with its lost points."""
+    project, _, _ = assessment
+    consolidate(project)
+    listed = {s["subject"]: s for s in scores_json(project)["subjects"]}
+    done = CliRunner().invoke(main, ["report", str(project.root), "--feedback", "--json"])
+    assert done.exit_code in (0, 1), done.output
+    written = json.loads(done.output)["feedback"]
+    assert [w["subject"] for w in written] == project.subjects
+    scored = [s for s in listed.values() if s["total"] is not None]
+    for w in written:
+        s = listed[w["subject"]]
+        path = Path(w["file"])
+        assert path.name == f"{s['short']}-考核结果反馈.xlsx" and w["rank"] == s["rank"]
+        wb = openpyxl.load_workbook(path)
+        try:
+            ws = wb["考核结果"]
+            assert ws.protection.sheet and ws.page_setup.paperSize == 9
+            cells = [[c.value for c in row] for row in ws.iter_rows()]
+        finally:
+            wb.close()
+        assert cells[4][1].startswith(f"第 {s['rank']} 名（共 {len(project.subjects)} 个" if s["rank"] else "未排名")
+        start = next(k for k, r in enumerate(cells) if r[0] == "部分") + 1
+        for k, section in enumerate(s["sections"]):
+            row = cells[start + k]
+            average = sum(x["sections"][k]["score"] for x in scored) / len(scored)
+            assert row[1] == section["title"] and row[4] == pytest.approx(average)
+            assert row[3] == (pytest.approx(section["score"]) if s["total"] is not None else None)
+        items = {r[0]: r for r in cells if r[0] in {i["item"] for i in s["recoveries"]}}
+        for rec in s["recoveries"]:
+            if rec["score"] is not None:
+                assert items[rec["item"]][4] == pytest.approx(rec["lost"], abs=1e-6)  # JSON rounds to 6 places

@@ -51,8 +51,12 @@ def master(folder: Path, formulas: str | None, as_json: bool) -> None:
 @click.option("--top", default=15, show_default=True, help="列出提分空间的前几项")
 @click.option("--reminders", is_flag=True, help="同时显示每个催报单位的通知文字")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）")
-def report_command(folder: Path, top: int, reminders: bool, as_json: bool) -> None:
+@click.option("--feedback", is_flag=True, help="逐一考核的项目：为每个考核对象生成考核结果反馈表（“反馈”文件夹）")
+def report_command(folder: Path, top: int, reminders: bool, as_json: bool, feedback: bool) -> None:
     """提分空间（失分项及挽回办法）、硬指标风险和催报名单；同时更新评分总表。"""
+    if feedback:
+        _feedback(folder, as_json)
+        return
     outcome = run_master(folder, None)
     if as_json:
         emit_json(report.master_dict(outcome))
@@ -90,6 +94,23 @@ def generate(folder: Path, force: bool) -> None:
     for f in result.findings:
         click.echo(report.finding_line(f))
     finish(list(result.findings))
+
+
+def _feedback(folder: Path, as_json: bool) -> None:
+    """One feedback workbook per subject, from the ledger (the master is left as it is)."""
+    from .report.feedback import write_feedback
+    from .report.subjects import scores_of
+
+    project = open_folder(folder)
+    if not project.subjects:
+        raise UsageFailure(f"“{project.rubric.title}”评估的是一个整体，没有逐一考核的对象，不生成反馈表")
+    scores = scores_of(project)
+    written = write_feedback(project, scores)
+    if as_json:
+        emit_json({"feedback": [{"subject": s.subject, "rank": s.rank, "file": str(path)} for s, path in zip(scores, written, strict=True)]})
+    else:
+        click.echo(f"已为 {len(written)} 个考核对象生成考核结果反馈表：{written[0].parent if written else ''}")
+    finish([f for s in scores for f in s.state.findings])
 
 
 @click.command()

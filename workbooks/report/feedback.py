@@ -1,0 +1,122 @@
+"""Feedback to each subject of a many-subject assessment (`xinyong report DIR --feedback`): one
+workbook per subject in 反馈/, named by its short name, for the office to send back.
+
+Each says the subject's total and its rank of N; every section's score against the section's maximum
+and against the average of all subjects with a score; every item with the points lost and why (the
+提分空间 plan, or why it could not be scored); and its 提分空间, ranked. Values, protected, printable
+on A4. Written through a temporary name and renamed, so a file being replaced is never half-written.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import xlsxwriter
+
+from udfs.recovery import UNSCORED, grouped
+
+from ..master.style import Styles, fit_row, header, put
+from ..master.subjects import SubjectScore
+from ..project import Project
+from .text import points
+
+FOLDER = "反馈"
+SHEET = "考核结果"
+
+
+def feedback_name(s: SubjectScore) -> str:
+    safe = "".join("_" if ch in '\\/:*?"<>|' else ch for ch in s.short)
+    return f"{safe}-考核结果反馈.xlsx"
+
+
+def write_feedback(project: Project, scores: list[SubjectScore]) -> list[Path]:
+    """Every subject's feedback workbook; the paths written, in the project's order of subjects."""
+    folder = project.root / FOLDER
+    folder.mkdir(exist_ok=True)
+    scored = [s for s in scores if s.total is not None]
+    averages: dict[str, float] = {}
+    for s in scored:
+        for row in s.state.result.section_scores():
+            averages[str(row["id"])] = averages.get(str(row["id"]), 0.0) + float(row["score"]) / len(scored)  # type: ignore[arg-type]
+    out = []
+    for s in scores:
+        target = folder / feedback_name(s)
+        tmp = folder / f".{target.name}.{os.getpid()}.tmp"
+        _write_one(tmp, s, len(scores), averages, project)
+        os.replace(tmp, target)
+        out.append(target)
+    return out
+
+
+def _write_one(path: Path, s: SubjectScore, count: int, averages: dict[str, float], project: Project) -> None:
+    rubric, result = project.rubric, s.state.result
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False})
+    wb.set_properties({"title": f"{rubric.title}：{s.subject}考核结果", "author": "xinyong"})
+    st = Styles(wb)
+    ws = wb.add_worksheet(SHEET)
+    ws.set_paper(9)  # A4
+    ws.set_portrait()
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    ws.set_footer("&C第 &P 页，共 &N 页")
+    widths = [14, 40, 8, 10, 10, 50]
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
+    ws.write_string(0, 0, f"{rubric.title}：{s.subject}考核结果", st.title_small)
+    ws.write_string(1, 0, f"{project.settings.name}；发文单位：{project.settings.issuer}", st.hint)
+    place = f"第 {s.rank} 名（共 {count} 个考核对象）" if s.rank is not None else f"未排名（共 {count} 个考核对象；尚无可计分的数据）"
+    total = UNSCORED if s.total is None else f"{points(s.total)} / {points(rubric.grand_max)}"
+    put(ws, 3, 0, "总分", st.bold)
+    put(ws, 3, 1, total, st.big if s.total is not None else st.text)
+    put(ws, 4, 0, "名次", st.bold)
+    put(ws, 4, 1, place, st.text)
+    if s.unscored:
+        put(ws, 5, 0, "说明", st.bold)
+        put(ws, 5, 1, f"有 {s.unscored} 项指标因缺数据或数据有误未计分，名次排在数据齐全的对象之后", st.text)
+    row = 7
+    ws.write_string(row, 0, "各部分得分", st.bold)
+    header(ws, row + 1, ["部分", "名称", "满分", "本单位", "各对象平均", "与平均相比"], st)
+    row += 2
+    for sec in result.section_scores():
+        mine, avg = float(sec["score"]), averages.get(str(sec["id"]))  # type: ignore[arg-type]
+        diff = None if avg is None or s.total is None else mine - avg
+        values = [sec["number"] or sec["id"], sec["title"], sec["max"], mine if s.total is not None else None, avg, diff]
+        for c, value in enumerate(values):
+            put(ws, row, c, value, st.num() if c >= 2 else st.text)
+        row += 1
+    recoveries = {r.item: r for r in s.state.recoveries}
+    row += 1
+    ws.write_string(row, 0, "逐项得分（失分及原因）", st.bold)
+    header(ws, row + 1, ["指标编号", "指标", "满分", "得分", "失分", "原因与挽回办法"], st)
+    row += 2
+    for item in result.items:
+        rec = recoveries.get(item.id)
+        if item.score is None:
+            why = rec.unscored if rec and rec.unscored else UNSCORED
+        elif rec is None:
+            why = "满分"
+        else:
+            why = "\n".join(step.text for step in rec.steps) or rec.note
+        values = [item.id, item.title, item.max, item.score, item.lost, why]
+        for c, value in enumerate(values):
+            put(ws, row, c, value, st.num() if c in (2, 3, 4) else st.text)
+        fit_row(ws, row, dict(enumerate(values)), widths)
+        row += 1
+    ranked, _, _ = grouped(s.state.recoveries)
+    row += 1
+    ws.write_string(row, 0, "提分空间（按可挽回分值排序）", st.bold)
+    header(ws, row + 1, ["排名", "指标", "满分", "得分", "可挽回", "怎样挽回"], st)
+    row += 2
+    for k, rec in enumerate(ranked, 1):
+        how = "\n".join(step.text for step in rec.steps) or rec.note
+        values = [k, rec.title, rec.max, rec.score, rec.gain, how]
+        for c, value in enumerate(values):
+            put(ws, row, c, value, st.num() if c in (2, 3, 4) else st.text)
+        fit_row(ws, row, dict(enumerate(values)), widths)
+        row += 1
+    if not ranked:
+        put(ws, row, 0, "暂无可通过调整数据挽回的分值", st.text)
+    ws.repeat_rows(0, 1)
+    ws.protect()
+    wb.close()
