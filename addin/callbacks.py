@@ -25,6 +25,8 @@ from workbooks.master.layout import MASTER_FILE
 from workbooks.master.run import write_master
 from workbooks.project import SETTINGS_FILE, Project, ProjectError, open_project
 from workbooks.report import text as report
+from workbooks.report.feedback import write_feedback
+from workbooks.report.subjects import scores_of
 
 TITLE = "信用评估"
 MAX_MESSAGE = 900  # Excel's message box shows about 1,024 characters
@@ -37,6 +39,7 @@ HELP = """xinyong 信用评估加载项
 校验回收表：只检查“回收”中的文件、列出问题，不写入任何内容。
 重新计分：读回评分总表中“人工录入”的值（如评审酌情分），重新计分。
 提分空间：列出失分最多、最容易挽回的指标和需要催报的单位。
+生成反馈表：逐一考核各县（市、区）或各成员单位的项目，为每个考核对象生成考核结果反馈表（项目文件夹“反馈”）。
 打开项目文件夹：在资源管理器中打开当前项目。
 
 使用前请先打开项目文件夹中的任意工作簿（如评分总表.xlsx）。
@@ -99,6 +102,15 @@ def _report(project: Project) -> Reply:
     return Reply(_short(report.recovery_text(outcome.state, top=8)), ok=outcome.path is not None)
 
 
+def _feedback(project: Project) -> Reply:
+    """The same service as `xinyong report DIR --feedback`: one workbook per subject in 反馈/."""
+    if not project.subjects:
+        return Reply(f"“{project.rubric.title}”评估的是一个整体，没有逐一考核的对象，不生成反馈表。", ok=False)
+    written = write_feedback(project, scores_of(project))
+    folder = written[0].parent if written else project.root
+    return Reply(f"已为 {len(written)} 个考核对象生成考核结果反馈表。\n文件在：{folder}", open_path=folder)
+
+
 WRITES_MASTER = {"xy_consolidate", "xy_rescore", "xy_report"}
 
 
@@ -119,6 +131,7 @@ JOBS: dict[str, Callable[[Project], Reply]] = {
     "xy_check": lambda p: _consolidate(p, dry_run=True),
     "xy_rescore": _rescore,
     "xy_report": _report,
+    "xy_feedback": _feedback,
     "xy_open_folder": lambda p: Reply(f"项目文件夹：{p.root}", open_path=p.root),
 }
 BUTTONS = {  # id -> label, in ribbon order
@@ -127,6 +140,7 @@ BUTTONS = {  # id -> label, in ribbon order
     "xy_check": "校验回收表",
     "xy_rescore": "重新计分",
     "xy_report": "提分空间",
+    "xy_feedback": "生成反馈表",
     "xy_open_folder": "打开项目文件夹",
     "xy_help": "帮助",
 }

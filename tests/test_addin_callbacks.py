@@ -44,7 +44,18 @@ def test_every_button_runs_its_job_for_the_active_workbooks_project(project: Pro
     folder = on_action("xy_open_folder", master)
     assert folder.open_path == project.root
     assert "生成下发表" in on_action("xy_help", None).message
-    assert set(BUTTONS) == {"xy_generate", "xy_consolidate", "xy_check", "xy_rescore", "xy_report", "xy_open_folder", "xy_help"}
+    one_whole = on_action("xy_feedback", master)
+    assert not one_whole.ok and "评估的是一个整体" in one_whole.message  # feedback is for many-subject projects
+    assert set(BUTTONS) == {"xy_generate", "xy_consolidate", "xy_check", "xy_rescore", "xy_report", "xy_feedback", "xy_open_folder", "xy_help"}  # fmt: skip
+
+
+def test_the_feedback_button_writes_one_workbook_per_subject(tmp_path: Path) -> None:
+    """In a counties project the button runs `report --feedback`'s service and opens the folder it wrote."""
+    counties = init_project(tmp_path / "县区考核", "zhengzhou-2019-counties", today=date(2019, 3, 1))
+    reply = on_action("xy_feedback", str(counties.root / "项目设置.yaml"))
+    written = sorted(p.name for p in (counties.root / "反馈").glob("*.xlsx"))
+    assert reply.ok and reply.open_path == counties.root / "反馈" and "16 个考核对象" in reply.message
+    assert len(written) == 16 and all(name.endswith("-考核结果反馈.xlsx") for name in written)
 
 
 def test_buttons_explain_what_is_wrong(project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
