@@ -211,3 +211,25 @@ def test_feedback_workbooks_say_each_subjects_rank_sections_and_lost_points(asse
         for rec in s["recoveries"]:
             if rec["score"] is not None:
                 assert items[rec["item"]][4] == pytest.approx(rec["lost"], abs=1e-6)  # JSON rounds to 6 places
+
+
+def test_scoring_findings_are_each_subjects_and_name_it(assessment) -> None:  # noqa: ANN001
+    """No finding about the whole of a many-subject project's figures (it has none); each subject's
+    scoring findings (a figure missing, …) are there, named by the subject, in `consolidate` and the
+    master's 问题清单 alike."""
+    project, sent, _ = assessment
+    summary = consolidate(project)
+    assert summary.master is not None
+    shorts = {project.registry.units[s].short for s in project.subjects}
+    scoring = [f for f in summary.master.state.findings if f.code == "input-missing"]
+    assert scoring and all(f.message.split("：")[0] in shorts for f in scoring)
+    incomplete = next(s for s, values in sent.items() if len(values) < len(project.rubric.inputs))
+    short = project.registry.units[incomplete].short
+    missing = {i for i in project.rubric.inputs if i not in sent[incomplete]}
+    assert {f.input for f in scoring if f.message.startswith(f"{short}：")} == missing
+    wb = openpyxl.load_workbook(project.root / MASTER_FILE, read_only=True)
+    try:
+        listed = [str(c) for row in wb["问题清单"].iter_rows(values_only=True) for c in row if c]
+    finally:
+        wb.close()
+    assert any(text.startswith(f"{short}：") for text in listed)

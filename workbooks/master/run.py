@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -137,6 +137,9 @@ def refresh(
     try:
         findings = read_back(project, ledger, now) if pre_read is None else pre_read
         state = gather(project, ledger, compiled, today, now, extra_findings=list(findings))
+        subjects = subject_scores(project, ledger, compiled, today, now) if project.subjects else None
+        for s in subjects or []:  # each subject's scoring findings, named by the subject
+            state.findings.extend(replace(f, message=f"{s.short}：{f.message}") for f in s.state.result.findings)
         _late_findings(state)
         path = project.root / L.MASTER_FILE
         inputs = inputs_digest(project, ledger, mode, state.today, findings)
@@ -145,7 +148,6 @@ def refresh(
         for stale in project.root.glob(f".{L.MASTER_FILE}.*.tmp"):  # left by a run killed mid-write (we hold the lock)
             stale.unlink(missing_ok=True)
         tmp = project.root / f".{L.MASTER_FILE}.{os.getpid()}.tmp"
-        subjects = subject_scores(project, ledger, compiled, today, now) if project.subjects else None
         where = build(state, mode, tmp, compiled, subjects)
         try:
             os.replace(tmp, path)

@@ -214,7 +214,8 @@ def gather(
     recoveries, risks = recover(compiled, result.values)
     extra = list(extra_findings or [])
     findings = extra + _open_findings(ledger, round_name, subject) + conflict_findings(conflicts, carried)
-    findings += list(result.findings)
+    if subject is not None or not project.subjects:  # a many-subject project's whole has no score to find fault with
+        findings += list(result.findings)
     units = progress if progress is not None else unit_progress(project, ledger, today)
     files = ledger.files()
     if subject is not None:
