@@ -604,6 +604,20 @@ def b_injection(base: Base, folder: Path) -> tuple[Path, dict[str, str]]:
     return target, cells
 
 
+def test_a_text_file_is_told_apart_from_another_non_workbook(base: Base, tmp_path: Path) -> None:
+    """The message says what the file is, from its name as returned (kept by its archive copy)."""
+    project = fresh_project(base, tmp_path)
+    built = {b_csv(base, project.inbox).name: "CSV 或文本文件", b_txt(base, project.inbox).name: "CSV 或文本文件"}
+    zip_of_text = b_zip_of_text(base, project.inbox).name
+    summary = guarded_consolidate(project)
+    by_name = {o.name: o for o in summary.outcomes}
+    for name, words in built.items():
+        assert [f.code for f in by_name[name].findings] == ["file-not-xlsx"]
+        assert words in by_name[name].findings[0].message, by_name[name].findings
+    assert all("CSV" not in f.message for f in by_name[zip_of_text].findings)
+
+
+
 def test_formula_injection_is_a_finding_and_never_executed(
     base: Base, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -8,7 +8,8 @@ workbook of sane size never reaches a parser.
 The streaming read inflates every part up to the cap whatever its header declares (a bomb can
 declare a small size), and looks for a DOCTYPE/ENTITY declaration anywhere in a part, in UTF-8 or
 UTF-16. Nothing a file contains may end the run: whatever goes wrong while reading it is a finding
-about that file.
+about that file. The reader (intake.reader.parse_workbook) applies these checks in the same pass as
+its parse: the directory first, then every chunk of every part before a parser sees it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import copy
 import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 MAX_PART_BYTES = 32 * 1024 * 1024  # one XML part, uncompressed
@@ -54,13 +55,6 @@ class Problem:
     message: str
 
 
-@dataclass
-class Prescan:
-    ok: bool
-    problems: list[Problem] = field(default_factory=list)
-    parts: list[str] = field(default_factory=list)
-
-
 class Refused(Exception):
     """Raised while reading: the pre-scan's verdict, the file must not be parsed (or the rest of it not)."""
 
@@ -81,14 +75,16 @@ def head_problem(head: bytes, suffix: str) -> Problem | None:
     return None
 
 
-def open_zip(source: str | bytes, suffix: str = ".xlsx") -> zipfile.ZipFile:
+def open_zip(source: str | bytes) -> zipfile.ZipFile:
     """The container opened for reading, from a path or from the file's bytes; Refused when its
-    first bytes or its directory say it is not a zip that can be read."""
+    first bytes or its directory say it is not a zip that can be read (a path's suffix tells a CSV or
+    text file apart in the message; the archive copy keeps the returned file's suffix)."""
     import io
 
     if isinstance(source, bytes):
-        head, stream = source[:8], io.BytesIO(source)
+        head, stream, suffix = source[:8], io.BytesIO(source), ""
     else:
+        suffix = Path(source).suffix
         try:
             with open(source, "rb") as fh:
                 head = fh.read(8)
@@ -138,28 +134,6 @@ def directory_problems(infos: list[zipfile.ZipInfo]) -> list[Problem]:
         if declared > MAX_TOTAL_BYTES:
             problems.append(Problem("file-too-large", f"文件解压后声明大小 {declared // 1048576} MB，超过上限"))
     return problems
-
-
-def prescan(path: Path) -> Prescan:
-    """Inspect the container on its own, without parsing anything; `ok` is False when the file must
-    not be parsed at all. (Reading does the same checks in the same pass as the parse: intake.reader.)"""
-    try:
-        archive = open_zip(str(path), path.suffix)
-    except Refused as refused:
-        return Prescan(False, refused.problems)
-    with archive:
-        infos = archive.infolist()
-        names = [i.filename for i in infos]
-        problems = directory_problems(infos)
-        if not problems:
-            try:
-                total = [0]
-                for info in infos:
-                    for _ in part_chunks(archive, info, total):
-                        pass
-            except Refused as refused:
-                problems = refused.problems
-        return Prescan(not problems, problems, names)
 
 
 def part_chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo, total: list[int]) -> Iterator[bytes]:
