@@ -17,13 +17,13 @@ from udfs.rubric import resolve as resolve_rubric
 from udfs.rubric.excel import export_xlsx, import_xlsx
 from udfs.rubric.serialize import to_yaml
 
-from .cli_project import PROJECT_COMMANDS, run_master
+from .cli_project import PROJECT_COMMANDS, master_of
 from .console import tolerate_unencodable
 from .input_files import InputFileError, read_inputs, write_template
 from .plan import registry as registries
 from .plan.responsibility import resolve as resolve_units
 from .plan.subjects import SubjectError, resolve_subjects
-from .project import SETTINGS_FILE, ProjectError, init_project
+from .project import SETTINGS_FILE, Project, ProjectError, init_project
 from .report import subjects as report_subjects
 from .report import text as report
 from .usage import UsageFailure, emit_json, finish, open_folder
@@ -174,11 +174,12 @@ def score(folder: Path | None, ref: str, inputs_path: Path | None, as_json: bool
     给出项目文件夹时：先读回评分总表中人工录入的值（如评审酌情分），再按台账重新计分并重写评分总表。
     逐一考核各县（市、区）或各成员单位的项目：按台账为每个考核对象计分并排名（--subject 只看一个）。
     """
-    if folder is not None and (subject is not None or open_folder(folder).subjects):
-        _score_subjects(folder, subject, as_json)
+    project = open_folder(folder) if folder is not None else None
+    if project is not None and (subject is not None or project.subjects):
+        _score_subjects(project, subject, as_json)
         return
-    if folder is not None:
-        outcome = run_master(folder, None)
+    if project is not None:
+        outcome = master_of(project, None)
         if as_json:
             emit_json(report.master_dict(outcome))
         else:
@@ -213,9 +214,8 @@ def score(folder: Path | None, ref: str, inputs_path: Path | None, as_json: bool
     finish(list(result.findings))
 
 
-def _score_subjects(folder: Path, subject: str | None, as_json: bool) -> None:
+def _score_subjects(project: Project, subject: str | None, as_json: bool) -> None:
     """A many-subject project: each subject on its own figures, ranked; the master is left as it is."""
-    project = open_folder(folder)
     if not project.subjects:
         raise UsageFailure(f"“{project.rubric.title}”评估的是一个整体，没有逐一考核的对象；请去掉 --subject")
     wanted = None

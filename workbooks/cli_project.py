@@ -16,12 +16,16 @@ from .intake.consolidate import inbox_files
 from .ledger import LEDGER_FILE, Ledger
 from .lock import LockBusy
 from .master.run import MasterOutcome, write_master
+from .project import Project
 from .report import text as report
 from .usage import UsageFailure, emit_json, finish, open_folder
 
 
 def run_master(folder: Path, mode: str | None) -> MasterOutcome:
-    project = open_folder(folder)
+    return master_of(open_folder(folder), mode)
+
+
+def master_of(project: Project, mode: str | None) -> MasterOutcome:
     try:
         return write_master(project, mode)
     except LockBusy as busy:

@@ -77,32 +77,20 @@ def run_subjects_demo(root: Path, rubric: str) -> SubjectsDemo:
 
 def subjects_summary_text(demo: SubjectsDemo, shown: int = 3) -> str:
     """The ranking's top and bottom, who was late, resubmitted or missing, and where the files are."""
-    from .ledger import LEDGER_FILE, Ledger
-    from .master.subjects import subject_scores
-    from .report import text as report
+    from .report.subjects import ranking_line, scores_of
 
     p = demo.project
-    ledger = Ledger(p.root / LEDGER_FILE)
-    try:
-        scores = subject_scores(p, ledger, today=MASTER_AT.date(), now=MASTER_AT)
-    finally:
-        ledger.close()
+    scores = scores_of(p, today=MASTER_AT.date(), now=MASTER_AT)
     ranked = sorted((s for s in scores if s.rank is not None), key=lambda s: s.rank or 0)
-    maximum = report.points(p.rubric.grand_max)
     label = p.registry.label_of
-
-    def line(s) -> str:  # noqa: ANN001 - master.subjects.SubjectScore
-        mark = f"（{s.unscored} 项缺数据未计分）" if s.unscored else ""
-        return f"  第{s.rank}名  {s.short}  {report.points(s.total)} / {maximum}{mark}"
-
     lines = [
         f"演示项目：{p.root}（{p.rubric.title}，逐一考核 {len(p.subjects)} 个对象）",
         f"收回文件 {len(demo.summary.outcomes)} 个；逾期：{label(demo.late)}；重新报送：{label(demo.resubmitted)}；未报送：{label(demo.missing)}",
         "",
         f"排名前 {shown} 名：",
-        *[line(s) for s in ranked[:shown]],
+        *[ranking_line(s) for s in ranked[:shown]],
         f"排名后 {shown} 名：",
-        *[line(s) for s in ranked[-shown:]],
+        *[ranking_line(s) for s in ranked[-shown:]],
         "",
         f"评分总表（第一张表为“排名”）：{demo.master.path}",
         f"每个对象的完整得分：xinyong score {p.root} --subject 简称",

@@ -49,6 +49,14 @@ def write_feedback(project: Project, scores: list[SubjectScore]) -> list[Path]:
     return out
 
 
+def _row(ws, row: int, values: list[object], st: Styles, widths: list[float] | None = None) -> None:  # noqa: ANN001
+    """One row of a table: numbers from the third column on are points (2 decimals); text wraps to its width."""
+    for c, value in enumerate(values):
+        put(ws, row, c, value, st.num() if c >= 2 and not isinstance(value, str) else st.text)
+    if widths:
+        fit_row(ws, row, dict(enumerate(values)), widths)
+
+
 def _write_one(path: Path, s: SubjectScore, count: int, averages: dict[str, float], project: Project) -> None:
     rubric, result = project.rubric, s.state.result
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False})
@@ -81,9 +89,7 @@ def _write_one(path: Path, s: SubjectScore, count: int, averages: dict[str, floa
     for sec in result.section_scores():
         mine, avg = float(sec["score"]), averages.get(str(sec["id"]))  # type: ignore[arg-type]
         diff = None if avg is None or s.total is None else mine - avg
-        values = [sec["number"] or sec["id"], sec["title"], sec["max"], mine if s.total is not None else None, avg, diff]
-        for c, value in enumerate(values):
-            put(ws, row, c, value, st.num() if c >= 2 else st.text)
+        _row(ws, row, [sec["number"] or sec["id"], sec["title"], sec["max"], mine if s.total is not None else None, avg, diff], st)
         row += 1
     recoveries = {r.item: r for r in s.state.recoveries}
     row += 1
@@ -98,10 +104,7 @@ def _write_one(path: Path, s: SubjectScore, count: int, averages: dict[str, floa
             why = "满分"
         else:
             why = "\n".join(step.text for step in rec.steps) or rec.note
-        values = [item.id, item.title, item.max, item.score, item.lost, why]
-        for c, value in enumerate(values):
-            put(ws, row, c, value, st.num() if c in (2, 3, 4) else st.text)
-        fit_row(ws, row, dict(enumerate(values)), widths)
+        _row(ws, row, [item.id, item.title, item.max, item.score, item.lost, why], st, widths)
         row += 1
     ranked, _, _ = grouped(s.state.recoveries)
     row += 1
@@ -110,10 +113,7 @@ def _write_one(path: Path, s: SubjectScore, count: int, averages: dict[str, floa
     row += 2
     for k, rec in enumerate(ranked, 1):
         how = "\n".join(step.text for step in rec.steps) or rec.note
-        values = [k, rec.title, rec.max, rec.score, rec.gain, how]
-        for c, value in enumerate(values):
-            put(ws, row, c, value, st.num() if c in (2, 3, 4) else st.text)
-        fit_row(ws, row, dict(enumerate(values)), widths)
+        _row(ws, row, [k, rec.title, rec.max, rec.score, rec.gain, how], st, widths)
         row += 1
     if not ranked:
         put(ws, row, 0, "暂无可通过调整数据挽回的分值", st.text)

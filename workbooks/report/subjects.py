@@ -3,6 +3,8 @@ subject as the document a one-subject project's `score --json` gives (master.sub
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from udfs.findings import Findings
 
 from ..ledger import LEDGER_FILE, Ledger
@@ -13,10 +15,11 @@ from ..project import Project
 from . import text
 
 
-def scores_of(project: Project) -> list[SubjectScore]:
+def scores_of(project: Project, today: date | None = None, now: datetime | None = None) -> list[SubjectScore]:
+    """Every subject's score from the project's ledger, ranked."""
     ledger = Ledger(project.root / LEDGER_FILE)
     try:
-        return subject_scores(project, ledger)
+        return subject_scores(project, ledger, today=today, now=now)
     finally:
         ledger.close()
 
@@ -36,13 +39,16 @@ def subject_dict(s: SubjectScore, mode: str) -> dict[str, object]:
     return {**head, **{k: v for k, v in detail.items() if k not in head}}
 
 
+def ranking_line(s: SubjectScore) -> str:
+    """One subject's place, short name and total, as the command line and the demo show it."""
+    place = f"第{s.rank}名" if s.rank is not None else "未排名"
+    maximum = text.points(s.state.project.rubric.grand_max)
+    total = "未计分（缺数据）" if s.total is None else f"{text.points(s.total)} / {maximum}"
+    mark = f"（{s.unscored} 项未计分，缺数据）" if s.total is not None and s.unscored else ""
+    return f"  {place}  {s.short}  {total}{mark}"
+
+
 def ranking_text(scores: list[SubjectScore]) -> str:
     """The ranking as the command line shows it."""
-    maximum = text.points(scores[0].state.project.rubric.grand_max) if scores else ""
-    lines = [f"考核对象 {len(scores)} 个（按名次）："]
-    for s in sorted(scores, key=lambda x: (x.rank is None, x.rank or 0)):
-        place = f"第{s.rank}名" if s.rank is not None else "未排名"
-        total = "未计分（缺数据）" if s.total is None else f"{text.points(s.total)} / {maximum}"
-        mark = f"（{s.unscored} 项未计分，缺数据）" if s.total is not None and s.unscored else ""
-        lines.append(f"  {place}  {s.short}  {total}{mark}")
-    return "\n".join(lines)
+    ordered = sorted(scores, key=lambda x: (x.rank is None, x.rank or 0))
+    return "\n".join([f"考核对象 {len(scores)} 个（按名次）：", *map(ranking_line, ordered)])
