@@ -11,7 +11,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from udfs.numbers import number_text
 
-from .reports import _table
+from .reports import table
 from .style import Styles
 from .subjects import SubjectScore
 
@@ -44,7 +44,7 @@ def write_ranking(wb: xlsxwriter.Workbook, ws: Worksheet, scores: list[SubjectSc
     numbers = {c: st.num() for c in range(3, 6 + len(sections))}
     widths = [6, 26, 14, 8, 8, 8] + [12] * len(sections) + [10, 6, 36]
     maximum = number_text(rubric.grand_max) if rubric else ""
-    last = _table(
+    last = table(
         ws, f"排名：{len(scores)} 个考核对象（满分 {maximum}）",
         "每个对象只用它自己报送的数据计分。名次：数据齐全的对象在前，按总分从高到低，并列同名次（如 1、2、2、4）；"
         "有指标因缺数据未计分的对象排在其后并注明；尚无数据的不排名。",

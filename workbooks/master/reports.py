@@ -26,7 +26,7 @@ TEMPLATE_LABEL = {
 STATUS_LABEL = {"accepted": "已采用", "rejected": "未采用"}
 
 
-def _table(ws: Worksheet, title: str, hint: str, head: list[str], widths: list[float], rows: list[list[object]], st: Styles, fmts: dict[int, object] | None = None) -> int:  # fmt: skip
+def table(ws: Worksheet, title: str, hint: str, head: list[str], widths: list[float], rows: list[list[object]], st: Styles, fmts: dict[int, object] | None = None) -> int:  # fmt: skip
     ws.write_string(0, 0, title, st.title)
     ws.write_string(1, 0, hint, st.hint)
     header(ws, 2, head, st, widths)
@@ -52,7 +52,7 @@ def write_recovery(ws: Worksheet, state: MasterState, st: Styles) -> None:
         rows.append(["—", rec.item, rec.title, rec.max, rec.score, rec.lost, 0.0, rec.note, "、".join(rec.units), "无法通过调整数据挽回"])
     for rec in unscored:
         rows.append([UNSCORED, rec.item, rec.title, rec.max, UNSCORED, None, None, rec.note, "、".join(rec.units), rec.status])
-    last = _table(
+    last = table(
         ws, "提分空间：失分项及挽回办法",
         "按可挽回分值排序；“怎样挽回”是只改动所列数据项、其他数据不变时的最小改动，按所列数值改动可得所列分值。"
         f"无法通过调整数据挽回的失分项（排名“—”）和{UNSCORED}的指标（缺数据或数据有误）列在最后，不参与排名。",
@@ -83,7 +83,7 @@ def write_reminders(ws: Worksheet, state: MasterState, st: Styles) -> None:
         for u in state.units
         if u.reminder
     ]
-    _table(
+    table(
         ws, f"催报：尚缺材料或逾期的单位（截至 {state.today.isoformat()}）",
         "“通知文字”可直接复制到催报通知或短信中；同样的文字也保存在项目文件夹的“催报通知”中，每个单位一个文件。",
         ["单位", "状态", "缺数据项", "逾期任务", "最后报送时间", "通知文字"], [22, 18, 9, 9, 18, 90], rows, st,
@@ -99,7 +99,7 @@ def write_progress(ws: Worksheet, state: MasterState, st: Styles) -> None:
         ]
         for u in state.units
     ]  # fmt: skip
-    last = _table(
+    last = table(
         ws, f"单位进度（回收截止日期 {state.project.settings.deadline}）",
         "任务状态取自各单位交回的“任务清单”；“未填报”表示尚无报送或报送文件中未选择状态。",
         ["单位", "任务数", "已完成", "推进中", "未开始", "未填报", "应报数据项", "已收到", "缺", "报送次数", "最后文件", "最后报送时间", "状态", "逾期", "问题数"],
@@ -126,7 +126,7 @@ def write_trend(wb: xlsxwriter.Workbook, ws: Worksheet, state: MasterState, st: 
         for t in state.trend
     ]
     fmts = {c: st.num() for c in [1, *range(4, len(head))]}
-    last = _table(ws, "轮次趋势：总分和各部分得分", "每轮按当时的报送值计分（含当轮的人工录入）。", head, [16, 9, 9, 6] + [12] * len(sections), rows, st, fmts)
+    last = table(ws, "轮次趋势：总分和各部分得分", "每轮按当时的报送值计分（含当轮的人工录入）。", head, [16, 9, 9, 6] + [12] * len(sections), rows, st, fmts)
     sheet = quote_sheetname(L.TREND)
     chart = wb.add_chart({"type": "line"})
     cats = f"={sheet}!{xl_rowcol_to_cell(3, 0, True, True)}:{xl_rowcol_to_cell(last, 0, True, True)}"
@@ -153,7 +153,7 @@ def write_submissions(ws: Worksheet, state: MasterState, st: Styles) -> None:
         ]
         for f in state.files
     ]  # fmt: skip
-    _table(
+    table(
         ws, "提交记录（台账）",
         "每个收到的文件一行，按收到顺序；同一单位后交的文件替代先交的，先交的仍保留在台账和归档中。",
         ["序号", "收到时间", "文件名", "单位", "处理结果", "模板", "轮次", "处理时间", "归档副本", "内容指纹"],
@@ -168,7 +168,7 @@ def write_findings(ws: Worksheet, state: MasterState, st: Styles) -> None:
         [SEVERITY_LABEL[f.severity], f.code, f.message, f.file or "", f.sheet or "", f.cell or "", f.item or "", f.input or ""]
         for f in findings
     ]
-    _table(
+    table(
         ws, "问题清单（尚未解决的问题）",
         "错误：结果缺失或有误，需要处理；警告：结果成立，但需要人看一下；提示：供参考。",
         ["严重程度", "代码", "说明", "文件", "工作表", "单元格", "指标", "数据项"],
