@@ -1,6 +1,6 @@
 """Assessments of many subjects end to end, the 16 counties (zhengzhou-2019-counties) and the 44 city
 units (zhengzhou-2019-units): each subject returns its workbook with its own figures under a scrambled
-name; every subject's score from the ledger equals the headless score of its own figures alone
+name (most filled with openpyxl, three by LibreOffice, which saves them with its own writer); every subject's score from the ledger equals the headless score of its own figures alone
 (`xinyong score --rubric … --inputs one-subject.json`), nothing conflicts across subjects, two subjects
 with the same figures share a rank, one with figures missing ranks after the complete ones, one that
 never returned has no rank, and a resubmission changes only its own subject."""
@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from tests.test_consolidate_e2e import LO_FILL, SYSTEM_PYTHON, has_uno
 from udfs.sampling import sample_value
 from workbooks.cli import main
 from workbooks.generate.fill import fill_workbook
@@ -27,6 +29,7 @@ from workbooks.project import Project, init_project
 
 RUBRIC = "zhengzhou-2019-counties"
 SEED = 20261129
+LIBREOFFICE = (5, 6, 7)  # the subjects (in return order) whose workbooks LibreOffice fills and saves
 T0 = 1_560_000_000
 
 
@@ -57,6 +60,7 @@ def assessment(
     sent: dict[str, dict[str, object]] = {}
     rng = random.Random(SEED)
     order = rng.sample(project.subjects, len(project.subjects))
+    by_libreoffice, targets = [], []
     for k, subject in enumerate(order[:-1]):  # the last one never returns
         values = figures(project, k)
         if k == 2:
@@ -65,9 +69,19 @@ def assessment(
             values = {i: v for n, (i, v) in enumerate(values.items()) if n % 5}  # some figures left out
         label = books[subject].unit.label
         target = project.inbox / f"回执{rng.randrange(10**6):06d}.xlsx"
-        fill_workbook(outbox[label], target, values)
-        os.utime(target, (T0 + k, T0 + k))
+        if k in LIBREOFFICE and has_uno():  # the other office suite fills and saves these
+            by_libreoffice.append({"source": str(outbox[label]), "target": str(target), "values": values})
+        else:
+            fill_workbook(outbox[label], target, values)
         sent[subject] = values
+        targets.append(target)
+    if by_libreoffice:
+        spec = tmp / "lo-jobs.json"
+        spec.write_text(json.dumps({"jobs": by_libreoffice}, ensure_ascii=False), encoding="utf-8")
+        env = {**os.environ, "PYTHONPATH": ""}
+        subprocess.run([SYSTEM_PYTHON, str(LO_FILL), str(spec)], check=True, timeout=900, env=env)
+    for k, target in enumerate(targets):
+        os.utime(target, (T0 + k, T0 + k))
     return project, sent, tmp
 
 
@@ -130,13 +144,14 @@ def test_one_subject_by_short_name_and_a_resubmission_changes_only_that_subject(
 
 def test_the_master_ranks_the_subjects_as_score_does(assessment) -> None:  # noqa: ANN001
     """The master of a many-subject project opens on 排名: one row per subject in rank order with the totals
-    `score --json` gives; no whole-project 总览 or 评分表 (there is no whole-project score)."""
+    `score --json` gives, then 评分表 per subject (tests/test_subjects_master.py); no whole-project 总览 or
+    硬指标 (there is no whole-project score)."""
     project, _, _ = assessment
     consolidate(project)
     listed = scores_json(project)["subjects"]
     wb = openpyxl.load_workbook(project.root / MASTER_FILE, read_only=True)
     try:
-        assert wb.sheetnames[0] == "排名" and "总览" not in wb.sheetnames and "评分表" not in wb.sheetnames
+        assert wb.sheetnames[:2] == ["排名", "评分表"] and "总览" not in wb.sheetnames and "硬指标" not in wb.sheetnames
         rows = [r for r in wb["排名"].iter_rows(min_row=4, values_only=True) if r[1]]
     finally:
         wb.close()

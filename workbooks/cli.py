@@ -22,7 +22,7 @@ from .console import tolerate_unencodable
 from .input_files import InputFileError, read_inputs, write_template
 from .plan import registry as registries
 from .plan.responsibility import resolve as resolve_units
-from .plan.subjects import SubjectError, resolve_subjects
+from .plan.subjects import SubjectError, project_subject
 from .project import SETTINGS_FILE, Project, ProjectError, init_project
 from .report import subjects as report_subjects
 from .report import text as report
@@ -221,11 +221,9 @@ def _score_subjects(project: Project, subject: str | None, as_json: bool) -> Non
     wanted = None
     if subject is not None:
         try:
-            (wanted,) = resolve_subjects([subject], project.registry)
+            wanted = project_subject(project.subjects, subject, project.registry)
         except SubjectError as exc:
             raise UsageFailure(str(exc)) from None
-        if wanted not in project.subjects:
-            raise UsageFailure(f"“{subject}”不是本项目的考核对象（见 项目设置.yaml 的 subjects）")
     scores = report_subjects.scores_of(project)
     mode = project.settings.formulas
     if wanted is not None:

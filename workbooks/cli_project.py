@@ -148,13 +148,25 @@ def consolidate(folder: Path, dry_run: bool, as_json: bool) -> None:
 @click.argument("value")
 @click.option("--unit", help="采用哪个单位报送的值（记录在台账中）")
 @click.option("--note", default="", help="说明（如：经电话核实）")
-def resolve_conflict(folder: Path, input_id: str, value: str, unit: str | None, note: str) -> None:
+@click.option("--subject", help="逐一考核的项目：这个值属于哪个考核对象（全称、简称或别名）")
+def resolve_conflict(folder: Path, input_id: str, value: str, unit: str | None, note: str, subject: str | None) -> None:
     """确认一个数据项的采用值（解决不同单位报送不一致的冲突），记入台账。"""
     from datetime import datetime
 
     from udfs.values import ValueProblem, type_value
 
+    from .plan.subjects import SubjectError, project_subject
+
     project = open_folder(folder)
+    if project.subjects and subject is None:
+        raise UsageFailure("本项目逐一考核各对象：请用 --subject 指明这个值属于哪个考核对象")
+    if subject is not None and not project.subjects:
+        raise UsageFailure(f"“{project.rubric.title}”评估的是一个整体，没有逐一考核的对象；请去掉 --subject")
+    if subject is not None:
+        try:
+            subject = project_subject(project.subjects, subject, project.registry)
+        except SubjectError as exc:
+            raise UsageFailure(str(exc)) from None
     spec = project.rubric.inputs.get(input_id)
     if spec is None:
         raise UsageFailure(f"指标体系中没有数据项“{input_id}”")
@@ -164,12 +176,12 @@ def resolve_conflict(folder: Path, input_id: str, value: str, unit: str | None, 
         raise UsageFailure(f"“{value}”不能作为“{spec.label}”的值：{problem}") from None
     ledger = Ledger(project.root / LEDGER_FILE)
     try:
-        ledger.resolve(
-            project.settings.round, input_id, typed, unit, note, datetime.now().isoformat(timespec="seconds")
-        )
+        at = datetime.now().isoformat(timespec="seconds")
+        ledger.resolve(project.settings.round, input_id, typed, unit, note, at, subject)
     finally:
         ledger.close()
-    click.echo(f"已记录：{spec.label}（{input_id}）采用 {value}" + (f"（{unit}）" if unit else ""))
+    whose = f"{project.registry.label_of(subject)}的" if subject else ""
+    click.echo(f"已记录：{whose}{spec.label}（{input_id}）采用 {value}" + (f"（{unit}）" if unit else ""))
 
 
 @click.command()

@@ -4,7 +4,9 @@ every city unit), each scored on its own figures and ranked, as a credit office 
 Every subject gets its workbook and returns it with figures of its own (drawn around the rubric's
 example, so the counties differ but stay plausible); one returns after the deadline, one sends a
 corrected file, one never returns. Consolidation writes the master, whose first sheet is the ranking;
-the summary prints its top and bottom. Dates are fixed, so every run tells the same story.
+then the office's assessors enter their 考核分 for the discretionary items of every subject but one
+in the master (as in Excel: typed into the yellow cells, the file saved) and rescore; the summary
+prints the ranking's top and bottom. Dates are fixed, so every run tells the same story.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from udfs.sampling import sample_value
 from .generate.fill import fill_returns, outgoing_files
 from .generate.run import generate
 from .intake.consolidate import Summary, consolidate
-from .master.run import MasterOutcome
+from .master import layout as L
+from .master.run import MasterOutcome, write_master
 from .project import Project, init_project, write_settings
 
 TODAY = date(2019, 3, 1)
@@ -41,6 +44,31 @@ class SubjectsDemo:
     late: str
     resubmitted: str
     missing: str
+    unassessed: str  # a subject whose discretionary items still score from its 自评分
+
+
+def enter_in_master(project: Project, entries: dict[tuple[str, str], object]) -> None:
+    """Type values into a many-subject master's 人工录入 cells, as the office does in Excel:
+    entries (subject, input id) -> value (first period of a list input)."""
+    import openpyxl
+
+    path = project.root / L.MASTER_FILE
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.DATA]
+    short = {project.registry.units[s].short or s: s for s in project.subjects}
+    columns = {short[c.value]: c.column for c in ws[L.MX_SUBJECT_ROW + 1] if c.value in short}
+    rows: dict[str, int] = {}
+    for (cell,) in ws.iter_rows(min_row=L.MX_FIRST + 1, max_col=1):
+        rows.setdefault(str(cell.value), cell.row)
+    for (subject, input_id), value in entries.items():
+        ws.cell(rows[input_id], columns[subject] + 1).value = value  # type: ignore[arg-type]
+    wb.save(path)
+
+
+def _assessed(reported: object, top: float, rng: random.Random) -> float:
+    """An assessor's 考核分: the 自评分 or up to one point below it, in half points."""
+    own = float(reported) if isinstance(reported, int | float) else top
+    return max(0.0, min(top, own - rng.choice((0.0, 0.0, 0.5, 1.0))))
 
 
 def _figures(rubric: Rubric, example: dict[str, object], rng: random.Random) -> dict[str, object]:
@@ -58,21 +86,33 @@ def run_subjects_demo(root: Path, rubric: str) -> SubjectsDemo:
     subjects = project.subjects
     missing, late, resubmitted = subjects[-1], subjects[1], subjects[2]
     files = outgoing_files(project)
+    own: dict[str, dict[str, object]] = {}  # each subject's figures as finally reported
     for subject in subjects:
         if subject == missing:
             continue
-        figures = _figures(project.rubric, example, rng)
+        figures = own[subject] = _figures(project.rubric, example, rng)
         when = LATE_FILE if subject == late else ON_TIME
         fill_returns(project, figures, units=[subject], received=when)
         if subject == resubmitted:  # a week later, a corrected file under another name
             source, _ = files[subject]
             first = project.inbox / source.name
             first.rename(first.with_name(f"初报-{source.name}"))
-            fill_returns(project, _figures(project.rubric, example, rng), units=[subject], received=RESUBMITTED)
+            own[subject] = _figures(project.rubric, example, rng)
+            fill_returns(project, own[subject], units=[subject], received=RESUBMITTED)
     summary = consolidate(project, now=MASTER_AT)
     if summary.master is None:
         raise RuntimeError("consolidation wrote no master")
-    return SubjectsDemo(project, summary, summary.master, late, resubmitted, missing)
+    unassessed = subjects[3]
+    discretionary = [spec for spec in project.rubric.inputs.values() if spec.type == "discretionary"]
+    entries = {
+        (subject, spec.id): _assessed(figures.get(spec.id), float(spec.max or 0), rng)
+        for subject, figures in own.items()
+        if subject != unassessed
+        for spec in discretionary
+    }
+    enter_in_master(project, entries)
+    master = write_master(project, now=MASTER_AT)
+    return SubjectsDemo(project, summary, master, late, resubmitted, missing, unassessed)
 
 
 def subjects_summary_text(demo: SubjectsDemo, shown: int = 3) -> str:
@@ -86,6 +126,7 @@ def subjects_summary_text(demo: SubjectsDemo, shown: int = 3) -> str:
     lines = [
         f"演示项目：{p.root}（{p.rubric.title}，逐一考核 {len(p.subjects)} 个对象）",
         f"收回文件 {len(demo.summary.outcomes)} 个；逾期：{label(demo.late)}；重新报送：{label(demo.resubmitted)}；未报送：{label(demo.missing)}",
+        f"酌情计分项：评审已在评分总表录入考核分；{label(demo.unassessed)} 尚未录入，暂按其自评分计分",
         "",
         f"排名前 {shown} 名：",
         *[ranking_line(s) for s in ranked[:shown]],

@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS input_values (
     unit TEXT NOT NULL, round TEXT NOT NULL, input TEXT NOT NULL,
     value TEXT NOT NULL,             -- JSON
     raw TEXT NOT NULL, sheet TEXT NOT NULL, cell TEXT NOT NULL,
-    PRIMARY KEY (file_seq, input)
+    subject TEXT NOT NULL DEFAULT '', -- a third party's figure for this subject; '': the unit's own
+    PRIMARY KEY (file_seq, input, subject)
 );
 CREATE TABLE IF NOT EXISTS task_states (
     file_seq INTEGER NOT NULL REFERENCES files(seq),
@@ -52,7 +53,8 @@ CREATE TABLE IF NOT EXISTS resolutions (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     round TEXT NOT NULL, input TEXT NOT NULL, value TEXT NOT NULL, unit TEXT,
     note TEXT NOT NULL, resolved_at TEXT NOT NULL,
-    after_file_seq INTEGER NOT NULL   -- files received later can reopen the conflict
+    after_file_seq INTEGER NOT NULL,  -- files received later can reopen the conflict
+    subject TEXT                      -- a many-subject project's subject it settles; NULL: the project's
 );
 CREATE TABLE IF NOT EXISTS manual_entries (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -60,7 +62,8 @@ CREATE TABLE IF NOT EXISTS manual_entries (
     value TEXT,                      -- JSON; NULL: the entry was cleared in the master
     raw TEXT NOT NULL, sheet TEXT NOT NULL, cell TEXT NOT NULL,
     master_hash TEXT NOT NULL,       -- the edited master it was read from (archived under that hash)
-    entered_at TEXT NOT NULL
+    entered_at TEXT NOT NULL,
+    subject TEXT                     -- a many-subject project's subject it is for; NULL: the project's
 );
 CREATE TABLE IF NOT EXISTS masters (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -87,6 +90,12 @@ class Current:
     file_seq: int
     sheet: str
     cell: str
+    subject: str = ""  # whose figure a third party reported; "" the unit's own
+
+    @property
+    def about(self) -> str:
+        """The subject this value is a figure of: the named subject, else the reporting unit itself."""
+        return self.subject or self.unit
 
 
 @dataclass
@@ -118,9 +127,26 @@ class Ledger:
         self.db.executescript(SCHEMA)
         self._current: tuple[object, dict[str, list[Current]]] = (None, {})
         self._files: tuple[int, list[dict[str, object]]] = (-1, [])
-        columns = {row[1] for row in self.db.execute("PRAGMA table_info(masters)")}
-        if "inputs" not in columns:  # a ledger from before the column: added, its rows stay as they were
-            self.db.execute("ALTER TABLE masters ADD COLUMN inputs TEXT")
+        # columns added since the first ledgers: an older ledger gains them, its rows stay as they were
+        for table, column in (("masters", "inputs"), ("manual_entries", "subject"), ("resolutions", "subject")):
+            if column not in self._columns(table):
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
+        if "subject" not in self._columns("input_values"):
+            self._rebuild_input_values()
+
+    def _columns(self, table: str) -> set[str]:
+        return {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+
+    def _rebuild_input_values(self) -> None:
+        """A ledger from before subject rows: its values table gains the subject column in its key
+        (SQLite cannot change a key in place), every row copied over in one transaction."""
+        create = SCHEMA[SCHEMA.index("CREATE TABLE IF NOT EXISTS input_values") : SCHEMA.index("CREATE TABLE IF NOT EXISTS task_states")]
+        columns = "file_seq, unit, round, input, value, raw, sheet, cell"
+        with self.transaction() as db:
+            db.execute("ALTER TABLE input_values RENAME TO input_values_before_subjects")
+            db.execute(create.strip().rstrip(";"))
+            db.execute(f"INSERT INTO input_values ({columns}) SELECT {columns} FROM input_values_before_subjects")
+            db.execute("DROP TABLE input_values_before_subjects")
 
     def close(self) -> None:
         self.db.close()
@@ -172,7 +198,7 @@ class Ledger:
         project, only what that subject reported of itself."""
         if subject is not None:
             return {
-                i: kept for i, rows in self.current_values(round_name).items() if (kept := [c for c in rows if c.unit == subject])
+                i: kept for i, rows in self.current_values(round_name).items() if (kept := [c for c in rows if c.about == subject])
             }
         key = (round_name, self.db.total_changes)
         if self._current[0] == key:
@@ -182,82 +208,92 @@ class Ledger:
             WITH latest AS (
                 SELECT MAX(seq) AS seq FROM files WHERE round = ? AND status = 'accepted' GROUP BY unit
             )
-            SELECT v.input, v.unit, v.value, v.file_seq, v.sheet, v.cell
+            SELECT v.input, v.unit, v.value, v.file_seq, v.sheet, v.cell, v.subject
             FROM latest JOIN input_values v ON v.file_seq = latest.seq
-            ORDER BY v.input, v.unit
+            ORDER BY v.input, v.unit, v.subject
             """,
             (round_name,),
         ).fetchall()
         out: dict[str, list[Current]] = {}
-        for input_id, unit, value, seq, sheet, cell in rows:
-            out.setdefault(input_id, []).append(Current(input_id, unit, json.loads(value), seq, sheet, cell))
+        for input_id, unit, value, seq, sheet, cell, about in rows:
+            out.setdefault(input_id, []).append(Current(input_id, unit, json.loads(value), seq, sheet, cell, about))
         self._current = (key, out)
         return out
 
-    def unit_values(self, unit: str, round_name: str) -> dict[str, tuple[str, str, str, str]]:
-        """input -> (value as stored: JSON text, file name, sheet, cell) from the unit's latest accepted
-        file of the round: what a resubmission from the unit would replace."""
+    def unit_values(self, unit: str, round_name: str) -> dict[tuple[str, str], tuple[str, str, str, str]]:
+        """(input, subject or "") -> (value as stored: JSON text, file name, sheet, cell) from the unit's
+        latest accepted file of the round: what a resubmission from the unit would replace."""
         rows = self.db.execute(
             """
-            SELECT v.input, v.value, f.original_name, v.sheet, v.cell
+            SELECT v.input, v.subject, v.value, f.original_name, v.sheet, v.cell
             FROM files f JOIN input_values v ON v.file_seq = f.seq
             WHERE f.seq = (SELECT MAX(seq) FROM files WHERE round = ? AND status = 'accepted' AND unit = ?)
             """,
             (round_name, unit),
         ).fetchall()
-        return {i: (v, name, sheet, cell) for i, v, name, sheet, cell in rows}
+        return {(i, about): (v, name, sheet, cell) for i, about, v, name, sheet, cell in rows}
 
-    def resolutions(self, round_name: str) -> dict[str, tuple[object, int]]:
-        """input -> (value, last file seq it took into account); the latest resolution wins."""
+    def resolutions(self, round_name: str, subject: str | None = None) -> dict[str, tuple[object, int]]:
+        """input -> (value, last file seq it took into account); the latest resolution wins.
+        `subject`: a many-subject project's resolutions for that subject (None: the project's own)."""
         rows = self.db.execute(
-            "SELECT input, value, after_file_seq FROM resolutions WHERE round = ? ORDER BY seq", (round_name,)
+            "SELECT input, value, after_file_seq FROM resolutions WHERE round = ? AND subject IS ? ORDER BY seq",
+            (round_name, subject),
         ).fetchall()
         return {input_id: (json.loads(value), after) for input_id, value, after in rows}
 
-    def resolve(self, round_name: str, input_id: str, value: object, unit: str | None, note: str, at: str) -> None:
+    def resolve(
+        self, round_name: str, input_id: str, value: object, unit: str | None, note: str, at: str,
+        subject: str | None = None,
+    ) -> None:  # fmt: skip
         with self.transaction() as db:
             latest = db.execute("SELECT COALESCE(MAX(seq), 0) FROM files").fetchone()[0]
             db.execute(
-                "INSERT INTO resolutions (round, input, value, unit, note, resolved_at, after_file_seq) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (round_name, input_id, json.dumps(value, ensure_ascii=False), unit, note, at, latest),
+                "INSERT INTO resolutions (round, input, value, unit, note, resolved_at, after_file_seq, subject)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (round_name, input_id, json.dumps(value, ensure_ascii=False), unit, note, at, latest, subject),
             )
 
     def settled(
         self, round_name: str, with_manual: bool = True, subject: str | None = None
     ) -> tuple[dict[str, object], list[Conflict]]:
         """One value per input, and the conflicts: units disagree and no later resolution settles it.
+        A resolution (`xinyong resolve`) decides an input until a file received after it reports the
+        input again, whether or not the reports it saw disagreed (the office's word is never dropped).
         The office's manual entries from the master outrank both (`with_manual=False`: what units say).
-        `subject`: one subject of a many-subject project, scored on what it reported of itself (the
-        master's manual entries and `resolve` are not per subject yet, so they do not apply)."""
+        `subject`: one subject of a many-subject project, scored on what it reported of itself and on
+        the office's resolutions and manual entries for that subject."""
         values: dict[str, object] = {}
         conflicts: list[Conflict] = []
-        resolved = self.resolutions(round_name) if subject is None else {}
+        resolved = self.resolutions(round_name, subject)
         for input_id, entries in self.current_values(round_name, subject).items():
+            decision = resolved.get(input_id)
+            if decision is not None and all(e.file_seq <= decision[1] for e in entries):
+                values[input_id] = decision[0]  # the office decided after every report it now has
+                continue
             distinct = {json.dumps(e.value, sort_keys=True) for e in entries}
             if len(distinct) == 1:
                 values[input_id] = entries[0].value
-                continue
-            decision = resolved.get(input_id)
-            if decision is not None and all(e.file_seq <= decision[1] for e in entries):
-                values[input_id] = decision[0]
             else:
                 conflicts.append(Conflict(input_id, round_name, {e.unit: e.value for e in entries}))
         for input_id, (value, _) in resolved.items():
             values.setdefault(input_id, value)
-        manual = self.manual(round_name) if with_manual and subject is None else {}
+        manual = self.manual(round_name, subject) if with_manual else {}
         for input_id, entry in manual.items():
             values[input_id] = entry.value
         return values, [c for c in conflicts if c.input not in manual]
 
-    def carry_over(self, round_name: str, values: dict[str, object], conflicts: list[Conflict]) -> dict[str, str]:
+    def carry_over(
+        self, round_name: str, values: dict[str, object], conflicts: list[Conflict], subject: str | None = None
+    ) -> dict[str, str]:
         """Fill figures missing this round from the latest earlier round that settled them (in place);
-        returns input -> the round each carried value comes from."""
+        returns input -> the round each carried value comes from (`subject`: that subject's figures)."""
         open_inputs = {c.input for c in conflicts}
         carried: dict[str, str] = {}
         rounds = self.rounds()
         earlier = rounds[: rounds.index(round_name)] if round_name in rounds else rounds
         for previous in reversed(earlier):
-            old, _ = self.settled(previous)
+            old, _ = self.settled(previous, subject=subject)
             for input_id, value in old.items():
                 if input_id not in values and input_id not in open_inputs:
                     values[input_id] = value
@@ -272,11 +308,13 @@ class Ledger:
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
-    def manual(self, round_name: str) -> dict[str, Manual]:
-        """input -> the office's latest manual entry, where it has not been cleared since."""
+    def manual(self, round_name: str, subject: str | None = None) -> dict[str, Manual]:
+        """input -> the office's latest manual entry, where it has not been cleared since (`subject`:
+        a many-subject project's entries for that subject; None: the project's own)."""
         rows = self.db.execute(
-            "SELECT input, value, raw, sheet, cell, entered_at FROM manual_entries WHERE round = ? ORDER BY seq",
-            (round_name,),
+            "SELECT input, value, raw, sheet, cell, entered_at FROM manual_entries WHERE round = ? AND subject IS ?"
+            " ORDER BY seq",
+            (round_name, subject),
         ).fetchall()
         latest = {row[0]: row for row in rows}
         return {
@@ -285,15 +323,18 @@ class Ledger:
             if value is not None
         }
 
-    def add_manual(self, round_name: str, rows: list[tuple[str, object, str, str, str]], master_hash: str, at: str) -> None:
-        """rows: (input, value or None for cleared, raw text, sheet, cell), all in one transaction."""
+    def add_manual(
+        self, round_name: str, rows: list[tuple[str, object, str, str, str, str | None]], master_hash: str, at: str
+    ) -> None:
+        """rows: (input, value or None for cleared, raw text, sheet, cell, subject or None), all in one
+        transaction."""
         with self.transaction() as db:
             db.executemany(
-                "INSERT INTO manual_entries (round, input, value, raw, sheet, cell, master_hash, entered_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO manual_entries (round, input, value, raw, sheet, cell, master_hash, entered_at, subject)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (round_name, i, None if v is None else json.dumps(v, ensure_ascii=False), raw, sh, c, master_hash, at)
-                    for i, v, raw, sh, c in rows
+                    (round_name, i, None if v is None else json.dumps(v, ensure_ascii=False), raw, sh, c, master_hash, at, who)
+                    for i, v, raw, sh, c, who in rows
                 ],
             )
 

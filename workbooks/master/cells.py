@@ -23,24 +23,36 @@ _OPS = {">=": ">=", ">": ">", "<=": "<=", "<": "<", "=": "="}
 
 
 class Formulas:
-    """Builds cell formulas for one rubric; `constraint_cells` maps a constraint id to its cell."""
+    """Builds cell formulas for one rubric; `constraint_cells` maps a constraint id to its cell;
+    `inputs` binds input ids to cell references (a many-subject master binds them to one subject's
+    cells); an input not bound is its workbook-level defined name."""
 
-    def __init__(self, compiled: CompiledRubric, mode: str, constraint_cells: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        compiled: CompiledRubric,
+        mode: str,
+        constraint_cells: Mapping[str, str],
+        inputs: Mapping[str, str] | None = None,
+    ) -> None:
         if mode not in MODES:
             raise ValueError(mode)
         self.compiled = compiled
         self.rubric = compiled.rubric
         self.native = mode == "native"
+        self.inputs = dict(inputs or {})
         # a native expansion must know a step mode when it is written, so parameters are inlined there;
         # with the add-in they stay names (cells on the 数据 sheet an analyst can change)
         self.names = {pid: literal(v) for pid, v in compiled.params.items()} if self.native else {}
+        self.names.update(self.inputs)
         self.constraint_cells = constraint_cells
 
     def expression(self, text: str) -> str:
         return emit(parse(text), self.names, native=self.native)
 
     def _presence(self, needs: frozenset[str]) -> list[str]:
-        return [_present(self.rubric.inputs[i]) for i in sorted(needs) if i in self.rubric.inputs]
+        return [
+            _present(self.rubric.inputs[i], self.inputs.get(i, i)) for i in sorted(needs) if i in self.rubric.inputs
+        ]
 
     def _guard(self, needs: frozenset[str]) -> str:
         terms = self._presence(needs)
@@ -79,13 +91,14 @@ def _all(terms: list[str]) -> str:
     return f"AND({','.join(terms)})" if len(terms) > 1 else "".join(terms)
 
 
-def _present(spec: InputSpec) -> str:
+def _present(spec: InputSpec, ref: str) -> str:
+    """The input (at `ref`: its name or its cell) holds a value of its kind."""
     if spec.type == "bool":
         # LibreOffice has no boolean type (TRUE is the number 1), Excel does: either counts as present
-        return f"OR(ISLOGICAL({spec.id}),ISNUMBER({spec.id}))"
+        return f"OR(ISLOGICAL({ref}),ISNUMBER({ref}))"
     if spec.type == "list":
-        return f"COUNT({spec.id})>0"
-    return f"ISNUMBER({spec.id})"
+        return f"COUNT({ref})>0"
+    return f"ISNUMBER({ref})"
 
 
 def status(cond: Condition, value_cell: str, threshold_cell: str) -> str:

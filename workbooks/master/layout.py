@@ -21,6 +21,14 @@ SCORE_HEAD = ["指标编号", "部分", "分组", "指标", "满分", "计分公
 S_ID, S_SECTION, S_GROUP, S_TITLE, S_MAX, S_FORMULA, S_INPUTS, S_SCORE, S_LOST, S_NOTE = range(len(SCORE_HEAD))
 SCORE_FIRST = 3
 
+# a many-subject master's 数据 and 评分表 (master/matrix.py): fixed columns, then a block per subject
+MX_SUBJECT_ROW, MX_HEAD_ROW, MX_FIRST = 2, 3, 4  # 0-based: subject names, column names, first row
+MX_SUBJECTS_LABEL = "考核对象 →"  # column A of the subject row; each subject's short name over its block
+MX_DATA_FIXED = ["数据项编号", "数据项", "类型", "计量单位", "取值范围", "期次"]
+MX_DATA_BLOCK = ["报送值/自评分", "人工录入/考核分", "采用值"]
+MX_BLOCK = len(MX_DATA_BLOCK)
+MX_SCORE_FIXED = ["指标编号", "部分", "指标", "满分", "计分公式"]
+
 NOT_SCORED = "未计分"
 MET, UNMET, UNKNOWN = "达标", "未达标", "无法判断"
 STATUS_TEXT = {True: MET, False: UNMET, None: UNKNOWN}  # a condition or check: met, unmet, cannot be judged

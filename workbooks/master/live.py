@@ -45,7 +45,7 @@ def _cached(value: object) -> object:
     return "" if value is None else value
 
 
-def _periods(adopted: Adopted) -> tuple[list[object], list[object]]:
+def periods(adopted: Adopted) -> tuple[list[object], list[object]]:
     """Reported and manual values row by row on the 数据 sheet, padded to one length: one row per
     input, a list input one row per period (its declared length, or more if more were given)."""
     def rows(value: object) -> list[object]:
@@ -71,7 +71,7 @@ def write_data(wb: xlsxwriter.Workbook, ws: Worksheet, state: MasterState, f: Fo
     for adopted in state.inputs:
         spec = adopted.spec
         kind = spec.type if spec.type in ("ratio", "count", "amount") else "number"
-        reported, manual = _periods(adopted)
+        reported, manual = periods(adopted)
         n = len(reported)
         first = row
         for k in range(n):
@@ -115,21 +115,26 @@ def write_data(wb: xlsxwriter.Workbook, ws: Worksheet, state: MasterState, f: Fo
     if rubric.constraints:
         ws.write_string(row, 0, "数据一致性检查（不成立时，相关指标不计分）", st.bold)
         row += 1
-        violated = {f.input for f in state.result.findings if f.code == "input-constraint"}
         for c, formula in f.compiled.constraints:
             put(ws, row, L.D_ID, c.id, st.text)
             put(ws, row, L.D_LABEL, c.message, st.text)
             put(ws, row, L.D_RANGE, c.rule, st.text)
-            ok = ", ".join(sorted(formula.needs)) not in violated
-            ws.write_formula(row, L.D_ADOPTED, f.constraint(c.id), st.text, ok)
+            ws.write_formula(row, L.D_ADOPTED, f.constraint(c.id), st.text, constraint_ok(state, formula.needs))
             row += 1
     ws.freeze_panes(L.DATA_FIRST, 2)
     ws.protect("", {"format_columns": True, "format_rows": True, "autofilter": True})
 
 
+def constraint_ok(state: MasterState, needs: frozenset[str]) -> bool:
+    """The cached value of a consistency rule's cell (over the inputs `needs`): headless scoring's
+    verdict on the same data."""
+    violated = {f.input for f in state.result.findings if f.code == "input-constraint"}
+    return ", ".join(sorted(needs)) not in violated
+
+
 def constraint_cells(state: MasterState, compiled: CompiledRubric) -> dict[str, str]:
     """Where `write_data` puts each consistency rule (it must know before any formula is built)."""
-    rows = sum(len(_periods(a)[0]) for a in state.inputs)
+    rows = sum(len(periods(a)[0]) for a in state.inputs)
     row = L.DATA_FIRST + rows + 1
     if compiled.rubric.parameters:
         row += 2 + len(compiled.rubric.parameters)

@@ -84,7 +84,7 @@ def unit_progress(project: Project, ledger: Ledger, today: date) -> list[UnitPro
         name = package.unit.name
         mine = [f for f in accepted if f["unit"] == name]
         last = mine[-1] if mine else None
-        expected = [spec.id for spec in package.inputs]
+        expected = package.asked
         received = [i for i in expected if any(c.unit == name for c in current.get(i, []))]
         unit_states = states.get(name, {})
         statuses = Counter(unit_states.get(t.item.id, NOT_REPORTED) for t in package.tasks)

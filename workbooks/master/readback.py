@@ -12,13 +12,16 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from xlsxwriter.utility import xl_col_to_name
+
 from udfs.findings import Findings, Severity
 from udfs.numbers import value_text
+from udfs.rubric.model import InputSpec
 from udfs.values import ValueProblem, is_blank, type_value
 
 from ..intake.archive import archive_copy, file_digest
 from ..intake.reader import Cell, ReadFailure, read_isolated
-from ..ledger import Ledger
+from ..ledger import Ledger, Manual
 from ..project import Project
 from . import layout as L
 
@@ -26,7 +29,14 @@ TOLERATED = frozenset({"file-external-link"})  # Excel stores add-in UDF calls a
 
 
 def _col(index: int) -> str:
-    return chr(ord("A") + index)
+    return xl_col_to_name(index)
+
+
+def _index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - ord("A") + 1
+    return n - 1
 
 
 def read_back(project: Project, ledger: Ledger, now: datetime) -> Findings:
@@ -46,65 +56,117 @@ def read_back(project: Project, ledger: Ledger, now: datetime) -> Findings:
         findings.add("master-unreadable", f"评分总表无法读回（{failure}），已另存为 {archived}", Severity.WARNING, **where)
         return findings
     data = parsed.cells.get(L.DATA, {})
-    rows = _input_rows(project, data)
     round_name = project.settings.round
-    reported, _ = ledger.settled(round_name, with_manual=False)
-    current = ledger.manual(round_name)
-    records: list[tuple[str, object, str, str, str]] = []
-    for input_id, input_rows in rows.items():
-        spec = project.rubric.inputs[input_id]
-        for r in input_rows:
-            _check_formula(data, f"{_col(L.D_ADOPTED)}{r}", L.DATA, findings)
-        cells = [data.get(f"{_col(L.D_MANUAL)}{r}") for r in input_rows]
-        first = f"{_col(L.D_MANUAL)}{input_rows[0]}"
-        raws = [None if c is None or is_blank(c.value) else c.value for c in cells]
-        if all(v is None for v in raws):
-            if input_id in current:
-                records.append((input_id, None, "", L.DATA, first))
-                findings.add("manual-entry-cleared", f"“{spec.label}”的人工录入已清空，恢复采用单位报送值", Severity.INFO, sheet=L.DATA, cell=first, input=input_id)  # fmt: skip
-            continue
-        try:
-            if spec.type == "list":
-                base = reported.get(input_id)
-                base = base if isinstance(base, list) else []
-                mixed = [v if v is not None else (base[k] if k < len(base) else None) for k, v in enumerate(raws)]
-                while mixed and mixed[-1] is None:
-                    mixed.pop()
-                value = type_value(spec, mixed)
-            else:
-                value = type_value(spec, raws[0])
-        except ValueProblem as problem:
-            shown = "、".join(value_text(v) for v in raws if v is not None)
-            findings.add(
-                "manual-entry-invalid",
-                f"人工录入的“{spec.label}”：“{shown}”未采用：{problem}",
-                sheet=L.DATA, cell=first, input=input_id, expected=spec.range_text() or spec.type,
-            )  # fmt: skip
-            continue
-        old = current.get(input_id)
-        if old is not None and json.dumps(old.value, sort_keys=True) == json.dumps(value, sort_keys=True):
-            continue
-        raw = "；".join("" if v is None else str(v) for v in raws)
-        records.append((input_id, value, raw, L.DATA, first))
-        typed = "；".join("" if v is None else value_text(v) for v in raws)
-        findings.add("manual-entry", f"已读取人工录入：“{spec.label}”= {typed}", Severity.INFO, sheet=L.DATA, cell=first, input=input_id)  # fmt: skip
+    records: list[tuple[str, object, str, str, str, str | None]] = []
+    for subject, manual_col, adopted_col in _blocks(project, data, findings):
+        prefix = f"{project.registry.units[subject].short or subject}：" if subject else ""
+        reported, _ = ledger.settled(round_name, with_manual=False, subject=subject)
+        current = ledger.manual(round_name, subject)
+        first_row = L.MX_FIRST if project.subjects else L.DATA_FIRST
+        for input_id, input_rows in _input_rows(project, data, first_row).items():
+            for r in input_rows:
+                _check_formula(data, f"{adopted_col}{r}", L.DATA, findings)
+            cells = [data.get(f"{manual_col}{r}") for r in input_rows]
+            entry = _entry(project.rubric.inputs[input_id], cells, reported.get(input_id), current.get(input_id))
+            if entry is None:
+                continue
+            code, value, raw, message = entry
+            cell = f"{manual_col}{input_rows[0]}"
+            if code == "manual-entry-invalid":
+                spec = project.rubric.inputs[input_id]
+                expected = spec.range_text() or spec.type
+                findings.add(code, prefix + message, sheet=L.DATA, cell=cell, input=input_id, expected=expected)
+                continue
+            records.append((input_id, value, raw, L.DATA, cell, subject))
+            findings.add(code, prefix + message, Severity.INFO, sheet=L.DATA, cell=cell, input=input_id)
     scores = parsed.cells.get(L.SCORES, {})
     items = {i.id for i in project.rubric.scored_items}
+    if project.subjects:
+        score_cols = [_col(c) for _, c in _subject_columns(project, scores, L.SCORES, findings)]
+    else:
+        score_cols = [_col(L.S_SCORE)]
     for coord, cell in scores.items():
-        if coord.startswith(_col(L.S_ID)) and isinstance(cell.value, str) and cell.value in items:
-            _check_formula(scores, f"{_col(L.S_SCORE)}{coord[1:]}", L.SCORES, findings, item=cell.value)
+        if coord.startswith(_col(L.S_ID)) and coord[1:].isdigit() and isinstance(cell.value, str) and cell.value in items:
+            for col in score_cols:
+                _check_formula(scores, f"{col}{coord[1:]}", L.SCORES, findings, item=cell.value)
     if records:
         ledger.add_manual(round_name, records, sha, now.isoformat(timespec="seconds"))
     return findings
 
 
-def _input_rows(project: Project, data: dict[str, Cell]) -> dict[str, list[int]]:
+def _entry(
+    spec: InputSpec, cells: list[Cell | None], reported: object, old: Manual | None
+) -> tuple[str, object, str, str] | None:
+    """What one input's manual cells say, as (finding code, value, raw text, message): an entry to
+    record (manual-entry, manual-entry-cleared) or one refused (manual-entry-invalid); None when
+    nothing changed since the last entry."""
+    raws = [None if c is None or is_blank(c.value) else c.value for c in cells]
+    if all(v is None for v in raws):
+        if old is None:
+            return None
+        return "manual-entry-cleared", None, "", f"“{spec.label}”的人工录入已清空，恢复采用单位报送值"
+    try:
+        if spec.type == "list":
+            base = reported if isinstance(reported, list) else []
+            mixed = [v if v is not None else (base[k] if k < len(base) else None) for k, v in enumerate(raws)]
+            while mixed and mixed[-1] is None:
+                mixed.pop()
+            value = type_value(spec, mixed)
+        else:
+            value = type_value(spec, raws[0])
+    except ValueProblem as problem:
+        shown = "、".join(value_text(v) for v in raws if v is not None)
+        return "manual-entry-invalid", None, "", f"人工录入的“{spec.label}”：“{shown}”未采用：{problem}"
+    if old is not None and json.dumps(old.value, sort_keys=True) == json.dumps(value, sort_keys=True):
+        return None
+    raw = "；".join("" if v is None else str(v) for v in raws)
+    typed = "；".join("" if v is None else value_text(v) for v in raws)
+    return "manual-entry", value, raw, f"已读取人工录入：“{spec.label}”= {typed}"
+
+
+def _blocks(project: Project, data: dict[str, Cell], findings: Findings) -> list[tuple[str | None, str, str]]:
+    """(subject, manual column, adopted column) of each block of 数据: one for a one-subject master;
+    for a many-subject master, each subject's block found by the name over it."""
+    if not project.subjects:
+        return [(None, _col(L.D_MANUAL), _col(L.D_ADOPTED))]
+    return [(s, _col(c + 1), _col(c + 2)) for s, c in _subject_columns(project, data, L.DATA, findings)]
+
+
+def _subject_columns(project: Project, cells: dict[str, Cell], sheet: str, findings: Findings) -> list[tuple[str, int]]:
+    """(subject, first column) for every name in a many-subject master's subject row (a name that
+    is no longer one of the project's subjects is reported and its cells left alone, not guessed)."""
+    by_name = {}
+    for s in project.subjects:
+        unit = project.registry.units[s]
+        for name in (s, unit.short, *unit.aliases):
+            if name:
+                by_name[name] = s
+    row = str(L.MX_SUBJECT_ROW + 1)
+    out = []
+    for coord, cell in cells.items():
+        letters = coord.rstrip("0123456789")
+        text = cell.value.strip() if isinstance(cell.value, str) else ""
+        if coord[len(letters) :] != row or not text or text == L.MX_SUBJECTS_LABEL:
+            continue
+        subject = by_name.get(text)
+        if subject is None:
+            findings.add(
+                "master-subject-unknown",
+                f"评分总表“{sheet}”表 {coord} 的“{text}”不是本项目的考核对象，该栏未读取（其中的人工录入未采用）",
+                Severity.WARNING, file=L.MASTER_FILE, sheet=sheet, cell=coord,
+            )  # fmt: skip
+            continue
+        out.append((subject, _index(letters)))
+    return sorted(out, key=lambda x: x[1])
+
+
+def _input_rows(project: Project, data: dict[str, Cell], first: int) -> dict[str, list[int]]:
     """input id -> its rows on the 数据 sheet, found by the ids in column A (rows may have moved)."""
     rows: dict[str, list[int]] = {}
     id_col = _col(L.D_ID)
     for coord, cell in data.items():
         if coord.startswith(id_col) and coord[1:].isdigit() and isinstance(cell.value, str):
-            if cell.value in project.rubric.inputs and int(coord[1:]) > L.DATA_FIRST:
+            if cell.value in project.rubric.inputs and int(coord[1:]) > first:
                 rows.setdefault(cell.value, []).append(int(coord[1:]))
     return {k: sorted(v) for k, v in rows.items()}
 

@@ -28,11 +28,12 @@ from ..project import REGISTRY_FILE, RUBRIC_FILE, SETTINGS_FILE, Project
 from . import layout as L
 from .cells import MODES, Formulas
 from .live import Where, constraint_cells, write_checks, write_data, write_scores
+from .matrix import MatrixWhere, write_data_matrix, write_scores_matrix
 from .overview import write_overview
 from .ranking import RANKING, write_ranking
 from .readback import read_back
 from .reports import write_findings, write_progress, write_recovery, write_reminders, write_submissions, write_trend
-from .state import MasterState, gather
+from .state import MasterState, conflict_findings, gather, provisional_scores
 from .style import Styles
 from .subjects import SubjectScore, subject_scores
 
@@ -43,7 +44,7 @@ REMINDER_FOLDER = "催报通知"
 class MasterOutcome:
     path: Path | None  # None when the master could not be written
     state: MasterState
-    where: Where
+    where: Where | MatrixWhere  # a many-subject master: every subject's cells
     mode: str
     findings: Findings  # read-back and writing findings (also inside state.findings)
     unchanged: bool = False  # the master on disk was written from the same inputs: kept, not rewritten
@@ -69,37 +70,42 @@ def inputs_digest(project: Project, ledger: Ledger, mode: str, today: date, find
 
 def build(
     state: MasterState, mode: str, path: Path, compiled: CompiledRubric, subjects: list[SubjectScore] | None = None
-) -> Where:
+) -> Where | MatrixWhere:
     """Write the workbook at `path` (deterministic for a given state and time); `subjects`: a
-    many-subject project's scores, ranked on a first sheet."""
+    many-subject project's scores: ranked on a first sheet, then 评分表 and 数据 with a column (block)
+    per subject, in place of the one-subject score sheets."""
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False})
     wb.set_properties({"title": f"{state.project.rubric.title}评分总表", "author": "xinyong", "created": state.written_at})
     wb.set_calc_mode("auto")
     st = Styles(wb)
-    # a many-subject project has no whole-project score: its subjects' scores are on 排名
+    # a many-subject project has no whole-project score: its subjects' scores are on 排名 and 评分表
     scored = state.project.rubric.scored and subjects is None
     names = [L.OVERVIEW, L.SCORES, L.CHECKS] if scored else []
     names += [L.RECOVERY] if scored else []
     names += [L.REMINDERS, L.PROGRESS] + ([L.TREND] if scored else []) + [L.SUBMISSIONS, L.FINDINGS, L.DATA]
     if subjects is not None:
-        names.insert(0, RANKING)
+        names[:0] = [RANKING, L.SCORES]
     sheets = {name: wb.add_worksheet(name) for name in names}
     for ws in sheets.values():
         ws.set_landscape()
         ws.set_paper(9)
         ws.fit_to_pages(1, 0)
         ws.repeat_rows(2)
-    f = Formulas(compiled, mode, constraint_cells(state, compiled))
-    where = Where()
+    where: Where | MatrixWhere
     if subjects is not None:
         write_ranking(wb, sheets[RANKING], subjects, st)
-    write_data(wb, sheets[L.DATA], state, f, st)
-    if scored:
-        write_scores(sheets[L.SCORES], state, f, st, where)
-        write_checks(sheets[L.CHECKS], state, f, st, where)
-        write_overview(wb, sheets[L.OVERVIEW], state, mode, st, where)
-        write_recovery(sheets[L.RECOVERY], state, st)
-        write_trend(wb, sheets[L.TREND], state, st)
+        formulas = write_data_matrix(wb, sheets[L.DATA], subjects, compiled, mode, st)
+        where = write_scores_matrix(sheets[L.SCORES], subjects, formulas, st)
+    else:
+        where = one = Where()
+        f = Formulas(compiled, mode, constraint_cells(state, compiled))
+        write_data(wb, sheets[L.DATA], state, f, st)
+        if scored:
+            write_scores(sheets[L.SCORES], state, f, st, one)
+            write_checks(sheets[L.CHECKS], state, f, st, one)
+            write_overview(wb, sheets[L.OVERVIEW], state, mode, st, one)
+            write_recovery(sheets[L.RECOVERY], state, st)
+            write_trend(wb, sheets[L.TREND], state, st)
     write_reminders(sheets[L.REMINDERS], state, st)
     write_progress(sheets[L.PROGRESS], state, st)
     write_submissions(sheets[L.SUBMISSIONS], state, st)
@@ -138,8 +144,13 @@ def refresh(
         findings = read_back(project, ledger, now) if pre_read is None else pre_read
         state = gather(project, ledger, compiled, today, now, extra_findings=list(findings))
         subjects = subject_scores(project, ledger, compiled, today, now) if project.subjects else None
-        for s in subjects or []:  # each subject's scoring findings, named by the subject
-            state.findings.extend(replace(f, message=f"{s.short}：{f.message}") for f in s.state.result.findings)
+        for s in subjects or []:  # each subject's scoring findings and conflicts, named by the subject
+            own = [*conflict_findings(s.state.conflicts, s.state.carried), *s.state.result.findings]
+            state.findings.extend(replace(f, message=f"{s.short}：{f.message}") for f in own)
+            provisional = provisional_scores(s.state.inputs)
+            if provisional:  # one line a subject: the items are on its 数据 block
+                message = f"{s.short}：{len(provisional)} 项酌情计分暂按自评分计分，待评审在“数据”表该对象的“人工录入/考核分”栏填写考核分"
+                state.findings.append(replace(provisional[0], message=message, input=None))
         _late_findings(state)
         path = project.root / L.MASTER_FILE
         inputs = inputs_digest(project, ledger, mode, state.today, findings)

@@ -87,16 +87,14 @@ def adopted_inputs(
     project: Project, ledger: Ledger, round_name: str, subject: str | None = None
 ) -> tuple[list[Adopted], list[Conflict], dict[str, str]]:
     """What the master adopts per input, and from where. `subject`: one subject of a many-subject
-    project, from its own reports only (manual entries, resolutions and carry-over are not per
-    subject yet, and do not apply)."""
-    whole = subject is None
-    if whole and project.subjects:  # many subjects: no figure is the whole project's (score per subject)
+    project: its own reports, and the office's manual entries, resolutions and carry-over for it."""
+    if subject is None and project.subjects:  # many subjects: no figure is the whole project's (score per subject)
         return [Adopted(spec, None, None, BY_SUBJECT, "") for spec in project.rubric.inputs.values()], [], {}
     reported, conflicts = ledger.settled(round_name, with_manual=False, subject=subject)
-    carried = ledger.carry_over(round_name, reported, conflicts) if project.settings.carry_over and whole else {}
-    manual = ledger.manual(round_name) if whole else {}
+    carried = ledger.carry_over(round_name, reported, conflicts, subject) if project.settings.carry_over else {}
+    manual = ledger.manual(round_name, subject)
     current = ledger.current_values(round_name, subject)
-    resolved = ledger.resolutions(round_name) if whole else {}
+    resolved = ledger.resolutions(round_name, subject)
     files = {int(row["seq"]): row for row in ledger.files()}  # type: ignore[arg-type]
     in_conflict = {c.input: c for c in conflicts}
     label = project.registry.label_of
@@ -113,7 +111,7 @@ def adopted_inputs(
             )
         elif spec.id in carried:
             source = f"沿用“{carried[spec.id]}”的值"
-        elif spec.id in resolved and len({repr(e.value) for e in entries}) > 1:
+        elif spec.id in resolved and all(e.file_seq <= resolved[spec.id][1] for e in entries):
             source = "已裁定（xinyong resolve）"
         elif entries:
             source = "；".join(
@@ -157,6 +155,21 @@ def _open_findings(ledger: Ledger, round_name: str, subject: str | None = None) 
         )
         for f in ledger.file_findings()
         if int(f["file_seq"]) in open_seqs  # type: ignore[arg-type]
+    ]
+
+
+def provisional_scores(inputs: list[Adopted]) -> list[Finding]:
+    """A subject's discretionary figure is its own 自评分 until the office enters the 考核分 in the
+    master: it counts meanwhile (a score, not a gap), and says so."""
+    return [
+        Finding(
+            "self-score-provisional",
+            Severity.WARNING,
+            f"“{a.spec.label}”暂按自评分 {value_text(a.reported)} 分计分，待评审填写考核分",
+            input=a.spec.id,
+        )
+        for a in inputs
+        if a.spec.type == "discretionary" and a.manual is None and a.reported is not None
     ]
 
 
@@ -216,6 +229,8 @@ def gather(
     findings = extra + _open_findings(ledger, round_name, subject) + conflict_findings(conflicts, carried)
     if subject is not None or not project.subjects:  # a many-subject project's whole has no score to find fault with
         findings += list(result.findings)
+    if subject is not None:
+        findings += provisional_scores(inputs)
     units = progress if progress is not None else unit_progress(project, ledger, today)
     files = ledger.files()
     if subject is not None:

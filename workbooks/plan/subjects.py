@@ -48,6 +48,14 @@ def resolve_subjects(names: list[str], registry: Registry) -> list[str]:
     return out
 
 
+def project_subject(project_subjects: list[str], name: str, registry: Registry) -> str:
+    """One of a project's subjects, by full name, short name or alias (SubjectError otherwise)."""
+    (full,) = resolve_subjects([name], registry)
+    if full not in project_subjects:
+        raise SubjectError(f"“{name}”不是本项目的考核对象（见 项目设置.yaml 的 subjects）")
+    return full
+
+
 def narrowed(registry: Registry, group: str, subjects: list[str]) -> Registry:
     """The registry in which the assessed group stands for exactly the project's subjects."""
     registry.groups[group].members = list(subjects)

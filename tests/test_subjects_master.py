@@ -1,0 +1,217 @@
+"""The master of a many-subject assessment: 评分表 with a column per subject whose every score cell is
+the rubric's formula over that subject's cells on 数据, cached values equal to each subject's own
+score, LibreOffice recalculating the native master to the same numbers; the office's 考核分 (and any
+corrected figure) typed into one subject's block changes that subject alone, is read back per subject,
+and clears; `resolve --subject` settles one subject's figure."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import tempfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from openpyxl.utils import column_index_from_string, get_column_letter
+
+from tests.test_consolidate_e2e import LO_FILL, SYSTEM_PYTHON, has_uno
+from tests.test_subjects_e2e import assessment, headless, scores_json  # noqa: F401 - the fixture is used by name
+from workbooks.cli import main
+from workbooks.demo_subjects import enter_in_master
+from workbooks.intake.consolidate import consolidate
+from workbooks.ledger import LEDGER_FILE, Ledger
+from workbooks.master import layout as L
+from workbooks.master.recalc import find_soffice, read_values, recalculated_values
+from workbooks.master.run import write_master
+from workbooks.project import Project
+
+
+def subject_columns(ws: openpyxl.worksheet.worksheet.Worksheet) -> dict[str, int]:
+    """short name -> first column (1-based) of its block, from the subject row."""
+    return {c.value: c.column for c in ws[L.MX_SUBJECT_ROW + 1] if c.value and c.value != L.MX_SUBJECTS_LABEL}
+
+
+def totals(project: Project) -> dict[str, float | None]:
+    return {s["subject"]: s["total"] for s in scores_json(project)["subjects"]}
+
+
+@pytest.fixture(scope="module")
+def consolidated(assessment):  # noqa: ANN001, ANN201, F811
+    project, sent, tmp = assessment
+    consolidate(project)
+    return project, sent, tmp
+
+
+def test_every_score_cell_is_the_rubrics_formula_over_its_subjects_cells(consolidated) -> None:  # noqa: ANN001
+    project, sent, _ = consolidated
+    listed = {s["short"]: s for s in scores_json(project)["subjects"]}
+    formulas = openpyxl.load_workbook(project.root / L.MASTER_FILE)
+    cached = openpyxl.load_workbook(project.root / L.MASTER_FILE, data_only=True)
+    scores, data = formulas[L.SCORES], formulas[L.DATA]
+    columns, blocks = subject_columns(scores), subject_columns(data)
+    assert list(columns) == [project.registry.units[s].short for s in project.subjects] == list(blocks)
+    total_row = next(r for r in range(1, scores.max_row + 1) if scores.cell(r, 3).value == "总分")
+    item_rows = {scores.cell(r, 1).value: r for r in range(L.MX_FIRST + 1, total_row) if scores.cell(r, 4).value}
+    items = {i.id for i in project.rubric.scored_items}
+    for short, col in columns.items():
+        entry = listed[short]
+        adopted = get_column_letter(blocks[short] + 2)
+        if entry["total"] is not None:
+            assert cached[L.SCORES].cell(total_row, col).value == pytest.approx(entry["total"], abs=1e-6)
+        for item_id, r in item_rows.items():
+            if item_id not in items:
+                continue
+            text = scores.cell(r, col).value
+            # bound to this subject's adopted column on 数据, never to a defined name of an input
+            refs = set(re.findall(r"数据'?!\$([A-Z]+)\$\d+", text))
+            needs = [i for i in project.rubric.inputs if re.search(rf"\b{i}\b", text)]
+            assert not needs, (short, item_id, needs)
+            if refs:
+                assert refs == {adopted}, (short, item_id, refs)
+
+
+@pytest.mark.skipif(find_soffice() is None, reason="LibreOffice not installed")
+def test_libreoffice_recalculating_the_native_master_agrees_on_every_subject(consolidated) -> None:  # noqa: ANN001
+    project, _, _ = consolidated
+    done = CliRunner().invoke(main, ["master", str(project.root), "--formulas", "native"])
+    assert done.exit_code in (0, 1), done.output
+    path = project.root / L.MASTER_FILE
+    cached, recalculated = read_values(path), recalculated_values(path)
+    compared = 0
+    for sheet in (L.SCORES, L.DATA):
+        for cell, value in cached[sheet].items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                assert recalculated[sheet].get(cell) == pytest.approx(value, abs=1e-6), (sheet, cell)
+                compared += 1
+            elif value == L.NOT_SCORED:
+                assert recalculated[sheet].get(cell) == L.NOT_SCORED, (sheet, cell)
+    assert compared > 20 * len(project.subjects)
+
+
+def test_an_assessors_score_and_a_corrected_figure_change_only_their_subject(consolidated, tmp_path: Path) -> None:  # noqa: ANN001
+    project, sent, _ = consolidated
+    before = totals(project)
+    complete = [s for s, v in sent.items() if len(v) == len(project.rubric.inputs)]
+    a, b = complete[3], complete[4]
+    discretionary = next(i for i, spec in project.rubric.inputs.items() if spec.type == "discretionary")
+    count = next(i for i, spec in project.rubric.inputs.items() if spec.type in ("count", "amount"))
+    top = float(project.rubric.inputs[discretionary].max or 0)
+    assessed = 0.5 if sent[a][discretionary] != 0.5 else top
+    enter_in_master(project, {(a, discretionary): assessed, (b, count): 0})
+    outcome = write_master(project)
+    read = [(f.code, f.message.split("：")[0]) for f in outcome.findings]
+    short = project.registry.units
+    assert sorted(read) == sorted([("manual-entry", short[a].short), ("manual-entry", short[b].short)])
+    after = totals(project)
+    assert after[a] == pytest.approx(headless(tmp_path, project.rubric.id, {**sent[a], discretionary: assessed})["total"])
+    assert after[b] == pytest.approx(headless(tmp_path, project.rubric.id, {**sent[b], count: 0})["total"])
+    assert {k: v for k, v in after.items() if k not in (a, b)} == {k: v for k, v in before.items() if k not in (a, b)}
+    one = scores_json(project, "--subject", short[a].short)
+    provisional = {f["input"] for f in one["findings"] if f["code"] == "self-score-provisional"}
+    own = {i for i, spec in project.rubric.inputs.items() if spec.type == "discretionary" and i in sent[a]}
+    assert provisional == own - {discretionary}  # the assessed item no longer scores from the 自评分
+    ledger = Ledger(project.root / LEDGER_FILE)
+    try:
+        assert ledger.manual(project.settings.round, a)[discretionary].value == assessed
+        assert ledger.manual(project.settings.round) == {}  # nothing became the whole project's
+    finally:
+        ledger.close()
+    enter_in_master(project, {(a, discretionary): None, (b, count): None})  # both cleared
+    outcome = write_master(project)
+    assert sorted(f.code for f in outcome.findings) == ["manual-entry-cleared"] * 2
+    assert totals(project) == before
+
+
+def test_a_subject_name_changed_in_the_master_is_a_finding_and_its_block_is_not_read(consolidated) -> None:  # noqa: ANN001
+    project, sent, _ = consolidated
+    first = list(sent)[5]
+    short = project.registry.units[first].short
+    discretionary = next(i for i, spec in project.rubric.inputs.items() if spec.type == "discretionary")
+    enter_in_master(project, {(first, discretionary): 0})
+    path = project.root / L.MASTER_FILE
+    wb = openpyxl.load_workbook(path)
+    col = subject_columns(wb[L.DATA])[short]
+    wb[L.DATA].cell(L.MX_SUBJECT_ROW + 1, col).value = "不存在的区"
+    wb.save(path)
+    before = totals(project)
+    outcome = write_master(project)
+    assert [(f.code, f.cell) for f in outcome.findings] == [
+        ("master-subject-unknown", f"{get_column_letter(col)}{L.MX_SUBJECT_ROW + 1}")
+    ]
+    assert totals(project) == before
+
+
+def test_resolve_with_a_subject_settles_that_subjects_figure_only(consolidated, tmp_path: Path) -> None:  # noqa: ANN001
+    project, sent, _ = consolidated
+    before = totals(project)
+    subject = [s for s, v in sent.items() if len(v) == len(project.rubric.inputs)][5]
+    count = next(i for i, spec in project.rubric.inputs.items() if spec.type == "count")
+    runner = CliRunner()
+    refused = runner.invoke(main, ["resolve", str(project.root), count, "0"])
+    assert refused.exit_code == 2 and "--subject" in refused.output
+    done = runner.invoke(main, ["resolve", str(project.root), count, "0", "--subject", project.registry.units[subject].short])
+    assert done.exit_code == 0, done.output
+    after = totals(project)
+    assert after[subject] == pytest.approx(headless(tmp_path, project.rubric.id, {**sent[subject], count: 0})["total"])
+    assert {k: v for k, v in after.items() if k != subject} == {k: v for k, v in before.items() if k != subject}
+
+
+@pytest.mark.skipif(not has_uno(), reason="LibreOffice's Python bridge not installed")
+def test_an_assessors_score_saved_by_libreoffice_is_read_back(consolidated, tmp_path: Path) -> None:  # noqa: ANN001
+    """The other office suite saves the master (merged subject names, its own writer): the 考核分 is
+    read back for the right subject and no formula is reported as overwritten."""
+    project, sent, _ = consolidated
+    write_master(project)
+    subject = [s for s, v in sent.items() if len(v) == len(project.rubric.inputs)][6]
+    short = project.registry.units[subject].short
+    discretionary = [i for i, spec in project.rubric.inputs.items() if spec.type == "discretionary"][-1]
+    path = project.root / L.MASTER_FILE
+    ws = openpyxl.load_workbook(path)[L.DATA]
+    row = next(r for r in range(L.MX_FIRST + 1, ws.max_row + 1) if ws.cell(r, 1).value == discretionary)
+    manual = get_column_letter(subject_columns(ws)[short] + 1)
+    with tempfile.TemporaryDirectory() as scratch:
+        spec = Path(scratch) / "spec.json"
+        saved = Path(scratch) / "saved.xlsx"
+        job = {"source": str(path), "target": str(saved), "cells": {f"{L.DATA}!{manual}{row}": "0"}}
+        spec.write_text(json.dumps({"jobs": [job]}, ensure_ascii=False), encoding="utf-8")
+        subprocess.run([SYSTEM_PYTHON, str(LO_FILL), str(spec)], check=True, timeout=600, env={**os.environ, "PYTHONPATH": ""})
+        os.replace(saved, path)
+    outcome = write_master(project)
+    assert [(f.code, f.message.split("：")[0], f.cell) for f in outcome.findings] == [("manual-entry", short, f"{manual}{row}")]
+    assert column_index_from_string(manual) > len(L.MX_DATA_FIXED)
+    assert totals(project)[subject] == pytest.approx(
+        headless(tmp_path, project.rubric.id, {**sent[subject], discretionary: 0})["total"]
+    )
+
+
+def test_a_ledger_from_before_subjects_gains_the_columns_and_keeps_its_entries(tmp_path: Path) -> None:
+    path = tmp_path / LEDGER_FILE
+    old = sqlite3.connect(path)
+    old.executescript(
+        """
+        CREATE TABLE manual_entries (seq INTEGER PRIMARY KEY AUTOINCREMENT, round TEXT NOT NULL, input TEXT NOT NULL,
+            value TEXT, raw TEXT NOT NULL, sheet TEXT NOT NULL, cell TEXT NOT NULL, master_hash TEXT NOT NULL,
+            entered_at TEXT NOT NULL);
+        CREATE TABLE resolutions (seq INTEGER PRIMARY KEY AUTOINCREMENT, round TEXT NOT NULL, input TEXT NOT NULL,
+            value TEXT NOT NULL, unit TEXT, note TEXT NOT NULL, resolved_at TEXT NOT NULL, after_file_seq INTEGER NOT NULL);
+        INSERT INTO manual_entries (round, input, value, raw, sheet, cell, master_hash, entered_at)
+            VALUES ('2019', 'x', '4', '4', '数据', 'I5', 'h', '2019-03-01T00:00:00');
+        INSERT INTO resolutions (round, input, value, unit, note, resolved_at, after_file_seq)
+            VALUES ('2019', 'y', '7', NULL, '', '2019-03-01T00:00:00', 0);
+        """
+    )
+    old.commit()
+    old.close()
+    ledger = Ledger(path)
+    try:
+        assert ledger.manual("2019")["x"].value == 4 and ledger.resolutions("2019") == {"y": (7, 0)}
+        assert ledger.manual("2019", "中原区人民政府") == {} and ledger.resolutions("2019", "中原区人民政府") == {}
+        ledger.resolve("2019", "y", 8, None, "", "2019-03-02T00:00:00", "中原区人民政府")
+        assert ledger.resolutions("2019", "中原区人民政府") == {"y": (8, 0)} and ledger.resolutions("2019")["y"][0] == 7
+    finally:
+        ledger.close()

@@ -1,0 +1,231 @@
+"""The live sheets of a many-subject assessment's master: 数据 with a block of columns per subject
+(reported value or 自评分, the office's manual entry or 考核分, the adopted value) and 评分表 with a
+score column per subject, every score cell the rubric's own formula with its inputs bound to that
+subject's adopted cells.
+
+So an analyst can read any subject's score in Excel, change one of its figures and recalculate, as
+in a one-subject master; the parameters are shared (one cell each, a defined name as there). Every
+formula cell carries the value headless scoring computed for that subject.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.worksheet import Worksheet
+
+from udfs.evaluate import CompiledRubric
+from udfs.rubric.model import TYPE_LABELS
+
+from . import layout as L
+from .cells import Formulas
+from .live import Where, constraint_ok, periods, ref
+from .style import Styles, fit_row, header, put
+from .subjects import SubjectScore
+
+
+@dataclass
+class MatrixWhere:
+    """Cells of the matrix sheets, per subject: what the overview of one subject would point at."""
+
+    subjects: dict[str, Where] = field(default_factory=dict)  # subject -> its score cells on 评分表
+
+
+def _data_column(k: int, offset: int) -> int:
+    return len(L.MX_DATA_FIXED) + L.MX_BLOCK * k + offset
+
+
+def _subject_heads(ws: Worksheet, scores: list[SubjectScore], first_col: int, width: int, st: Styles) -> None:
+    """The subjects' short names over their blocks (row MX_SUBJECT_ROW): the read-back finds a
+    subject's columns by this name, whatever moved."""
+    for k, s in enumerate(scores):
+        col = first_col + width * k
+        if width > 1:
+            ws.merge_range(L.MX_SUBJECT_ROW, col, L.MX_SUBJECT_ROW, col + width - 1, s.short, st.head)
+        else:
+            ws.write_string(L.MX_SUBJECT_ROW, col, s.short, st.head)
+
+
+def write_data_matrix(
+    wb: xlsxwriter.Workbook, ws: Worksheet, scores: list[SubjectScore], compiled: CompiledRubric, mode: str, st: Styles
+) -> list[Formulas]:
+    """数据 for every subject; returns each subject's formula builder, its inputs bound to its cells."""
+    rubric = compiled.rubric
+    ws.write_string(0, 0, "数据（各考核对象报送值、人工录入值和计分采用值）", st.title)
+    ws.write_string(
+        1, 0,
+        "每个考核对象三栏：报送值（酌情计分项为对象的自评分）、黄色“人工录入”（更正值；酌情计分项填评审的考核分，"
+        "优先于报送值）、采用值。填写后保存，点“重新计分”或运行 xinyong score 项目文件夹；清空即撤销。",
+        st.hint,
+    )  # fmt: skip
+    widths = [24, 40, 10, 8, 14, 7]
+    header(ws, L.MX_HEAD_ROW, L.MX_DATA_FIXED, st, widths)
+    for c in range(len(L.MX_DATA_FIXED)):
+        ws.write_string(L.MX_SUBJECT_ROW, c, "", st.head)
+    ws.write_string(L.MX_SUBJECT_ROW, 0, L.MX_SUBJECTS_LABEL, st.head)
+    _subject_heads(ws, scores, len(L.MX_DATA_FIXED), L.MX_BLOCK, st)
+    for k in range(len(scores)):
+        for offset, name in enumerate(L.MX_DATA_BLOCK):
+            col = _data_column(k, offset)
+            ws.write_string(L.MX_HEAD_ROW, col, name, st.head)
+            ws.set_column(col, col, 11)
+    by_subject = [{a.spec.id: a for a in s.state.inputs} for s in scores]
+    bindings: list[dict[str, str]] = [{} for _ in scores]
+    row = L.MX_FIRST
+    for spec in rubric.inputs.values():
+        kind = spec.type if spec.type in ("ratio", "count", "amount") else "number"
+        blocks = [periods(adopted[spec.id]) for adopted in by_subject]
+        n = max((len(rep) for rep, _ in blocks), default=1)
+        for r in range(row, row + n):
+            k_period = r - row
+            put(ws, r, 0, spec.id, st.text)
+            put(ws, r, 1, spec.label, st.text)
+            put(ws, r, 2, TYPE_LABELS[spec.type], st.text)
+            put(ws, r, 3, spec.unit, st.text)
+            put(ws, r, 4, spec.range_text(), st.text)
+            put(ws, r, 5, f"第{k_period + 1}期" if spec.type == "list" else "", st.text)
+            for k, (reported, manual) in enumerate(blocks):
+                rep = reported[k_period] if k_period < len(reported) else None
+                man = manual[k_period] if k_period < len(manual) else None
+                g, m, a = (_data_column(k, offset) for offset in range(L.MX_BLOCK))
+                put(ws, r, g, rep, st.num(kind))
+                put(ws, r, m, man, st.num(kind, edit=True))
+                gc, mc = xl_rowcol_to_cell(r, g), xl_rowcol_to_cell(r, m)
+                chosen = man if man is not None else rep
+                ws.write_formula(
+                    r, a, f'=IF(ISBLANK({mc}),IF(ISBLANK({gc}),"",{gc}),{mc})', st.num(kind), "" if chosen is None else chosen
+                )
+            if k_period == 0:
+                fit_row(ws, r, {1: spec.label}, widths)
+        for k in range(len(scores)):
+            target = ref(L.DATA, row, _data_column(k, 2))
+            if spec.type == "list":
+                target += ":" + xl_rowcol_to_cell(row + n - 1, _data_column(k, 2), row_abs=True, col_abs=True)
+            bindings[k][spec.id] = target
+        row += n
+    row += 1
+    if rubric.parameters:
+        ws.write_string(row, 0, "参数（计分口径，所有考核对象相同，见指标体系文件）", st.bold)
+        row += 1
+        header(ws, row, ["参数编号", "参数", "取值", "说明"], st)
+        row += 1
+        for p in rubric.parameters.values():
+            put(ws, row, 0, p.id, st.text)
+            put(ws, row, 1, p.label, st.text)
+            put(ws, row, 2, p.value, st.text)
+            put(ws, row, 3, p.decision, st.text)
+            wb.define_name(p.id, f"={ref(L.DATA, row, 2)}")
+            row += 1
+        row += 1
+    if rubric.constraints:
+        ws.write_string(row, 0, "数据一致性检查（不成立时，该对象的相关指标不计分）", st.bold)
+        row += 1
+    formulas = [
+        Formulas(
+            compiled, mode,
+            {c.id: ref(L.DATA, row + j, _data_column(k, 2)) for j, (c, _) in enumerate(compiled.constraints)},
+            bindings[k],
+        )
+        for k in range(len(scores))
+    ]  # fmt: skip
+    for c, formula in compiled.constraints:
+        put(ws, row, 0, c.id, st.text)
+        put(ws, row, 1, c.message, st.text)
+        put(ws, row, 4, c.rule, st.text)
+        for k, s in enumerate(scores):
+            ws.write_formula(
+                row, _data_column(k, 2), formulas[k].constraint(c.id), st.text, constraint_ok(s.state, formula.needs)
+            )
+        row += 1
+    ws.freeze_panes(L.MX_FIRST, 2)
+    ws.protect("", {"format_columns": True, "format_rows": True, "autofilter": True})
+    return formulas
+
+
+def write_scores_matrix(ws: Worksheet, scores: list[SubjectScore], formulas: list[Formulas], st: Styles) -> MatrixWhere:
+    """评分表: items down, subjects across; a subtotal row per section, then 基本分, 附加分, 总分."""
+    rubric = formulas[0].rubric if formulas else None
+    where = MatrixWhere({s.subject: Where() for s in scores})
+    if rubric is None:
+        return where
+    ws.write_string(0, 0, f"{rubric.title}：各考核对象逐项评分", st.title)
+    ws.write_string(
+        1, 0,
+        "每个对象一栏，得分是指标体系的计分公式（引用“数据”表中该对象的采用值）；数据缺失或前后矛盾的指标显示“未计分”。",
+        st.hint,
+    )  # fmt: skip
+    fixed = len(L.MX_SCORE_FIXED)
+    widths = [16, 10, 36, 7, 40]
+    header(ws, L.MX_HEAD_ROW, L.MX_SCORE_FIXED, st, widths)
+    for c in range(fixed):
+        ws.write_string(L.MX_SUBJECT_ROW, c, "", st.head)
+    ws.write_string(L.MX_SUBJECT_ROW, 0, L.MX_SUBJECTS_LABEL, st.head)
+    _subject_heads(ws, scores, fixed, 1, st)
+    for k in range(len(scores)):
+        ws.write_string(L.MX_HEAD_ROW, fixed + k, "得分", st.head)
+        ws.set_column(fixed + k, fixed + k, 10)
+    results = [{i.id: i for i in s.state.result.items} for s in scores]
+    row = L.MX_FIRST
+    subtotal_rows: dict[str, int] = {}
+    for section in rubric.sections:
+        items = [i for i in section.items if i.scored]
+        if not items:
+            continue
+        head_row = subtotal_rows[section.id] = row
+        put(ws, row, 0, section.id, st.section)
+        put(ws, row, 1, section.number or section.title, st.section)
+        put(ws, row, 2, f"{section.heading}（小计）", st.section)
+        put(ws, row, 3, section.max, st.num(bold=True))
+        put(ws, row, 4, "", st.section)
+        row += 1
+        for item in items:
+            put(ws, row, 0, item.id, st.text)
+            put(ws, row, 1, section.number or section.title, st.text)
+            put(ws, row, 2, item.title, st.text)
+            put(ws, row, 3, item.max, st.num())
+            put(ws, row, 4, item.formula, st.text)
+            fit_row(ws, row, {2: item.title, 4: item.formula}, widths)
+            for k, s in enumerate(scores):
+                score = results[k][item.id].score
+                ws.write_formula(row, fixed + k, formulas[k].item(item.id), st.num(), L.NOT_SCORED if score is None else score)
+                where.subjects[s.subject].items[item.id] = ref(L.SCORES, row, fixed + k)
+            row += 1
+        for k, s in enumerate(scores):
+            col = fixed + k
+            total = sum(results[k][i.id].score or 0.0 for i in items)
+            span = f"{xl_rowcol_to_cell(head_row + 1, col)}:{xl_rowcol_to_cell(row - 1, col)}"
+            ws.write_formula(head_row, col, f"=SUM({span})", st.num(bold=True), round(total, 6))
+            where.subjects[s.subject].sections[section.id] = ref(L.SCORES, head_row, col)
+    row += 1
+    bonus = {s.id for s in rubric.sections if s.bonus}
+    parts = [
+        ("基本分", [sid for sid in subtotal_rows if sid not in bonus], rubric.max_total, "base"),
+        ("附加分", [sid for sid in subtotal_rows if sid in bonus], rubric.bonus_max, "bonus"),
+    ]
+    for label, ids, top, attr in parts:
+        if not ids:
+            continue
+        put(ws, row, 2, label, st.section)
+        put(ws, row, 3, top, st.num(bold=True))
+        for k, s in enumerate(scores):
+            col = fixed + k
+            cells = ",".join(xl_rowcol_to_cell(subtotal_rows[i], col) for i in ids)
+            ws.write_formula(row, col, f"=SUM({cells})", st.num(bold=True), getattr(s.state.result, f"{attr}_score"))
+            setattr(where.subjects[s.subject], attr, ref(L.SCORES, row, col))
+        row += 1
+    put(ws, row, 2, "总分", st.section)
+    put(ws, row, 3, rubric.grand_max, st.num(bold=True))
+    for k, s in enumerate(scores):
+        col = fixed + k
+        w = where.subjects[s.subject]
+        cells = ",".join(c.split("!")[1] for c in (w.base, w.bonus) if c)
+        ws.write_formula(row, col, f"=SUM({cells})", st.num(bold=True), s.state.result.total)
+        w.total = ref(L.SCORES, row, col)
+    ws.freeze_panes(L.MX_FIRST, 3)
+    last_col = xl_col_to_name(fixed + max(len(scores), 1) - 1)
+    ws.autofilter(f"A{L.MX_HEAD_ROW + 1}:{last_col}{row + 1}")
+    ws.protect("", {"format_columns": True, "format_rows": True, "autofilter": True, "sort": True})
+    return where
+
