@@ -53,7 +53,8 @@ def fill_workbook(
 
 
 def outgoing_files(project) -> dict[str, tuple[Path, list[str]]]:  # noqa: ANN001 - project.Project
-    """unit -> (its workbook in 下发/, the input ids it asks for), named as `generate` names them."""
+    """unit -> (its workbook in 下发/, the input ids of its own cells), named as `generate` names them
+    (a third party's cells per subject are named by `subject_rows.cell_name`)."""
     from .run import file_name, packages
 
     taken: set[str] = set()

@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass, field, fields
 
 IDENTITY_SHEET = "xinyong_id"
+SUBJECT_MARK = "__s"  # an input's cell for one subject is named <input id>__s<k> (k: the subject's row key)
 FORMAT = "xinyong-unit-workbook/1"
 
 
@@ -39,13 +40,18 @@ class Layout:
     sheets: list[str]
     inputs: dict[str, str] = field(default_factory=dict)  # input id -> absolute reference
     tasks: dict[str, str] = field(default_factory=dict)  # item id -> status cell reference
+    # a third party's rows in a many-subject project: row key (SUBJECT_MARK's suffix) -> subject
+    subjects: dict[str, str] = field(default_factory=dict)
 
     def signature(self, key: bytes | None = None) -> str:
         """With the project's key, an HMAC: a layout forged outside the tool (say, a defined name made
         to cover two billion rows) cannot carry a valid signature, since the key never leaves the
         project folder. Without one (projects made before keys), a plain hash that only detects
         accidental changes."""
-        text = json.dumps(_fields(self), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        signed = _fields(self)
+        if not self.subjects:  # workbooks without subject rows keep the signatures they always had
+            del signed["subjects"]
+        text = json.dumps(signed, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
         digest = hmac.new(key, text, hashlib.sha256) if key else hashlib.sha256(text)
         return digest.hexdigest()[:32]
 
@@ -61,9 +67,18 @@ class Identity:
     signature: str
     format: str = FORMAT
     generator: str = ""
+    subjects: str = ""  # JSON of Layout.subjects, for a third party's rows; absent otherwise
 
     def rows(self) -> list[tuple[str, str]]:
-        return list(_fields(self).items())
+        return [(k, v) for k, v in _fields(self).items() if v or k != "subjects"]
+
+    def subject_rows(self) -> dict[str, str]:
+        """Layout.subjects as this identity states it ({} when it states none or garbage)."""
+        try:
+            rows = json.loads(self.subjects) if self.subjects else {}
+        except ValueError:
+            return {}
+        return {str(k): str(v) for k, v in rows.items()} if isinstance(rows, dict) else {}
 
     @classmethod
     def from_rows(cls, rows: dict[str, str]) -> Identity:

@@ -70,25 +70,34 @@ def packages(project: Project) -> tuple[list[UnitPackage], Findings]:
         roles.setdefault(a.unit, {}).setdefault(a.item, [])
         if a.role not in roles[a.unit][a.item]:
             roles[a.unit][a.item].append(a.role)
-    if project.subjects:  # each subject reports its own figures; a third party's would count for no subject
+    third: dict[str, list[str]] = {}  # a unit that is no subject -> inputs it reports for every subject
+    if project.subjects:  # each subject reports its own figures; a third party reports them for each subject
         subjects = set(project.subjects)
         for spec_id, units in providers.items():
-            others = [registry.label_of(u) for u in units if u not in subjects]
-            if others:
-                label = rubric.inputs[spec_id].label
+            others = [u for u in units if u not in subjects]
+            if not others:
+                continue
+            if rubric.inputs[spec_id].type == "list":  # a series per subject does not fit a row
                 findings.add(
                     "provider-not-subject",
-                    f"数据项“{label}”写明由{'、'.join(others)}报送；逐一考核的项目中每个考核对象报送自己的数据，"
-                    "非考核对象报送的数据暂不能分对象计入得分（它收到的表只有一格）",
+                    f"数据项“{rubric.inputs[spec_id].label}”是按期填报的序列，写明由"
+                    f"{'、'.join(registry.label_of(u) for u in others)}报送；逐一考核时序列只能由各考核对象自己报送，"
+                    "它不计入任何考核对象的得分",
                     Severity.WARNING,
                     input=spec_id,
                 )
+                continue
+            for u in others:
+                third.setdefault(u, []).append(spec_id)
+    rows = [(s, registry.units[s].label) for s in project.subjects]
     out = []
     for name, unit in registry.units.items():
-        inputs = [spec for spec in rubric.inputs.values() if name in providers.get(spec.id, [])]
+        mine = third.get(name, [])
+        inputs = [spec for spec in rubric.inputs.values() if name in providers.get(spec.id, []) and spec.id not in mine]
+        per_subject = [rubric.inputs[i] for i in mine]
         tasks = [Task(item, roles[name][item.id]) for item in rubric.items if item.id in roles.get(name, {})]
-        if tasks or inputs:
-            out.append(UnitPackage(unit, tasks, inputs))
+        if tasks or inputs or per_subject:
+            out.append(UnitPackage(unit, tasks, inputs, per_subject, rows if per_subject else []))
     return out, findings
 
 
@@ -114,7 +123,7 @@ def rendered(project: Project, ctx: Context | None = None) -> Expected:
     ctx = ctx or context(project)
     units = packages(project)[0]
     signatures = {p.unit.name: build_unit_workbook(p, ctx)[0].signature for p in units}
-    return signatures, {p.unit.name: [s.id for s in p.inputs] for p in units}
+    return signatures, {p.unit.name: p.asked for p in units}
 
 
 def settings_findings(project: Project) -> Findings:
@@ -174,14 +183,14 @@ def generate(
     for package in units:
         name = file_name(package.unit.label, taken, package.unit.name)
         identity, built[name] = build_unit_workbook(package, ctx)
-        asked[name] = [s.id for s in package.inputs]
+        asked[name] = package.asked
         files.append(
             Outgoing(
                 package.unit.name,
                 package.unit.label,
                 name,
                 len(package.tasks),
-                len(package.inputs),
+                len(package.asked),
                 identity.signature,
             )
         )

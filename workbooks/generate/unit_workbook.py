@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -22,12 +22,12 @@ from udfs.rubric.model import TYPE_LABELS
 
 from ..plan.registry import Unit
 from ..plan.responsibility import ROLES
+from .cells import Formats, print_setup, row_height, row_height_cache_clear, validation
 from .identity import IDENTITY_SHEET, Identity, Layout, norm_ref
+from .subject_rows import SUBJECT_INPUTS, write_subject_rows
 
 COVER, TASKS, INPUTS = "封面", "任务清单", "数据填报"
 STATUS_CHOICES = ["未开始", "推进中", "已完成"]
-YES_NO = ["是", "否"]
-FONT = "宋体"
 TASK_HEAD = ["序号", "指标编号", "所属部分", "指标（任务）", "本单位角色", "任务内容", "评分标准", "佐证材料", "资料盒编号", "完成时限", "完成状态", "进展说明"]  # fmt: skip
 TASK_WIDTH = [5, 14, 16, 24, 10, 46, 46, 28, 8, 14, 10, 30]
 INPUT_HEAD = ["序号", "数据项编号", "数据项", "计量单位", "允许范围", "填报值", "填写说明", "用于指标"]
@@ -36,30 +36,6 @@ VALUE_COL = INPUT_HEAD.index("填报值")
 STATUS_COL, NOTE_COL = TASK_HEAD.index("完成状态"), TASK_HEAD.index("进展说明")
 ID_COL = len(TASK_HEAD)  # hidden: the item id of each row, for reading the file back
 FIRST_ROW = 2  # row 0: title, row 1: headers
-
-
-LINE_HEIGHT = 13.5  # points per line of 10-point 宋体
-MAX_ROW_HEIGHT = 409.0  # Excel's limit
-
-
-def _text_width(text: str) -> float:
-    """Width in Excel column units: a CJK character takes about two, a Latin one about one."""
-    return sum(2.0 if ord(ch) > 0x2E80 else 1.1 for ch in text)
-
-
-@lru_cache(maxsize=8192)
-def _lines(text: str, usable: int) -> int:
-    """Wrapped lines of one cell's text. Cached: the same task and input texts recur in many units'
-    workbooks, and measuring each character again for every unit was `generate`'s largest own cost."""
-    return sum(max(1, -(-int(_text_width(part)) // usable)) for part in text.split("\n"))
-
-
-def row_height(values: list[str], widths: list[float]) -> float:
-    """Rows of wrapped text must be tall enough to show it: nothing sizes them on opening."""
-    lines = 1
-    for value, width in zip(values, widths, strict=False):
-        lines = max(lines, _lines(str(value), int(max(width - 1.0, 1.0))))
-    return min(MAX_ROW_HEIGHT, lines * LINE_HEIGHT + 4)
 
 
 @dataclass
@@ -73,6 +49,14 @@ class UnitPackage:
     unit: Unit
     tasks: list[Task]
     inputs: list[InputSpec]
+    # a third party in a many-subject project: inputs it reports for each of `subjects` (full name, label)
+    per_subject: list[InputSpec] = field(default_factory=list)
+    subjects: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def asked(self) -> list[str]:
+        """Every input id the workbook asks for, its own and per subject."""
+        return [s.id for s in self.inputs] + [s.id for s in self.per_subject]
 
 
 @dataclass
@@ -90,56 +74,6 @@ class Context:
     password: str
     created: datetime
     key: bytes | None = None  # the project's signing key (workbooks.project.signing_key)
-
-
-class _Formats:
-    def __init__(self, wb: xlsxwriter.Workbook) -> None:
-        base = {"font_name": FONT, "font_size": 10, "text_wrap": True, "valign": "top", "border": 1}
-        self.title = wb.add_format({"font_name": FONT, "font_size": 16, "bold": True})
-        self.head = wb.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "align": "center", "valign": "vcenter"})
-        self.text = wb.add_format(base)
-        self.label = wb.add_format({**base, "bold": True, "bg_color": "#F2F2F2"})
-        self.plain = wb.add_format({"font_name": FONT, "font_size": 11, "text_wrap": True, "valign": "top"})
-        edit = {**base, "locked": False, "bg_color": "#FFF2CC"}
-        self.edit = wb.add_format(edit)
-        self.value = {
-            "ratio": wb.add_format({**edit, "num_format": "0.00%"}),
-            "count": wb.add_format({**edit, "num_format": "#,##0"}),
-            "amount": wb.add_format({**edit, "num_format": "#,##0.00"}),
-        }
-
-
-def _validation(spec: InputSpec, range_text: str) -> dict[str, object]:
-    """Excel data validation with a Chinese input message and error message for one input;
-    `range_text`: `spec.range_text()`, formatted once per input by the caller."""
-    shown = range_text or "不限"
-    prompt = f"{spec.label}"[:200]
-    options: dict[str, object] = {
-        "input_title": "请填写"[:32],
-        "input_message": f"{prompt}\n单位：{spec.unit or '—'}；范围：{shown}"[:255],
-        "error_title": "填写有误"[:32],
-        "error_type": "stop",
-    }
-    if spec.type == "bool":
-        return {**options, "validate": "list", "source": YES_NO, "error_message": "请从下拉列表中选择“是”或“否”。"}
-    lo = spec.min if spec.min is not None else (0.0 if spec.type != "number" else -1e15)
-    kind = "integer" if spec.type == "count" else "decimal"
-    if spec.type == "ratio":
-        message = f"请填写{range_text or '0%–100%'}之间的百分比，例如 85% 或 0.85，不要写“约”“左右”等文字。"
-    elif spec.type == "count":
-        message = f"请填写整数（{shown}），不要带单位或文字。"
-    else:
-        message = f"请填写数值（{shown}），不要带单位或文字。"
-    if spec.max is not None:
-        return {
-            **options,
-            "validate": kind,
-            "criteria": "between",
-            "minimum": lo,
-            "maximum": spec.max,
-            "error_message": message[:255],
-        }
-    return {**options, "validate": kind, "criteria": ">=", "value": lo, "error_message": message[:255]}
 
 
 def _task_text(item: Item) -> str:
@@ -182,7 +116,7 @@ def build_unit_workbook(package: UnitPackage, ctx: Context) -> tuple[Identity, b
     wb = _LockedWorkbook(
         buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     )
-    fmt = _Formats(wb)
+    fmt = Formats(wb)
     unit, rubric = package.unit, ctx.rubric
     wb.set_properties(
         {
@@ -194,16 +128,21 @@ def build_unit_workbook(package: UnitPackage, ctx: Context) -> tuple[Identity, b
             "created": ctx.created,
         }
     )
-    layout = Layout(
-        rubric.id, rubric.version, unit.name, [COVER, TASKS] + ([INPUTS] if package.inputs else []) + [IDENTITY_SHEET]
-    )
+    rows = bool(package.per_subject and package.subjects)
+    sheets = [COVER, TASKS] + ([INPUTS] if package.inputs else []) + ([SUBJECT_INPUTS] if rows else [])
+    layout = Layout(rubric.id, rubric.version, unit.name, sheets + [IDENTITY_SHEET])
     cover = wb.add_worksheet(COVER)
     tasks = wb.add_worksheet(TASKS)
     inputs = wb.add_worksheet(INPUTS) if package.inputs else None
+    per_subject = wb.add_worksheet(SUBJECT_INPUTS) if rows else None
     ident = wb.add_worksheet(IDENTITY_SHEET)
     _write_tasks(tasks, package, ctx, fmt, layout)
     if inputs is not None:
         _write_inputs(wb, inputs, package, ctx, fmt, layout)
+    subjects = ""
+    if per_subject is not None:
+        specs, who = package.per_subject, package.subjects
+        subjects = write_subject_rows(wb, per_subject, unit.label, specs, who, fmt, ctx.password, layout)
     _write_cover(cover, package, ctx, fmt)
     identity = Identity(
         ctx.project_id,
@@ -214,6 +153,7 @@ def build_unit_workbook(package: UnitPackage, ctx: Context) -> tuple[Identity, b
         rubric.version,
         layout.signature(ctx.key),
         generator=f"xinyong {__version__}",
+        subjects=subjects,
     )
     for row, (key, value) in enumerate(identity.rows()):
         ident.write_string(row, 0, key)
@@ -221,7 +161,8 @@ def build_unit_workbook(package: UnitPackage, ctx: Context) -> tuple[Identity, b
     ident.protect(ctx.password)
     ident.very_hidden()
     for key, value in identity.rows():
-        wb.set_custom_property(f"xinyong_{key}", value)
+        if key != "subjects":  # a document property holds 255 characters; the rows stay on the identity sheet
+            wb.set_custom_property(f"xinyong_{key}", value)
     cover.activate()
     wb.close()
     if not wb.locked:  # an XlsxWriter that no longer assembles the workbook part this way
@@ -229,17 +170,7 @@ def build_unit_workbook(package: UnitPackage, ctx: Context) -> tuple[Identity, b
     return identity, buffer.getvalue()
 
 
-def _print_setup(ws, last_row: int, last_col: int) -> None:  # noqa: ANN001
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.repeat_rows(0, 1)
-    ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.set_footer("&C第 &P 页，共 &N 页")
-    ws.print_area(0, 0, max(last_row, 1), last_col)
-
-
-def _write_tasks(ws, package: UnitPackage, ctx: Context, fmt: _Formats, layout: Layout) -> None:  # noqa: ANN001
+def _write_tasks(ws, package: UnitPackage, ctx: Context, fmt: Formats, layout: Layout) -> None:  # noqa: ANN001
     sections = {s.id: s for s in ctx.rubric.sections}
     ws.write_string(0, 0, f"{package.unit.label}：任务清单（共 {len(package.tasks)} 项）", fmt.title)
     ws.write_row(1, 0, TASK_HEAD, fmt.head)
@@ -279,7 +210,7 @@ def _write_tasks(ws, package: UnitPackage, ctx: Context, fmt: _Formats, layout: 
         )  # fmt: skip
     ws.freeze_panes(FIRST_ROW, 4)
     ws.protect(ctx.password, {"format_columns": True, "format_rows": True})
-    _print_setup(ws, FIRST_ROW + len(package.tasks) - 1, len(TASK_HEAD) - 1)
+    print_setup(ws, FIRST_ROW + len(package.tasks) - 1, len(TASK_HEAD) - 1)
 
 
 _WORD = re.compile(r"\w+")
@@ -311,11 +242,11 @@ def _used_by(package: UnitPackage) -> dict[str, list[str]]:
 
 def clear_caches() -> None:
     """Forget measured texts and formula words: benchmarks time a cold run, as a new process has."""
-    _lines.cache_clear()
+    row_height_cache_clear()
     _words.cache_clear()
 
 
-def _write_inputs(wb, ws, package: UnitPackage, ctx: Context, fmt: _Formats, layout: Layout) -> None:  # noqa: ANN001
+def _write_inputs(wb, ws, package: UnitPackage, ctx: Context, fmt: Formats, layout: Layout) -> None:  # noqa: ANN001
     used_by = _used_by(package)
     ws.write_string(0, 0, f"{package.unit.label}：数据填报（共 {len(package.inputs)} 项，只填黄色单元格）", fmt.title)
     ws.write_row(1, 0, INPUT_HEAD, fmt.head)
@@ -344,7 +275,7 @@ def _write_inputs(wb, ws, package: UnitPackage, ctx: Context, fmt: _Formats, lay
                 ws.write_string(row, col, value, fmt.text)
         if periods == 1:
             ws.set_row(row, row_height(cells + tail, INPUT_WIDTH[: len(cells)] + INPUT_WIDTH[VALUE_COL + 1 :]))
-        ws.data_validation(row, VALUE_COL, row + periods - 1, VALUE_COL, _validation(spec, range_text))
+        ws.data_validation(row, VALUE_COL, row + periods - 1, VALUE_COL, validation(spec, range_text))
         first = xl_rowcol_to_cell(row, VALUE_COL, row_abs=True, col_abs=True)
         last = xl_rowcol_to_cell(row + periods - 1, VALUE_COL, row_abs=True, col_abs=True)
         ref = f"'{INPUTS}'!{first}" + (f":{last}" if periods > 1 else "")
@@ -353,10 +284,10 @@ def _write_inputs(wb, ws, package: UnitPackage, ctx: Context, fmt: _Formats, lay
         row += periods
     ws.freeze_panes(FIRST_ROW, 3)
     ws.protect(ctx.password, {"format_columns": True, "format_rows": True})
-    _print_setup(ws, row - 1, len(INPUT_HEAD) - 1)
+    print_setup(ws, row - 1, len(INPUT_HEAD) - 1)
 
 
-def _write_cover(ws, package: UnitPackage, ctx: Context, fmt: _Formats) -> None:  # noqa: ANN001
+def _write_cover(ws, package: UnitPackage, ctx: Context, fmt: Formats) -> None:  # noqa: ANN001
     unit, rubric = package.unit, ctx.rubric
     ws.set_column(0, 0, 18)
     ws.set_column(1, 1, 80)
@@ -373,7 +304,13 @@ def _write_cover(ws, package: UnitPackage, ctx: Context, fmt: _Formats) -> None:
         (
             "本表内容",
             f"任务 {len(package.tasks)} 项"
-            + (f"，需填报数据 {len(package.inputs)} 项" if package.inputs else "，无需填报数据"),
+            + (f"，需填报数据 {len(package.inputs)} 项" if package.inputs else "")
+            + (
+                f"，为 {len(package.subjects)} 个考核对象分别填报数据 {len(package.per_subject)} 项（“{SUBJECT_INPUTS}”表）"
+                if package.per_subject
+                else ""
+            )
+            + ("" if package.inputs or package.per_subject else "，无需填报数据"),
         ),
         (
             "填写说明",
@@ -382,6 +319,11 @@ def _write_cover(ws, package: UnitPackage, ctx: Context, fmt: _Formats) -> None:
             + (
                 "3. “数据填报”表：每个数据项填在“填报值”一栏；比例直接填 85% 或 0.85；是/否从下拉列表选择；不要写“约”“左右”等文字，不要带单位。\n"
                 if package.inputs
+                else ""
+            )
+            + (
+                f"{4 if package.inputs else 3}. “{SUBJECT_INPUTS}”表：每个考核对象一行，把该对象的数据填在对应数据项一栏；填法同上。\n"
+                if package.per_subject
                 else ""
             )
             + "请勿增删、改名或移动工作表，否则汇总时无法识别。",

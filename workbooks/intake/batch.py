@@ -237,15 +237,16 @@ def _changes(ledger: Ledger, extracted: Extracted, findings: Findings, name: str
     identity = extracted.identity
     assert identity is not None
     before = ledger.unit_values(identity.unit, identity.round)
-    now = {v.input: v for v in extracted.values}
-    for input_id, (old, old_file, sheet, cell) in sorted(before.items()):
-        new = now.get(input_id)
+    now = {(v.input, v.subject): v for v in extracted.values}
+    for (input_id, about), (old, old_file, sheet, cell) in sorted(before.items()):
+        new = now.get((input_id, about))
         if new is not None and new.json == old:
             continue  # equal values have equal texts (ledger.store.value_json; values hold no mappings)
         shown = "未填写" if new is None else value_text(new.value)
+        whose = f"{about}的" if about else ""
         findings.add(
             "resubmission-changed",
-            f"{identity.unit_short}重新报送（{name}）：“{input_id}”由 {value_text(json.loads(old))}（{old_file} {sheet}!{cell}）改为 {shown}",
+            f"{identity.unit_short}重新报送（{name}）：{whose}“{input_id}”由 {value_text(json.loads(old))}（{old_file} {sheet}!{cell}）改为 {shown}",
             Severity.WARNING,
             file=name,
             sheet=None if new is None else new.sheet,
@@ -290,18 +291,9 @@ def _write(
         )
         if accepted and read is not None and identity is not None:
             db.executemany(
-                "INSERT INTO input_values VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO input_values VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (
-                        seq,
-                        identity.unit,
-                        identity.round,
-                        v.input,
-                        v.json,
-                        v.raw,
-                        v.sheet,
-                        v.cell,
-                    )
+                    (seq, identity.unit, identity.round, v.input, v.json, v.raw, v.sheet, v.cell, v.subject)
                     for v in read.values
                 ],
             )

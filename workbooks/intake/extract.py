@@ -18,6 +18,7 @@ from udfs.rubric import InputSpec, Rubric
 from udfs.values import ValueProblem, is_blank, type_value
 
 from ..generate.identity import IDENTITY_SHEET, Identity, Layout, norm_ref
+from ..generate.subject_rows import split_name
 from ..generate.unit_workbook import INPUTS, STATUS_CHOICES, TASKS
 from ..ledger.store import value_json
 from .reader import Cell, InternalError, Parsed, TooLarge, parse_workbook
@@ -42,6 +43,7 @@ class Value:
     sheet: str
     cell: str
     json: str = ""  # the value as the ledger stores it, made here, in the reading worker
+    subject: str = ""  # a third party's figure for this subject of a many-subject project; "" its own
 
     def __post_init__(self) -> None:
         if not self.json:
@@ -80,6 +82,7 @@ def identity_of(parsed: Parsed) -> Identity | None:
 
 def layout_of(parsed: Parsed, identity: Identity) -> Layout:
     layout = Layout(identity.rubric, identity.rubric_version, identity.unit, list(parsed.sheets))
+    layout.subjects = identity.subject_rows()
     layout.inputs = {name: norm_ref(ref) for name, ref in parsed.defined.items() if not name.startswith("_xlnm")}
     tasks = parsed.cells.get(TASKS, {})
     places = [(ref, *place) for ref in tasks if (place := _place(ref))]
@@ -206,7 +209,7 @@ def extract(
             **where,
         )
     try:
-        _values(parsed, rubric, result, file)
+        _values(parsed, rubric, result, file, layout.subjects)
         _tasks(parsed, layout, result, file)
     except LayoutForged as forged:
         return _tampered(Extracted(identity, "current"), identity, where, str(forged))
@@ -224,9 +227,13 @@ def _tampered(result: Extracted, identity: Identity, where: dict[str, str], why:
     return result
 
 
-def _values(parsed: Parsed, rubric: Rubric, result: Extracted, file: str) -> None:
+def _values(parsed: Parsed, rubric: Rubric, result: Extracted, file: str, subjects: dict[str, str]) -> None:
+    """`subjects`: a third party's subject rows (row key -> subject), from the signed layout."""
     for name, ref in parsed.defined.items():
         spec = rubric.inputs.get(name)
+        subject = ""
+        if spec is None and (split := split_name(name)) and split[1] in subjects:
+            spec, subject = rubric.inputs.get(split[0]), subjects[split[1]]
         if spec is None:
             if not name.startswith("_xlnm"):
                 result.findings.add(
@@ -243,7 +250,7 @@ def _values(parsed: Parsed, rubric: Rubric, result: Extracted, file: str) -> Non
             "file": file,
             "sheet": sheet,
             "cell": coords[0],
-            "input": name,
+            "input": spec.id,
             "expected": spec.range_text() or spec.type,
         }
         raws = []
@@ -260,9 +267,10 @@ def _values(parsed: Parsed, rubric: Rubric, result: Extracted, file: str) -> Non
         try:
             typed = type_value(spec, raw_value)
         except ValueProblem as problem:
-            result.findings.add(problem.code, f"“{spec.label}”填写为“{_show(raw_value)}”：{problem}", **loc)
+            whose = f"（{subject}）" if subject else ""
+            result.findings.add(problem.code, f"“{spec.label}”{whose}填写为“{_show(raw_value)}”：{problem}", **loc)
             continue
-        result.values.append(Value(name, typed, _show(raw_value), sheet, coords[0]))
+        result.values.append(Value(spec.id, typed, _show(raw_value), sheet, coords[0], subject=subject))
 
 
 def _cell_value(cell: Cell | None, spec: InputSpec, findings: Findings, loc: dict[str, str]) -> tuple[object, bool]:
