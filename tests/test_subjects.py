@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import openpyxl
 import pytest
 import yaml
 
@@ -82,18 +83,35 @@ def test_a_one_subject_project_has_no_subject_list(tmp_path: Path) -> None:
         open_project(project.root)
 
 
-def test_a_third_party_provider_in_a_many_subject_project_is_a_finding(tmp_path: Path) -> None:
-    """An office that makes the credit office report a figure for every county is told, when it generates,
-    that such a figure cannot yet count per county (a third party's workbook has one cell per figure)."""
+def test_a_series_from_a_third_party_in_a_many_subject_project_is_a_finding(tmp_path: Path) -> None:
+    """A third party reports figures for every subject a row each (tests/test_subjects_third_party.py);
+    a series by period does not fit a row, so a rubric asking a third party for one is told, when it
+    generates, that the series counts for no subject, and the third party's workbook does not ask for it."""
     text = resolve(RUBRIC_ID).read_text(encoding="utf-8")
     own = tmp_path / "县区考核（改）.yaml"
-    target = "  - id: zc_d_s01_plan\n"
-    assert target in text
-    head, tail = text.split(target, 1)
-    first, rest = tail.split("providers: [各县（市、区）社会信用体系建设牵头部门]", 1)
-    own.write_text(head + target + first + "providers: [市信用办]" + rest, encoding="utf-8")
+    series = (
+        "inputs:\n  - id: zc_series\n    label: 近6期监测得分\n    type: list\n    length: 6\n"
+        "    providers: [市信用办]\n"
+    )
+    assert text.count("\ninputs:\n") == 1
+    own.write_text(text.replace("\ninputs:\n", "\n" + series, 1), encoding="utf-8")
     project = init_project(tmp_path / "p", str(own), today=TODAY)
     findings = generate(project).findings
     flagged = [f for f in findings if f.code == "provider-not-subject"]
-    assert [(f.input, f.severity.value) for f in flagged] == [("zc_d_s01_plan", "warning")]
+    assert [(f.input, f.severity.value) for f in flagged] == [("zc_series", "warning")]
     assert "市信用办" in flagged[0].message
+    assert all("zc_series" not in p.asked for p in packages(project)[0])
+
+
+def test_a_subjects_workbook_asks_for_its_self_assessed_discretionary_scores(tmp_path: Path) -> None:
+    """In an assessment a subject's discretionary figure is its 自评分 (optional); the office's 考核分
+    is entered in the master. The workbook says so in the input's 填写说明."""
+    project = init_project(tmp_path / "p", RUBRIC_ID, today=TODAY)
+    generate(project)
+    package = next(p for p in packages(project)[0] if p.unit.name == project.subjects[0])
+    source = next(project.outbox.glob(f"{package.unit.label}-*.xlsx"))
+    ws = openpyxl.load_workbook(source)["数据填报"]
+    notes = {r[1]: r[6] for r in ws.iter_rows(min_row=3, values_only=True) if r[1]}
+    discretionary = [s.id for s in package.inputs if s.type == "discretionary"]
+    assert discretionary and all(notes[i].startswith("自评分（可不填）") for i in discretionary)
+    assert not any(notes[s.id].startswith("自评分") for s in package.inputs if s.type != "discretionary")

@@ -20,15 +20,17 @@ from click.testing import CliRunner
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from tests.test_consolidate_e2e import LO_FILL, SYSTEM_PYTHON, has_uno
-from tests.test_subjects_e2e import assessment, headless, scores_json  # noqa: F401 - the fixture is used by name
+from tests.test_subjects_e2e import assessment, figures, headless, scores_json  # noqa: F401 - the fixture is used by name
 from workbooks.cli import main
 from workbooks.demo_subjects import enter_in_master
+from workbooks.generate.fill import fill_workbook, outgoing_files
+from workbooks.generate.run import generate
 from workbooks.intake.consolidate import consolidate
 from workbooks.ledger import LEDGER_FILE, Ledger
 from workbooks.master import layout as L
 from workbooks.master.recalc import find_soffice, read_values, recalculated_values
 from workbooks.master.run import write_master
-from workbooks.project import Project
+from workbooks.project import SETTINGS_FILE, Project, open_project
 
 
 def subject_columns(ws: openpyxl.worksheet.worksheet.Worksheet) -> dict[str, int]:
@@ -121,6 +123,13 @@ def test_an_assessors_score_and_a_corrected_figure_change_only_their_subject(con
         assert ledger.manual(project.settings.round) == {}  # nothing became the whole project's
     finally:
         ledger.close()
+    done = CliRunner().invoke(main, ["report", str(project.root), "--feedback", "--json"])
+    assert done.exit_code in (0, 1), done.output
+    path = next(Path(w["file"]) for w in json.loads(done.output)["feedback"] if w["subject"] == a)
+    rows = [r for r in openpyxl.load_workbook(path)["考核结果"].iter_rows(values_only=True)]
+    start = next(k for k, r in enumerate(rows) if r[0] == "酌情计分：考核分与自评分不同的项目")
+    listed = [r for r in rows[start + 2 :] if r[0] in project.rubric.inputs]
+    assert [(r[0], r[3], r[4]) for r in listed] == [(discretionary, sent[a][discretionary], assessed)]
     enter_in_master(project, {(a, discretionary): None, (b, count): None})  # both cleared
     outcome = write_master(project)
     assert sorted(f.code for f in outcome.findings) == ["manual-entry-cleared"] * 2
@@ -215,3 +224,49 @@ def test_a_ledger_from_before_subjects_gains_the_columns_and_keeps_its_entries(t
         assert ledger.resolutions("2019", "中原区人民政府") == {"y": (8, 0)} and ledger.resolutions("2019")["y"][0] == 7
     finally:
         ledger.close()
+
+
+def test_recovery_and_findings_sheets_name_each_subject(consolidated) -> None:  # noqa: ANN001
+    """提分空间: each ranked subject's items with the most points to win back (at most 3, by gain, the
+    same as its own 提分空间); 问题清单: a 考核对象 column naming whose problem each row is."""
+    project, _, _ = consolidated
+    write_master(project)
+    listed = {s["short"]: s for s in scores_json(project)["subjects"]}
+    wb = openpyxl.load_workbook(project.root / L.MASTER_FILE, read_only=True)
+    try:
+        recovery = [r for r in wb[L.RECOVERY].iter_rows(min_row=4, values_only=True) if r[1]]
+        problems = list(wb[L.FINDINGS].iter_rows(min_row=3, values_only=True))
+    finally:
+        wb.close()
+    for short, entry in listed.items():
+        mine = [r for r in recovery if r[1] == short and isinstance(r[2], int)]
+        ranked = sorted((r for r in entry["recoveries"] if r["rank"] is not None), key=lambda r: r["rank"])[:3]
+        assert [(r[3], r[8]) for r in mine] == [(r["item"], pytest.approx(r["gain"])) for r in ranked], short
+    assert problems[0][:3] == ("严重程度", "考核对象", "代码")
+    shorts = {project.registry.units[s].label: project.registry.units[s].short for s in project.subjects}
+    named = [r for r in problems[1:] if r[1]]
+    assert named and all(r[3].startswith(f"{shorts[r[1]]}：") for r in named)
+
+
+def test_a_new_round_carries_each_subjects_own_figures_over(consolidated, tmp_path: Path) -> None:  # noqa: ANN001
+    """With carry_over, a subject's figure missing in a new round is its own from the round before, never
+    another subject's; a subject that never reported has nothing to carry. (Last in this module: it moves
+    the project to a second round.)"""
+    project, sent, _ = consolidated
+    before = totals(project)
+    text = (project.root / SETTINGS_FILE).read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^round: .*$", "round: 第二轮", text).replace("carry_over: false", "carry_over: true")
+    (project.root / SETTINGS_FILE).write_text(text, encoding="utf-8")
+    second, _ = open_project(project.root)
+    generate(second, force=True)
+    complete = [s for s, v in sent.items() if len(v) == len(project.rubric.inputs)]
+    changed = complete[0]
+    half = {i: v for n, (i, v) in enumerate(figures(second, 99).items()) if n % 2}
+    source, _ = outgoing_files(second)[changed]
+    fill_workbook(source, second.inbox / "第二轮回执.xlsx", half)
+    consolidate(second)
+    after = totals(second)
+    assert after[changed] == pytest.approx(headless(tmp_path, project.rubric.id, {**sent[changed], **half})["total"])
+    for subject, total in before.items():
+        if subject != changed:
+            assert after[subject] == total  # everything carried over from its own first round (or nothing)

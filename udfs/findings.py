@@ -29,6 +29,7 @@ class Finding:
     item: str | None = None
     input: str | None = None
     expected: str | None = None
+    subject: str | None = None  # the subject of a many-subject assessment it is about
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)

@@ -71,6 +71,7 @@ def packages(project: Project) -> tuple[list[UnitPackage], Findings]:
         if a.role not in roles[a.unit][a.item]:
             roles[a.unit][a.item].append(a.role)
     third: dict[str, list[str]] = {}  # a unit that is no subject -> inputs it reports for every subject
+    unusable: dict[str, set[str]] = {}  # a unit that is no subject -> series it cannot report per subject
     if project.subjects:  # each subject reports its own figures; a third party reports them for each subject
         subjects = set(project.subjects)
         for spec_id, units in providers.items():
@@ -82,10 +83,12 @@ def packages(project: Project) -> tuple[list[UnitPackage], Findings]:
                     "provider-not-subject",
                     f"数据项“{rubric.inputs[spec_id].label}”是按期填报的序列，写明由"
                     f"{'、'.join(registry.label_of(u) for u in others)}报送；逐一考核时序列只能由各考核对象自己报送，"
-                    "它不计入任何考核对象的得分",
+                    "它不计入任何考核对象的得分，也不在该单位的表中",
                     Severity.WARNING,
                     input=spec_id,
                 )
+                for u in others:
+                    unusable.setdefault(u, set()).add(spec_id)
                 continue
             for u in others:
                 third.setdefault(u, []).append(spec_id)
@@ -93,7 +96,8 @@ def packages(project: Project) -> tuple[list[UnitPackage], Findings]:
     out = []
     for name, unit in registry.units.items():
         mine = third.get(name, [])
-        inputs = [spec for spec in rubric.inputs.values() if name in providers.get(spec.id, []) and spec.id not in mine]
+        skip = set(mine) | unusable.get(name, set())
+        inputs = [spec for spec in rubric.inputs.values() if name in providers.get(spec.id, []) and spec.id not in skip]
         per_subject = [rubric.inputs[i] for i in mine]
         tasks = [Task(item, roles[name][item.id]) for item in rubric.items if item.id in roles.get(name, {})]
         if tasks or inputs or per_subject:
@@ -160,6 +164,7 @@ def context(project: Project) -> Context:
         password=s.sheet_password,
         created=created,
         key=signing_key(project),
+        assessment=bool(project.subjects),
     )
 
 

@@ -74,6 +74,7 @@ class Context:
     password: str
     created: datetime
     key: bytes | None = None  # the project's signing key (workbooks.project.signing_key)
+    assessment: bool = False  # a many-subject assessment: a subject's discretionary figure is its 自评分
 
 
 def _task_text(item: Item) -> str:
@@ -267,6 +268,8 @@ def _write_inputs(wb, ws, package: UnitPackage, ctx: Context, fmt: Formats, layo
         for p in range(periods):
             ws.write_blank(row + p, VALUE_COL, None, value_fmt)
         note = f"{TYPE_LABELS[spec.type]}。{spec.note}".strip()
+        if spec.type == "discretionary" and ctx.assessment:
+            note = f"自评分（可不填）：按评分标准给本单位打分，附佐证材料；考核分由考核人员评定。{spec.note}".strip()
         tail = [note, "、".join(used_by.get(spec.id, []))]
         for col, value in enumerate(tail, start=VALUE_COL + 1):
             if periods > 1:

@@ -1,7 +1,7 @@
-"""The 排名 sheet of a many-subject assessment's master: one row per subject, in rank order, with its
-total, base and bonus, every section's score, how many items could be scored, whether it was late;
-and a chart of the totals. Values, not formulas: each is the subject's own headless score (the
-scores per item and subject, as formulas, are the next step: docs/design-notes.md)."""
+"""The report sheets of a many-subject assessment's master. 排名: one row per subject, in rank order,
+with its total, base and bonus, every section's score, how many items could be scored, whether it
+was late; and a chart of the totals. 提分空间: each subject's items with the most points to win back.
+Values: each subject's own headless score (the same scores as formulas are on 评分表, master.matrix)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from udfs.numbers import number_text
+from udfs.recovery import grouped
 
 from .reports import table
-from .style import Styles
+from .style import Styles, fit_row
 from .subjects import SubjectScore
 
 RANKING = "排名"
@@ -50,6 +51,7 @@ def write_ranking(wb: xlsxwriter.Workbook, ws: Worksheet, scores: list[SubjectSc
         "有指标因缺数据未计分的对象排在其后并注明；尚无数据的不排名。",
         head, widths, rows, st, numbers,
     )  # fmt: skip
+    fit_row(ws, 2, dict(enumerate(head)), widths)  # the section names wrap in the header
     ranked = sum(1 for s in scores if s.total is not None)
     if ranked:
         sheet = quote_sheetname(RANKING)
@@ -65,3 +67,27 @@ def write_ranking(wb: xlsxwriter.Workbook, ws: Worksheet, scores: list[SubjectSc
         chart.set_legend({"none": True})
         chart.set_size({"width": 960, "height": 360})
         ws.insert_chart(last + 2, 0, chart)
+
+
+TOP = 3  # items per subject on 提分空间
+
+
+def write_subject_recovery(ws: Worksheet, scores: list[SubjectScore], st: Styles, top: int = TOP) -> None:
+    """Each subject's `top` items by points to win back, subjects in rank order."""
+    rows = []
+    for s in sorted(scores, key=lambda s: (s.rank is None, s.rank or 0)):
+        ranked, _, unscored = grouped(s.state.recoveries)
+        place = s.rank if s.rank is not None else "—"
+        for k, rec in enumerate(ranked[:top], 1):
+            how = "\n".join(step.text for step in rec.steps) or rec.note
+            rows.append([place, s.short, k, rec.item, rec.title, rec.max, rec.score, rec.lost, rec.gain, how])
+        if unscored:
+            rows.append([place, s.short, "—", "", f"另有 {len(unscored)} 项未计分（缺数据或数据有误）", None, None, None, None, "补齐数据后才能计分"])
+        if not ranked and not unscored:
+            rows.append([place, s.short, "—", "", "没有可通过调整数据挽回的分值", None, None, None, None, ""])
+    table(
+        ws, f"提分空间：各考核对象可挽回分值最多的 {top} 项",
+        "按名次排列；“怎样挽回”是只改动所列数据项、其他数据不变时的最小改动。每个对象的完整清单见其考核结果反馈表（xinyong report 项目文件夹 --feedback）。",
+        ["名次", "考核对象", "序", "指标编号", "指标", "满分", "得分", "失分", "可挽回", "怎样挽回"],
+        [6, 14, 5, 14, 32, 7, 7, 7, 8, 60], rows, st, {c: st.num() for c in (5, 6, 7, 8)},
+    )  # fmt: skip

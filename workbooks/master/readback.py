@@ -75,10 +75,10 @@ def read_back(project: Project, ledger: Ledger, now: datetime) -> Findings:
             if code == "manual-entry-invalid":
                 spec = project.rubric.inputs[input_id]
                 expected = spec.range_text() or spec.type
-                findings.add(code, prefix + message, sheet=L.DATA, cell=cell, input=input_id, expected=expected)
+                findings.add(code, prefix + message, sheet=L.DATA, cell=cell, input=input_id, expected=expected, subject=subject)
                 continue
             records.append((input_id, value, raw, L.DATA, cell, subject))
-            findings.add(code, prefix + message, Severity.INFO, sheet=L.DATA, cell=cell, input=input_id)
+            findings.add(code, prefix + message, Severity.INFO, sheet=L.DATA, cell=cell, input=input_id, subject=subject)
     scores = parsed.cells.get(L.SCORES, {})
     items = {i.id for i in project.rubric.scored_items}
     if project.subjects:

@@ -168,9 +168,15 @@ def write_findings(ws: Worksheet, state: MasterState, st: Styles) -> None:
         [SEVERITY_LABEL[f.severity], f.code, f.message, f.file or "", f.sheet or "", f.cell or "", f.item or "", f.input or ""]
         for f in findings
     ]
+    head = ["严重程度", "代码", "说明", "文件", "工作表", "单元格", "指标", "数据项"]
+    widths = [8, 22, 70, 30, 10, 8, 14, 18]
+    if state.project.subjects:  # a many-subject assessment: whose problem it is, to filter on
+        label = state.project.registry.label_of
+        rows = [[row[0], label(f.subject) if f.subject else "", *row[1:]] for row, f in zip(rows, findings, strict=True)]
+        head.insert(1, "考核对象")
+        widths.insert(1, 14)
     table(
         ws, "问题清单（尚未解决的问题）",
         "错误：结果缺失或有误，需要处理；警告：结果成立，但需要人看一下；提示：供参考。",
-        ["严重程度", "代码", "说明", "文件", "工作表", "单元格", "指标", "数据项"],
-        [8, 22, 70, 30, 10, 8, 14, 18], rows, st,
+        head, widths, rows, st,
     )  # fmt: skip

@@ -30,7 +30,7 @@ from .cells import MODES, Formulas
 from .live import Where, constraint_cells, write_checks, write_data, write_scores
 from .matrix import MatrixWhere, write_data_matrix, write_scores_matrix
 from .overview import write_overview
-from .ranking import RANKING, write_ranking
+from .ranking import RANKING, write_ranking, write_subject_recovery
 from .readback import read_back
 from .reports import write_findings, write_progress, write_recovery, write_reminders, write_submissions, write_trend
 from .state import MasterState, conflict_findings, gather, provisional_scores
@@ -84,7 +84,7 @@ def build(
     names += [L.RECOVERY] if scored else []
     names += [L.REMINDERS, L.PROGRESS] + ([L.TREND] if scored else []) + [L.SUBMISSIONS, L.FINDINGS, L.DATA]
     if subjects is not None:
-        names[:0] = [RANKING, L.SCORES]
+        names[:0] = [RANKING, L.SCORES, L.RECOVERY]
     sheets = {name: wb.add_worksheet(name) for name in names}
     for ws in sheets.values():
         ws.set_landscape()
@@ -96,6 +96,7 @@ def build(
         write_ranking(wb, sheets[RANKING], subjects, st)
         formulas = write_data_matrix(wb, sheets[L.DATA], subjects, compiled, mode, st)
         where = write_scores_matrix(sheets[L.SCORES], subjects, formulas, st)
+        write_subject_recovery(sheets[L.RECOVERY], subjects, st)
     else:
         where = one = Where()
         f = Formulas(compiled, mode, constraint_cells(state, compiled))
@@ -146,11 +147,11 @@ def refresh(
         subjects = subject_scores(project, ledger, compiled, today, now) if project.subjects else None
         for s in subjects or []:  # each subject's scoring findings and conflicts, named by the subject
             own = [*conflict_findings(s.state.conflicts, s.state.carried), *s.state.result.findings]
-            state.findings.extend(replace(f, message=f"{s.short}：{f.message}") for f in own)
             provisional = provisional_scores(s.state.inputs)
             if provisional:  # one line a subject: the items are on its 数据 block
-                message = f"{s.short}：{len(provisional)} 项酌情计分暂按自评分计分，待评审在“数据”表该对象的“人工录入/考核分”栏填写考核分"
-                state.findings.append(replace(provisional[0], message=message, input=None))
+                message = f"{len(provisional)} 项酌情计分暂按自评分计分，待评审在“数据”表该对象的“人工录入/考核分”栏填写考核分"
+                own.append(replace(provisional[0], message=message, input=None))
+            state.findings.extend(replace(f, message=f"{s.short}：{f.message}", subject=s.subject) for f in own)
         _late_findings(state)
         path = project.root / L.MASTER_FILE
         inputs = inputs_digest(project, ledger, mode, state.today, findings)

@@ -3,7 +3,8 @@ workbook per subject in 反馈/, named by its short name, for the office to send
 
 Each says the subject's total and its rank of N; every section's score against the section's maximum
 and against the average of all subjects with a score; every item with the points lost and why (the
-提分空间 plan, or why it could not be scored); and its 提分空间, ranked. Values, protected, printable
+提分空间 plan, or why it could not be scored); its 提分空间, ranked; and the discretionary items whose
+考核分 differs from its 自评分 (and those still scored from the 自评分). Values, protected, printable
 on A4. Written through a temporary name and renamed, so a file being replaced is never half-written.
 """
 
@@ -55,6 +56,34 @@ def _row(ws, row: int, values: list[object], st: Styles, widths: list[float] | N
         put(ws, row, c, value, st.num() if c >= 2 and not isinstance(value, str) else st.text)
     if widths:
         fit_row(ws, row, dict(enumerate(values)), widths)
+
+
+def _write_assessed(ws, row: int, s: SubjectScore, st: Styles, widths: list[float]) -> None:  # noqa: ANN001
+    """The discretionary items whose 考核分 differs from the subject's 自评分, and those still
+    scored from the 自评分 (no 考核分 yet)."""
+    differ, pending = [], []
+    for a in s.state.inputs:
+        if a.spec.type != "discretionary" or a.reported is None:
+            continue
+        if a.manual is None:
+            pending.append(a.spec.label)
+        elif a.manual.value != a.reported:
+            own, assessed = float(a.reported), float(a.manual.value)  # type: ignore[arg-type]
+            differ.append([a.spec.id, a.spec.label, a.spec.max, own, assessed, f"考核分比自评分{'低' if assessed < own else '高'} {points(abs(assessed - own))} 分"])
+    ws.write_string(row, 0, "酌情计分：考核分与自评分不同的项目", st.bold)
+    header(ws, row + 1, ["数据项", "酌情计分项", "满分", "自评分", "考核分", "说明"], st)
+    row += 2
+    for values in differ:
+        _row(ws, row, values, st, widths)
+        row += 1
+    if not differ:
+        put(ws, row, 0, "无（考核分均与自评分相同，或尚未评定）", st.text)
+        row += 1
+    if pending:
+        text = f"尚未评定考核分、暂按自评分计分的 {len(pending)} 项：" + "；".join(pending)
+        put(ws, row, 0, "说明", st.bold)
+        put(ws, row, 1, text, st.text)
+        fit_row(ws, row, {1: text}, widths)
 
 
 def _write_one(path: Path, s: SubjectScore, count: int, averages: dict[str, float], project: Project) -> None:
@@ -117,6 +146,8 @@ def _write_one(path: Path, s: SubjectScore, count: int, averages: dict[str, floa
         row += 1
     if not ranked:
         put(ws, row, 0, "暂无可通过调整数据挽回的分值", st.text)
+        row += 1
+    _write_assessed(ws, row + 1, s, st, widths)
     ws.repeat_rows(0, 1)
     ws.protect()
     wb.close()
