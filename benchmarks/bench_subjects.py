@@ -4,9 +4,9 @@ with today's one-subject master (national-2019, 63 units, the example input set)
 The default Zhengzhou registry lists 44 city units; 56 more (kind department, so the assessed group
 takes them in) are added to the project's registry before `init` writes the subject list. Every
 subject returns its workbook with figures of its own (`udfs.sampling`, seed per subject). Measured:
-`generate`, `consolidate` (the intake, then the master with its 排名 sheet: every subject scored on
-its own figures, 提分空间 included), and `xinyong master` alone, best of 3; the master's cost per
-subject next to the one-subject master.
+`generate`, `consolidate` (the intake, then the master: every subject scored on its own figures,
+提分空间 included, written to 排名, 评分表, 提分空间 and 数据 with a column or block per subject),
+and `xinyong master` alone, best of 3; the master's cost per subject next to the one-subject master.
 
     python benchmarks/bench_subjects.py [--subjects 100]
 """

@@ -1,5 +1,5 @@
-"""A third party in a many-subject assessment: an input the rubric assigns to the credit office (and
-one to both the office and each county) makes the office's workbook a sheet with a row per county;
+"""A third party in a many-subject assessment (the counties and the city units rubrics): an input the
+rubric assigns to the credit office (and one to both the office and each county) makes the office's workbook a sheet with a row per county;
 each row lands on its own county only, a county's own report and the office's row for it conflict
 only with each other, the office's corrected file changes only the rows it changes, and a workbook
 whose identity claims another subject, or whose subject rows were rearranged, is refused."""
@@ -29,19 +29,18 @@ from workbooks.ledger import LEDGER_FILE, Ledger
 from workbooks.master import layout as L
 from workbooks.project import Project, init_project
 
-BUILTIN = "zhengzhou-2019-counties"  # the same formulas: headless scores come from it
 OFFICE = "郑州市社会信用体系建设工作领导小组办公室"  # 市信用办 in the registry
 
 
-@pytest.fixture(scope="module")
-def rubric_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
-    """The counties rubric with one count reported by the office alone and another by both."""
-    data = yaml.safe_load(resolve(BUILTIN).read_text(encoding="utf-8"))
+@pytest.fixture(scope="module", params=["zhengzhou-2019-counties", "zhengzhou-2019-units"])
+def rubric_file(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> tuple[Path, str, str]:
+    """The built-in rubric (request.param) with one count reported by the office alone and another by both."""
+    data = yaml.safe_load(resolve(request.param).read_text(encoding="utf-8"))
     alone, both = [i for i in data["inputs"] if i["type"] == "count"][:2]
     alone["providers"] = ["市信用办"]
     both["providers"] = ["市信用办", *both["providers"]]
-    data["id"] = "counties-with-office"
-    path = tmp_path_factory.mktemp("rubric") / "counties-with-office.yaml"
+    data["id"] = f"{request.param}-with-office"
+    path = tmp_path_factory.mktemp("rubric") / f"{request.param}-with-office.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path, alone["id"], both["id"]
 
@@ -53,6 +52,11 @@ def office_project(tmp_path_factory: pytest.TempPathFactory, rubric_file: tuple[
     project = init_project(tmp / "项目", str(path), today=date(2019, 3, 1))
     result = generate(project)
     return project, result, alone, both, tmp
+
+
+def builtin(project: Project) -> str:
+    """The built-in rubric with the same formulas: headless scores come from it."""
+    return project.rubric.id.removesuffix("-with-office")
 
 
 def outbox_of(project: Project, unit: str) -> Path:
@@ -115,13 +119,13 @@ def test_each_row_lands_on_its_subject_and_conflicts_stay_within_one_subject(off
     for subject in project.subjects:
         if subject == disputed:
             continue
-        alone_score = headless(tmp_path, BUILTIN, {**own[subject], alone: counts[subject]})
+        alone_score = headless(tmp_path, builtin(project), {**own[subject], alone: counts[subject]})
         assert listed[subject]["total"] == pytest.approx(alone_score["total"])
     # the disputed county: the shared count is not adopted until settled; the office's word settles it for it alone
     short = project.registry.units[disputed].short
     done = CliRunner().invoke(main, ["resolve", str(project.root), both, str(ratios[disputed]), "--subject", short])
     assert done.exit_code == 0, done.output
-    expected = headless(tmp_path, BUILTIN, {**own[disputed], alone: counts[disputed], both: ratios[disputed]})
+    expected = headless(tmp_path, builtin(project), {**own[disputed], alone: counts[disputed], both: ratios[disputed]})
     assert scores_json(project, "--subject", short)["total"] == pytest.approx(expected["total"])
     ledger = Ledger(project.root / LEDGER_FILE)
     try:
