@@ -212,6 +212,16 @@ def test_a_ledger_from_before_subjects_gains_the_columns_and_keeps_its_entries(t
             VALUES ('2019', 'x', '4', '4', '数据', 'I5', 'h', '2019-03-01T00:00:00');
         INSERT INTO resolutions (round, input, value, unit, note, resolved_at, after_file_seq)
             VALUES ('2019', 'y', '7', NULL, '', '2019-03-01T00:00:00', 0);
+        CREATE TABLE files (seq INTEGER PRIMARY KEY AUTOINCREMENT, hash TEXT NOT NULL UNIQUE,
+            original_name TEXT NOT NULL, size INTEGER NOT NULL, received_at TEXT NOT NULL, processed_at TEXT NOT NULL,
+            status TEXT NOT NULL, template TEXT NOT NULL, unit TEXT, round TEXT, project_id TEXT, rubric TEXT,
+            rubric_version TEXT, signature TEXT, archived_as TEXT);
+        CREATE TABLE input_values (file_seq INTEGER NOT NULL REFERENCES files(seq), unit TEXT NOT NULL,
+            round TEXT NOT NULL, input TEXT NOT NULL, value TEXT NOT NULL, raw TEXT NOT NULL, sheet TEXT NOT NULL,
+            cell TEXT NOT NULL, PRIMARY KEY (file_seq, input));
+        INSERT INTO files (hash, original_name, size, received_at, processed_at, status, template, unit, round)
+            VALUES ('h1', 'a.xlsx', 1, '2019-03-01T00:00:00', '2019-03-01T00:00:00', 'accepted', 'current', '市人社局', '2019');
+        INSERT INTO input_values VALUES (1, '市人社局', '2019', 'z', '0.5', '50%', '数据填报', 'F3');
         """
     )
     old.commit()
@@ -221,7 +231,11 @@ def test_a_ledger_from_before_subjects_gains_the_columns_and_keeps_its_entries(t
         assert ledger.manual("2019")["x"].value == 4 and ledger.resolutions("2019") == {"y": (7, 0)}
         assert ledger.manual("2019", "中原区人民政府") == {} and ledger.resolutions("2019", "中原区人民政府") == {}
         ledger.resolve("2019", "y", 8, None, "", "2019-03-02T00:00:00", "中原区人民政府")
-        assert ledger.resolutions("2019", "中原区人民政府") == {"y": (8, 0)} and ledger.resolutions("2019")["y"][0] == 7
+        assert ledger.resolutions("2019", "中原区人民政府") == {"y": (8, 1)} and ledger.resolutions("2019")["y"][0] == 7
+        (kept,) = ledger.current_values("2019")["z"]  # the values table rebuilt with the subject in its key
+        assert (kept.unit, kept.value, kept.subject, kept.cell) == ("市人社局", 0.5, "", "F3")
+        keys = [row[1] for row in ledger.db.execute("PRAGMA table_info(input_values)") if row[5]]
+        assert keys == ["file_seq", "input", "subject"]
     finally:
         ledger.close()
 
