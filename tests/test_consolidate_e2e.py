@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -36,6 +37,23 @@ def has_uno() -> bool:
     if find_soffice() is None or not Path(SYSTEM_PYTHON).exists():
         return False
     return subprocess.run([SYSTEM_PYTHON, "-c", "import uno"], capture_output=True).returncode == 0
+
+
+def libreoffice_fill(jobs: list[dict[str, object]]) -> None:
+    """Fill and save workbooks with LibreOffice (tests/lo_fill.py, one office for all the jobs)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        spec = Path(scratch) / "spec.json"
+        spec.write_text(json.dumps({"jobs": jobs}, ensure_ascii=False), encoding="utf-8")
+        env = {**os.environ, "PYTHONPATH": ""}
+        subprocess.run([SYSTEM_PYTHON, str(LO_FILL), str(spec)], check=True, timeout=900, env=env)
+
+
+def libreoffice_edit(path: Path, cells: dict[str, str]) -> None:
+    """Type into a workbook with LibreOffice and save it in place through its own xlsx filter."""
+    with tempfile.TemporaryDirectory() as scratch:
+        saved = Path(scratch) / "saved.xlsx"
+        libreoffice_fill([{"source": str(path), "target": str(saved), "cells": cells}])
+        os.replace(saved, path)
 
 
 def outgoing(project, label: str) -> Path:  # noqa: ANN001

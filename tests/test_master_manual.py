@@ -6,17 +6,13 @@ them: with openpyxl, and with LibreOffice saving the master through its own filt
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import tempfile
 from datetime import datetime
-from pathlib import Path
 
 import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from tests.test_consolidate_e2e import LO_FILL, SYSTEM_PYTHON, has_uno
+from tests.test_consolidate_e2e import has_uno, libreoffice_edit
 from udfs.evaluate import CompiledRubric, evaluate
 from udfs.rubric.loader import builtin_dir
 from workbooks.cli import main
@@ -175,13 +171,7 @@ def test_master_not_replaceable_leaves_the_previous_one(project: Project, monkey
 def test_master_edited_and_saved_by_libreoffice(project: Project) -> None:
     path = project.root / L.MASTER_FILE
     cell = manual_cell(project, "d_bonus")
-    with tempfile.TemporaryDirectory() as scratch:
-        spec = Path(scratch) / "spec.json"
-        saved = Path(scratch) / "saved.xlsx"
-        job = {"source": str(path), "target": str(saved), "cells": {f"{L.DATA}!{cell}": "9.5"}}
-        spec.write_text(json.dumps({"jobs": [job]}, ensure_ascii=False), encoding="utf-8")
-        subprocess.run([SYSTEM_PYTHON, str(LO_FILL), str(spec)], check=True, timeout=600, env={**os.environ, "PYTHONPATH": ""})
-        os.replace(saved, path)
+    libreoffice_edit(path, {f"{L.DATA}!{cell}": "9.5"})
     outcome = write_master(project)
     assert [f.code for f in outcome.findings] == ["manual-entry"]  # no formula reported as overwritten
     assert outcome.state.result.total == expected_total({**EXAMPLE, "d_bonus": 9.5})

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from tests.test_consolidate_e2e import LO_FILL, SYSTEM_PYTHON, has_uno
+from tests.test_consolidate_e2e import has_uno, libreoffice_fill
 from udfs.sampling import sample_value
 from workbooks.cli import main
 from workbooks.generate.fill import fill_workbook
@@ -76,10 +75,7 @@ def assessment(
         sent[subject] = values
         targets.append(target)
     if by_libreoffice:
-        spec = tmp / "lo-jobs.json"
-        spec.write_text(json.dumps({"jobs": by_libreoffice}, ensure_ascii=False), encoding="utf-8")
-        env = {**os.environ, "PYTHONPATH": ""}
-        subprocess.run([SYSTEM_PYTHON, str(LO_FILL), str(spec)], check=True, timeout=900, env=env)
+        libreoffice_fill(by_libreoffice)
     for k, target in enumerate(targets):
         os.utime(target, (T0 + k, T0 + k))
     return project, sent, tmp

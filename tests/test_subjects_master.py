@@ -7,11 +7,8 @@ and clears; `resolve --subject` settles one subject's figure."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
-import subprocess
-import tempfile
 from pathlib import Path
 
 import openpyxl
@@ -19,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from tests.test_consolidate_e2e import LO_FILL, SYSTEM_PYTHON, has_uno
+from tests.test_consolidate_e2e import has_uno, libreoffice_edit
 from tests.test_subjects_e2e import assessment, figures, headless, scores_json  # noqa: F401 - the fixture is used by name
 from workbooks.cli import main
 from workbooks.demo_subjects import enter_in_master
@@ -183,13 +180,7 @@ def test_an_assessors_score_saved_by_libreoffice_is_read_back(consolidated, tmp_
     ws = openpyxl.load_workbook(path)[L.DATA]
     row = next(r for r in range(L.MX_FIRST + 1, ws.max_row + 1) if ws.cell(r, 1).value == discretionary)
     manual = get_column_letter(subject_columns(ws)[short] + 1)
-    with tempfile.TemporaryDirectory() as scratch:
-        spec = Path(scratch) / "spec.json"
-        saved = Path(scratch) / "saved.xlsx"
-        job = {"source": str(path), "target": str(saved), "cells": {f"{L.DATA}!{manual}{row}": "0"}}
-        spec.write_text(json.dumps({"jobs": [job]}, ensure_ascii=False), encoding="utf-8")
-        subprocess.run([SYSTEM_PYTHON, str(LO_FILL), str(spec)], check=True, timeout=600, env={**os.environ, "PYTHONPATH": ""})
-        os.replace(saved, path)
+    libreoffice_edit(path, {f"{L.DATA}!{manual}{row}": "0"})
     outcome = write_master(project)
     assert [(f.code, f.message.split("：")[0], f.cell) for f in outcome.findings] == [("manual-entry", short, f"{manual}{row}")]
     assert column_index_from_string(manual) > len(L.MX_DATA_FIXED)

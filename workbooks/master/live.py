@@ -15,6 +15,7 @@ from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from udfs.evaluate import CompiledRubric
+from udfs.rubric import Rubric
 from udfs.rubric.model import CHECK_KIND_LABELS, OP_SIGNS, TYPE_LABELS
 
 from . import layout as L
@@ -100,18 +101,7 @@ def write_data(wb: xlsxwriter.Workbook, ws: Worksheet, state: MasterState, f: Fo
         if n > 1:
             target += ":" + xl_rowcol_to_cell(row - 1, L.D_ADOPTED, row_abs=True, col_abs=True)
         wb.define_name(spec.id, f"={target}")
-    row += 1
-    if rubric.parameters:
-        ws.write_string(row, 0, "参数（计分口径，见指标体系文件）", st.bold)
-        row += 1
-        for p in rubric.parameters.values():
-            put(ws, row, L.D_ID, p.id, st.text)
-            put(ws, row, L.D_LABEL, p.label, st.text)
-            put(ws, row, L.D_ADOPTED, p.value, st.text)
-            put(ws, row, L.D_NOTE, p.decision, st.text)
-            wb.define_name(p.id, f"={ref(L.DATA, row, L.D_ADOPTED)}")
-            row += 1
-        row += 1
+    row = write_parameters(wb, ws, row + 1, rubric, st, "参数（计分口径，见指标体系文件）")
     if rubric.constraints:
         ws.write_string(row, 0, "数据一致性检查（不成立时，相关指标不计分）", st.bold)
         row += 1
@@ -123,6 +113,34 @@ def write_data(wb: xlsxwriter.Workbook, ws: Worksheet, state: MasterState, f: Fo
             row += 1
     ws.freeze_panes(L.DATA_FIRST, 2)
     ws.protect("", {"format_columns": True, "format_rows": True, "autofilter": True})
+
+
+def write_parameters(
+    wb: xlsxwriter.Workbook,
+    ws: Worksheet,
+    row: int,
+    rubric: Rubric,
+    st: Styles,
+    title: str,
+    columns: tuple[int, int, int, int] = (L.D_ID, L.D_LABEL, L.D_ADOPTED, L.D_NOTE),
+    head: bool = False,
+) -> int:
+    """The rubric's parameters on 数据 from `row` (id, label, value, decision in `columns`), each value
+    cell a defined name the formulas use; returns the row after the block (the same row when none)."""
+    if not rubric.parameters:
+        return row
+    ws.write_string(row, 0, title, st.bold)
+    row += 1
+    if head:
+        for col, text in zip(columns, ["参数编号", "参数", "取值", "说明"], strict=True):
+            ws.write_string(row, col, text, st.head)
+        row += 1
+    for p in rubric.parameters.values():
+        for col, value in zip(columns, (p.id, p.label, p.value, p.decision), strict=True):
+            put(ws, row, col, value, st.text)
+        wb.define_name(p.id, f"={ref(L.DATA, row, columns[2])}")
+        row += 1
+    return row + 1
 
 
 def constraint_ok(state: MasterState, needs: frozenset[str]) -> bool:

@@ -21,7 +21,7 @@ from udfs.rubric.model import TYPE_LABELS
 
 from . import layout as L
 from .cells import Formulas
-from .live import Where, constraint_ok, periods, ref
+from .live import Where, constraint_ok, periods, ref, write_parameters
 from .style import Styles, fit_row, header, put
 from .subjects import SubjectScore
 
@@ -105,20 +105,8 @@ def write_data_matrix(
                 target += ":" + xl_rowcol_to_cell(row + n - 1, _data_column(k, 2), row_abs=True, col_abs=True)
             bindings[k][spec.id] = target
         row += n
-    row += 1
-    if rubric.parameters:
-        ws.write_string(row, 0, "参数（计分口径，所有考核对象相同，见指标体系文件）", st.bold)
-        row += 1
-        header(ws, row, ["参数编号", "参数", "取值", "说明"], st)
-        row += 1
-        for p in rubric.parameters.values():
-            put(ws, row, 0, p.id, st.text)
-            put(ws, row, 1, p.label, st.text)
-            put(ws, row, 2, p.value, st.text)
-            put(ws, row, 3, p.decision, st.text)
-            wb.define_name(p.id, f"={ref(L.DATA, row, 2)}")
-            row += 1
-        row += 1
+    title = "参数（计分口径，所有考核对象相同，见指标体系文件）"
+    row = write_parameters(wb, ws, row + 1, rubric, st, title, (0, 1, 2, 3), head=True)
     if rubric.constraints:
         ws.write_string(row, 0, "数据一致性检查（不成立时，该对象的相关指标不计分）", st.bold)
         row += 1
