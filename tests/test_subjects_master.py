@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl.utils import column_index_from_string, get_column_letter
 
+from addin.callbacks import on_action
 from tests.test_consolidate_e2e import has_uno, libreoffice_edit
 from tests.test_subjects_e2e import assessment, figures, headless, scores_json  # noqa: F401 - the fixture is used by name
 from workbooks.cli import main
@@ -251,6 +252,32 @@ def test_recovery_and_findings_sheets_name_each_subject(consolidated) -> None:  
     shorts = {project.registry.units[s].label: project.registry.units[s].short for s in project.subjects}
     named = [r for r in problems[1:] if r[1]]
     assert named and all(r[3].startswith(f"{shorts[r[1]]}：") for r in named)
+
+
+def test_report_shows_each_subjects_top_items_and_one_subject_whole(consolidated) -> None:  # noqa: ANN001
+    """`xinyong report` on a many-subject project: every subject in rank order with its items of most
+    points to win back (the whole project has no figures of its own); `--subject` one subject's whole
+    plan; `--json` every subject's document; the ribbon's 提分空间 button says the same."""
+    project, _, _ = consolidated
+    listed = {s["short"]: s for s in scores_json(project)["subjects"]}
+    runner = CliRunner()
+    done = runner.invoke(main, ["report", str(project.root)])
+    assert done.exit_code in (0, 1), done.output
+    lines = done.output.splitlines()
+    for short, entry in listed.items():
+        head = next(k for k, line in enumerate(lines) if line.split()[1:2] == [short])
+        top = [r["title"] for r in sorted((r for r in entry["recoveries"] if r["rank"]), key=lambda r: r["rank"])[:3]]
+        shown = [line.split("：")[0].split(". ", 1)[1] for line in lines[head + 1 : head + 1 + len(top)]]
+        assert shown == top, short
+    ranked = sorted((s for s in listed.values() if s["rank"] is not None), key=lambda s: s["rank"])
+    one = runner.invoke(main, ["report", str(project.root), "--subject", ranked[0]["short"]])
+    assert one.exit_code in (0, 1) and one.output.startswith("提分空间（按可挽回分值排序）：")
+    best = next(r for r in ranked[0]["recoveries"] if r["rank"] == 1)
+    assert f"1. {best['title']}：" in one.output
+    as_json = json.loads(runner.invoke(main, ["report", str(project.root), "--json"]).output)
+    assert [s["subject"] for s in as_json["subjects"]] == project.subjects
+    reply = on_action("xy_report", str(project.root / SETTINGS_FILE))
+    assert reply.ok and f"1. {best['title']}" in reply.message
 
 
 def test_a_new_round_carries_each_subjects_own_figures_over(consolidated, tmp_path: Path) -> None:  # noqa: ANN001

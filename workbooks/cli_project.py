@@ -56,12 +56,17 @@ def master(folder: Path, formulas: str | None, as_json: bool) -> None:
 @click.option("--reminders", is_flag=True, help="同时显示每个催报单位的通知文字")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）")
 @click.option("--feedback", is_flag=True, help="逐一考核的项目：为每个考核对象生成考核结果反馈表（“反馈”文件夹）")
-def report_command(folder: Path, top: int, reminders: bool, as_json: bool, feedback: bool) -> None:
+@click.option("--subject", help="逐一考核的项目：只看这个考核对象的提分空间（全称、简称或别名）")
+def report_command(folder: Path, top: int, reminders: bool, as_json: bool, feedback: bool, subject: str | None) -> None:
     """提分空间（失分项及挽回办法）、硬指标风险和催报名单；同时更新评分总表。"""
     if feedback:
         _feedback(folder, as_json)
         return
-    outcome = run_master(folder, None)
+    project = open_folder(folder)
+    outcome = master_of(project, None)
+    if project.subjects or subject is not None:
+        _subjects_report(project, outcome, subject, top, reminders, as_json)
+        return
     if as_json:
         emit_json(report.master_dict(outcome))
     else:
@@ -69,6 +74,33 @@ def report_command(folder: Path, top: int, reminders: bool, as_json: bool, feedb
         click.echo("")
         click.echo(report.master_lines(outcome))
     finish(outcome.state.findings)
+
+
+def _subjects_report(
+    project: Project, outcome: MasterOutcome, subject: str | None, top: int, reminders: bool, as_json: bool
+) -> None:
+    """`report` on a many-subject project: every subject's top items, or one subject's whole plan."""
+    from .plan.subjects import SubjectError, project_subject
+    from .report.subjects import recovery_lines, scores_of, subject_dict
+
+    if not project.subjects:
+        raise UsageFailure(f"“{project.rubric.title}”评估的是一个整体，没有逐一考核的对象；请去掉 --subject")
+    scores = scores_of(project)
+    if subject is not None:
+        try:
+            wanted = project_subject(project.subjects, subject, project.registry)
+        except SubjectError as exc:
+            raise UsageFailure(str(exc)) from None
+        scores = [s for s in scores if s.subject == wanted]
+    if as_json:
+        emit_json({"subjects": [subject_dict(s, outcome.mode) for s in scores]})
+    elif subject is not None:
+        click.echo(report.recovery_text(scores[0].state, top, reminders))
+    else:
+        click.echo(recovery_lines(scores, min(top, 3)))
+        click.echo("")
+        click.echo(report.master_lines(outcome))
+    finish([f for s in scores for f in s.state.findings] + list(outcome.findings))
 
 
 @click.command()

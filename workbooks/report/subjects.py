@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from udfs.findings import Findings
+from udfs.recovery import UNSCORED, grouped
 
 from ..ledger import LEDGER_FILE, Ledger
 from ..master.live import Where
@@ -52,3 +53,18 @@ def ranking_text(scores: list[SubjectScore]) -> str:
     """The ranking as the command line shows it."""
     ordered = sorted(scores, key=lambda x: (x.rank is None, x.rank or 0))
     return "\n".join([f"考核对象 {len(scores)} 个（按名次）：", *map(ranking_line, ordered)])
+
+
+def recovery_lines(scores: list[SubjectScore], top: int) -> str:
+    """提分空间 of a many-subject assessment, as the command line and the ribbon show it: each subject
+    in rank order with its `top` items by points to win back (`--subject` shows one subject whole)."""
+    lines = [f"提分空间（各考核对象可挽回分值最多的 {top} 项，按名次；xinyong report 项目 --subject 简称 查看一个对象的全部）："]
+    for s in sorted(scores, key=lambda x: (x.rank is None, x.rank or 0)):
+        lines.append(ranking_line(s))
+        ranked, _, unscored = grouped(s.state.recoveries)
+        for k, rec in enumerate(ranked[:top], 1):
+            how = rec.steps[0].text if rec.steps else rec.note
+            lines.append(f"       {k}. {rec.title}：可挽回 {text.points(rec.gain)} 分（{how}）")
+        if unscored:
+            lines.append(f"       另有 {len(unscored)} 项{UNSCORED}，补齐数据后才能计分")
+    return "\n".join(lines)
