@@ -54,6 +54,8 @@ def test_every_score_cell_is_the_rubrics_formula_over_its_subjects_cells(consoli
     cached = openpyxl.load_workbook(project.root / L.MASTER_FILE, data_only=True)
     scores, data = formulas[L.SCORES], formulas[L.DATA]
     columns, blocks = subject_columns(scores), subject_columns(data)
+    # on paper: pages across, each repeating the item (input) columns and the subject names
+    assert (scores.print_title_cols, data.print_title_cols, scores.print_title_rows) == ("$A:$C", "$A:$B", "$3:$4")
     assert list(columns) == [project.registry.units[s].short for s in project.subjects] == list(blocks)
     total_row = next(r for r in range(1, scores.max_row + 1) if scores.cell(r, 3).value == "总分")
     item_rows = {scores.cell(r, 1).value: r for r in range(L.MX_FIRST + 1, total_row) if scores.cell(r, 4).value}

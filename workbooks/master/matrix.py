@@ -37,6 +37,14 @@ def _data_column(k: int, offset: int) -> int:
     return len(L.MX_DATA_FIXED) + L.MX_BLOCK * k + offset
 
 
+def _print_across(ws: Worksheet, fixed: int) -> None:
+    """A subject's columns stay legible on paper: pages across at 70%, the first `fixed` columns and
+    the subject names repeated on each (shrinking 44 subjects' blocks to one page width would not be)."""
+    ws.set_print_scale(70)
+    ws.repeat_columns(0, fixed - 1)
+    ws.repeat_rows(L.MX_SUBJECT_ROW, L.MX_HEAD_ROW)
+
+
 def _subject_heads(ws: Worksheet, scores: list[SubjectScore], first_col: int, width: int, st: Styles) -> None:
     """The subjects' short names over their blocks (row MX_SUBJECT_ROW): the read-back finds a
     subject's columns by this name, whatever moved."""
@@ -127,6 +135,7 @@ def write_data_matrix(
                 row, _data_column(k, 2), formulas[k].constraint(c.id), st.text, constraint_ok(s.state, formula.needs)
             )
         row += 1
+    _print_across(ws, 2)
     ws.freeze_panes(L.MX_FIRST, 2)
     ws.protect("", {"format_columns": True, "format_rows": True, "autofilter": True})
     return formulas
@@ -211,6 +220,7 @@ def write_scores_matrix(ws: Worksheet, scores: list[SubjectScore], formulas: lis
         cells = ",".join(c.split("!")[1] for c in (w.base, w.bonus) if c)
         ws.write_formula(row, col, f"=SUM({cells})", st.num(bold=True), s.state.result.total)
         w.total = ref(L.SCORES, row, col)
+    _print_across(ws, 3)
     ws.freeze_panes(L.MX_FIRST, 3)
     last_col = xl_col_to_name(fixed + max(len(scores), 1) - 1)
     ws.autofilter(f"A{L.MX_HEAD_ROW + 1}:{last_col}{row + 1}")
