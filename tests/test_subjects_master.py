@@ -230,6 +230,13 @@ def test_a_ledger_from_before_subjects_gains_the_columns_and_keeps_its_entries(t
         assert (kept.unit, kept.value, kept.subject, kept.cell) == ("市人社局", 0.5, "", "F3")
         keys = [row[1] for row in ledger.db.execute("PRAGMA table_info(input_values)") if row[5]]
         assert keys == ["file_seq", "input", "subject"]
+        # a second process that saw the old ledger before this one upgraded it checks again under the
+        # write lock: nothing is rebuilt twice, no subject lost
+        ledger.db.execute("INSERT INTO input_values VALUES (1, '市人社局', '2019', 'z', '1', '1', '分对象填报', 'C3', '中原区人民政府')")
+        ledger._outdated = lambda: True  # type: ignore[method-assign]
+        ledger._upgrade()
+        subjects = sorted(r[0] for r in ledger.db.execute("SELECT subject FROM input_values"))
+        assert subjects == ["", "中原区人民政府"]
     finally:
         ledger.close()
 

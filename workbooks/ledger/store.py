@@ -127,26 +127,34 @@ class Ledger:
         self.db.executescript(SCHEMA)
         self._current: tuple[object, dict[str, list[Current]]] = (None, {})
         self._files: tuple[int, list[dict[str, object]]] = (-1, [])
-        # columns added since the first ledgers: an older ledger gains them, its rows stay as they were
-        for table, column in (("masters", "inputs"), ("manual_entries", "subject"), ("resolutions", "subject")):
-            if column not in self._columns(table):
-                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
-        if "subject" not in self._columns("input_values"):
-            self._rebuild_input_values()
+        self._upgrade()
+
+    ADDED = (("masters", "inputs"), ("manual_entries", "subject"), ("resolutions", "subject"))
 
     def _columns(self, table: str) -> set[str]:
         return {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
 
-    def _rebuild_input_values(self) -> None:
-        """A ledger from before subject rows: its values table gains the subject column in its key
-        (SQLite cannot change a key in place), every row copied over in one transaction."""
-        create = SCHEMA[SCHEMA.index("CREATE TABLE IF NOT EXISTS input_values") : SCHEMA.index("CREATE TABLE IF NOT EXISTS task_states")]
-        columns = "file_seq, unit, round, input, value, raw, sheet, cell"
+    def _outdated(self) -> bool:
+        return any(c not in self._columns(t) for t, c in self.ADDED) or "subject" not in self._columns("input_values")
+
+    def _upgrade(self) -> None:
+        """A ledger from an earlier version gains the columns added since, its rows kept as they were;
+        the values table gains the subject in its key (SQLite cannot change a key in place: rebuilt,
+        every row copied). Checked again under the write lock, so two processes opening an old ledger
+        at once upgrade it once."""
+        if not self._outdated():
+            return
         with self.transaction() as db:
-            db.execute("ALTER TABLE input_values RENAME TO input_values_before_subjects")
-            db.execute(create.strip().rstrip(";"))
-            db.execute(f"INSERT INTO input_values ({columns}) SELECT {columns} FROM input_values_before_subjects")
-            db.execute("DROP TABLE input_values_before_subjects")
+            for table, column in self.ADDED:
+                if column not in self._columns(table):
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
+            if "subject" not in self._columns("input_values"):
+                start, end = (SCHEMA.index(f"CREATE TABLE IF NOT EXISTS {t}") for t in ("input_values", "task_states"))
+                columns = "file_seq, unit, round, input, value, raw, sheet, cell"
+                db.execute("ALTER TABLE input_values RENAME TO input_values_before_subjects")
+                db.execute(SCHEMA[start:end].strip().rstrip(";"))
+                db.execute(f"INSERT INTO input_values ({columns}) SELECT {columns} FROM input_values_before_subjects")
+                db.execute("DROP TABLE input_values_before_subjects")
 
     def close(self) -> None:
         self.db.close()
