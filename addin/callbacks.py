@@ -100,7 +100,7 @@ def _rescore(project: Project) -> Reply:
 def _report(project: Project) -> Reply:
     outcome = write_master(project)
     if project.subjects:  # every subject's top items (the whole project has no figures of its own)
-        return Reply(_short(recovery_lines(scores_of(project), 3)), ok=outcome.path is not None)
+        return Reply(_short(recovery_lines(scores_of(project))), ok=outcome.path is not None)
     return Reply(_short(report.recovery_text(outcome.state, top=8)), ok=outcome.path is not None)
 
 

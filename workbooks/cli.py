@@ -22,11 +22,10 @@ from .console import tolerate_unencodable
 from .input_files import InputFileError, read_inputs, write_template
 from .plan import registry as registries
 from .plan.responsibility import resolve as resolve_units
-from .plan.subjects import SubjectError, project_subject
 from .project import SETTINGS_FILE, Project, ProjectError, init_project
 from .report import subjects as report_subjects
 from .report import text as report
-from .usage import UsageFailure, emit_json, finish, open_folder
+from .usage import UsageFailure, chosen_subject, emit_json, finish, open_folder
 
 DEFAULT_RUBRIC = "national-2019"
 EXIT_FINDINGS = 1
@@ -216,14 +215,7 @@ def score(folder: Path | None, ref: str, inputs_path: Path | None, as_json: bool
 
 def _score_subjects(project: Project, subject: str | None, as_json: bool) -> None:
     """A many-subject project: each subject on its own figures, ranked; the master is left as it is."""
-    if not project.subjects:
-        raise UsageFailure(f"“{project.rubric.title}”评估的是一个整体，没有逐一考核的对象；请去掉 --subject")
-    wanted = None
-    if subject is not None:
-        try:
-            wanted = project_subject(project.subjects, subject, project.registry)
-        except SubjectError as exc:
-            raise UsageFailure(str(exc)) from None
+    wanted = chosen_subject(project, subject)
     scores = report_subjects.scores_of(project)
     mode = project.settings.formulas
     if wanted is not None:

@@ -18,7 +18,7 @@ from .lock import LockBusy
 from .master.run import MasterOutcome, write_master
 from .project import Project
 from .report import text as report
-from .usage import UsageFailure, emit_json, finish, open_folder
+from .usage import UsageFailure, chosen_subject, emit_json, finish, open_folder
 
 
 def run_master(folder: Path, mode: str | None) -> MasterOutcome:
@@ -80,24 +80,17 @@ def _subjects_report(
     project: Project, outcome: MasterOutcome, subject: str | None, top: int, reminders: bool, as_json: bool
 ) -> None:
     """`report` on a many-subject project: every subject's top items, or one subject's whole plan."""
-    from .plan.subjects import SubjectError, project_subject
+    from .master.ranking import TOP
     from .report.subjects import recovery_lines, scores_of, subject_dict
 
-    if not project.subjects:
-        raise UsageFailure(f"“{project.rubric.title}”评估的是一个整体，没有逐一考核的对象；请去掉 --subject")
-    scores = scores_of(project)
-    if subject is not None:
-        try:
-            wanted = project_subject(project.subjects, subject, project.registry)
-        except SubjectError as exc:
-            raise UsageFailure(str(exc)) from None
-        scores = [s for s in scores if s.subject == wanted]
+    wanted = chosen_subject(project, subject)
+    scores = [s for s in scores_of(project) if wanted is None or s.subject == wanted]
     if as_json:
         emit_json({"subjects": [subject_dict(s, outcome.mode) for s in scores]})
     elif subject is not None:
         click.echo(report.recovery_text(scores[0].state, top, reminders))
     else:
-        click.echo(recovery_lines(scores, min(top, 3)))
+        click.echo(recovery_lines(scores, min(top, TOP)))
         click.echo("")
         click.echo(report.master_lines(outcome))
     finish([f for s in scores for f in s.state.findings] + list(outcome.findings))
@@ -187,18 +180,10 @@ def resolve_conflict(folder: Path, input_id: str, value: str, unit: str | None, 
 
     from udfs.values import ValueProblem, type_value
 
-    from .plan.subjects import SubjectError, project_subject
-
     project = open_folder(folder)
     if project.subjects and subject is None:
         raise UsageFailure("本项目逐一考核各对象：请用 --subject 指明这个值属于哪个考核对象")
-    if subject is not None and not project.subjects:
-        raise UsageFailure(f"“{project.rubric.title}”评估的是一个整体，没有逐一考核的对象；请去掉 --subject")
-    if subject is not None:
-        try:
-            subject = project_subject(project.subjects, subject, project.registry)
-        except SubjectError as exc:
-            raise UsageFailure(str(exc)) from None
+    subject = chosen_subject(project, subject)
     spec = project.rubric.inputs.get(input_id)
     if spec is None:
         raise UsageFailure(f"指标体系中没有数据项“{input_id}”")

@@ -117,11 +117,12 @@ def run_subjects_demo(root: Path, rubric: str) -> SubjectsDemo:
 
 def subjects_summary_text(demo: SubjectsDemo, shown: int = 3) -> str:
     """The ranking's top and bottom, who was late, resubmitted or missing, and where the files are."""
+    from .master.subjects import by_rank
     from .report.subjects import ranking_line, scores_of
 
     p = demo.project
     scores = scores_of(p, today=MASTER_AT.date(), now=MASTER_AT)
-    ranked = sorted((s for s in scores if s.rank is not None), key=lambda s: s.rank or 0)
+    ranked = [s for s in by_rank(scores) if s.rank is not None]
     label = p.registry.label_of
     lines = [
         f"演示项目：{p.root}（{p.rubric.title}，逐一考核 {len(p.subjects)} 个对象）",

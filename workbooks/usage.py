@@ -56,3 +56,18 @@ def open_folder(folder: Path) -> Project:
     except ProjectError as exc:
         raise UsageFailure(str(exc)) from None
     return project
+
+
+def chosen_subject(project: Project, name: str | None) -> str | None:
+    """The full name of the subject `--subject NAME` names (None without the option); UsageFailure
+    when the project assesses one subject, or NAME is none of its subjects."""
+    from .plan.subjects import SubjectError, project_subject
+
+    if name is None:
+        return None
+    if not project.subjects:
+        raise UsageFailure(f"“{project.rubric.title}”评估的是一个整体，没有逐一考核的对象；请去掉 --subject")
+    try:
+        return project_subject(project.subjects, name, project.registry)
+    except SubjectError as exc:
+        raise UsageFailure(str(exc)) from None

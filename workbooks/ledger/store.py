@@ -98,6 +98,12 @@ class Current:
         return self.subject or self.unit
 
 
+def decides(decision: tuple[object, int] | None, entries: list[Current]) -> bool:
+    """A resolution (value, last file seq it saw) decides an input when the office decided after every
+    report of it now current; a file received later reopens it."""
+    return decision is not None and all(e.file_seq <= decision[1] for e in entries)
+
+
 @dataclass
 class Manual:
     """A figure the office typed into the master's 人工录入 column; it outranks every unit's value."""
@@ -276,8 +282,8 @@ class Ledger:
         resolved = self.resolutions(round_name, subject)
         for input_id, entries in self.current_values(round_name, subject).items():
             decision = resolved.get(input_id)
-            if decision is not None and all(e.file_seq <= decision[1] for e in entries):
-                values[input_id] = decision[0]  # the office decided after every report it now has
+            if decides(decision, entries):
+                values[input_id] = decision[0]  # type: ignore[index]
                 continue
             distinct = {json.dumps(e.value, sort_keys=True) for e in entries}
             if len(distinct) == 1:

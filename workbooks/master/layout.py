@@ -24,7 +24,7 @@ SCORE_FIRST = 3
 # a many-subject master's 数据 and 评分表 (master/matrix.py): fixed columns, then a block per subject
 MX_SUBJECT_ROW, MX_HEAD_ROW, MX_FIRST = 2, 3, 4  # 0-based: subject names, column names, first row
 MX_SUBJECTS_LABEL = "考核对象 →"  # column A of the subject row; each subject's short name over its block
-MX_DATA_FIXED = ["数据项编号", "数据项", "类型", "计量单位", "取值范围", "期次"]
+MX_DATA_FIXED = DATA_HEAD[: D_PERIOD + 1]  # the same row head as the one-subject 数据 (live.input_head)
 MX_DATA_BLOCK = ["报送值/自评分", "人工录入/考核分", "采用值"]
 MX_BLOCK = len(MX_DATA_BLOCK)
 MX_SCORE_FIXED = ["指标编号", "部分", "指标", "满分", "计分公式"]

@@ -15,7 +15,7 @@ from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from udfs.evaluate import CompiledRubric
-from udfs.rubric import Rubric
+from udfs.rubric import InputSpec, Rubric
 from udfs.rubric.model import CHECK_KIND_LABELS, OP_SIGNS, TYPE_LABELS
 
 from . import layout as L
@@ -58,6 +58,30 @@ def periods(adopted: Adopted) -> tuple[list[object], list[object]]:
     return [*reported, *[None] * n][:n], [*manual, *[None] * n][:n]
 
 
+def input_head(ws: Worksheet, r: int, spec: InputSpec, period: int, st: Styles) -> None:
+    """An input's row head on 数据, the same in both masters: id, label, type, unit, range, period."""
+    put(ws, r, L.D_ID, spec.id, st.text)
+    put(ws, r, L.D_LABEL, spec.label, st.text)
+    put(ws, r, L.D_TYPE, TYPE_LABELS[spec.type], st.text)
+    put(ws, r, L.D_UNIT, spec.unit, st.text)
+    put(ws, r, L.D_RANGE, spec.range_text(), st.text)
+    put(ws, r, L.D_PERIOD, f"第{period + 1}期" if spec.type == "list" else "", st.text)
+
+
+def input_values(
+    ws: Worksheet, r: int, cols: tuple[int, int, int], spec: InputSpec, rep: object, man: object, st: Styles
+) -> None:
+    """The reported value, the yellow manual entry and the adopted value (the entry when there is one)
+    in `cols` of row `r`; the adopted cell is a formula carrying its value."""
+    kind = spec.type if spec.type in ("ratio", "count", "amount") else "number"
+    g, m, a = cols
+    put(ws, r, g, rep, st.num(kind))
+    put(ws, r, m, man, st.num(kind, edit=True))
+    gc, mc = xl_rowcol_to_cell(r, g), xl_rowcol_to_cell(r, m)
+    chosen = man if man is not None else rep
+    ws.write_formula(r, a, f'=IF(ISBLANK({mc}),IF(ISBLANK({gc}),"",{gc}),{mc})', st.num(kind), _cached(chosen))
+
+
 def write_data(wb: xlsxwriter.Workbook, ws: Worksheet, state: MasterState, f: Formulas, st: Styles) -> None:
     rubric = state.project.rubric
     ws.write_string(0, 0, "数据（各单位报送值、人工录入值和计分采用值）", st.title)
@@ -71,28 +95,14 @@ def write_data(wb: xlsxwriter.Workbook, ws: Worksheet, state: MasterState, f: Fo
     row = L.DATA_FIRST
     for adopted in state.inputs:
         spec = adopted.spec
-        kind = spec.type if spec.type in ("ratio", "count", "amount") else "number"
         reported, manual = periods(adopted)
         n = len(reported)
         first = row
         for k in range(n):
             r = row + k
-            put(ws, r, L.D_ID, spec.id, st.text)
-            put(ws, r, L.D_LABEL, spec.label, st.text)
-            put(ws, r, L.D_TYPE, TYPE_LABELS[spec.type], st.text)
-            put(ws, r, L.D_UNIT, spec.unit, st.text)
-            put(ws, r, L.D_RANGE, spec.range_text(), st.text)
-            put(ws, r, L.D_PERIOD, f"第{k + 1}期" if spec.type == "list" else "", st.text)
-            rep, man = reported[k], manual[k]
-            put(ws, r, L.D_REPORTED, rep, st.num(kind))
+            input_head(ws, r, spec, k, st)
             put(ws, r, L.D_SOURCE, adopted.source if k == 0 else "", st.text)
-            put(ws, r, L.D_MANUAL, man, st.num(kind, edit=True))
-            g = xl_rowcol_to_cell(r, L.D_REPORTED)
-            m = xl_rowcol_to_cell(r, L.D_MANUAL)
-            chosen = man if man is not None else rep
-            ws.write_formula(
-                r, L.D_ADOPTED, f'=IF(ISBLANK({m}),IF(ISBLANK({g}),"",{g}),{m})', st.num(kind), _cached(chosen)
-            )
+            input_values(ws, r, (L.D_REPORTED, L.D_MANUAL, L.D_ADOPTED), spec, reported[k], manual[k], st)
             put(ws, r, L.D_NOTE, spec.note if k == 0 else "", st.text)
             if k == 0:
                 fit_row(ws, r, {L.D_LABEL: spec.label, L.D_SOURCE: adopted.source, L.D_NOTE: spec.note}, widths)

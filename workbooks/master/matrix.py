@@ -17,11 +17,10 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from udfs.evaluate import CompiledRubric
-from udfs.rubric.model import TYPE_LABELS
 
 from . import layout as L
 from .cells import Formulas
-from .live import Where, constraint_ok, periods, ref, write_parameters
+from .live import Where, constraint_ok, input_head, input_values, periods, ref, write_parameters
 from .style import Styles, fit_row, header, put
 from .subjects import SubjectScore
 
@@ -83,28 +82,16 @@ def write_data_matrix(
     bindings: list[dict[str, str]] = [{} for _ in scores]
     row = L.MX_FIRST
     for spec in rubric.inputs.values():
-        kind = spec.type if spec.type in ("ratio", "count", "amount") else "number"
         blocks = [periods(adopted[spec.id]) for adopted in by_subject]
         n = max((len(rep) for rep, _ in blocks), default=1)
         for r in range(row, row + n):
             k_period = r - row
-            put(ws, r, 0, spec.id, st.text)
-            put(ws, r, 1, spec.label, st.text)
-            put(ws, r, 2, TYPE_LABELS[spec.type], st.text)
-            put(ws, r, 3, spec.unit, st.text)
-            put(ws, r, 4, spec.range_text(), st.text)
-            put(ws, r, 5, f"第{k_period + 1}期" if spec.type == "list" else "", st.text)
+            input_head(ws, r, spec, k_period, st)
             for k, (reported, manual) in enumerate(blocks):
                 rep = reported[k_period] if k_period < len(reported) else None
                 man = manual[k_period] if k_period < len(manual) else None
-                g, m, a = (_data_column(k, offset) for offset in range(L.MX_BLOCK))
-                put(ws, r, g, rep, st.num(kind))
-                put(ws, r, m, man, st.num(kind, edit=True))
-                gc, mc = xl_rowcol_to_cell(r, g), xl_rowcol_to_cell(r, m)
-                chosen = man if man is not None else rep
-                ws.write_formula(
-                    r, a, f'=IF(ISBLANK({mc}),IF(ISBLANK({gc}),"",{gc}),{mc})', st.num(kind), "" if chosen is None else chosen
-                )
+                cols = (_data_column(k, 0), _data_column(k, 1), _data_column(k, 2))
+                input_values(ws, r, cols, spec, rep, man, st)
             if k_period == 0:
                 fit_row(ws, r, {1: spec.label}, widths)
         for k in range(len(scores)):

@@ -14,7 +14,7 @@ from udfs.recovery import grouped
 
 from .reports import table
 from .style import Styles, fit_row
-from .subjects import SubjectScore
+from .subjects import SubjectScore, by_rank
 
 RANKING = "排名"
 FIRST = 3  # the first subject's row (0-based): title, hint, header above
@@ -26,7 +26,7 @@ def write_ranking(wb: xlsxwriter.Workbook, ws: Worksheet, scores: list[SubjectSc
     head = ["名次", "考核对象", "简称", "总分", "基础分", "附加分"]
     head += [f"{s.number or s.id}、{s.title}（{number_text(s.max or 0)}分）" for s in sections]
     head += ["已计分/指标数", "逾期", "说明"]
-    ordered = sorted(scores, key=lambda s: (s.rank is None, s.rank or 0))
+    ordered = by_rank(scores)
     rows = []
     for s in ordered:
         result = s.state.result
@@ -75,7 +75,7 @@ TOP = 3  # items per subject on 提分空间
 def write_subject_recovery(ws: Worksheet, scores: list[SubjectScore], st: Styles, top: int = TOP) -> None:
     """Each subject's `top` items by points to win back, subjects in rank order."""
     rows = []
-    for s in sorted(scores, key=lambda s: (s.rank is None, s.rank or 0)):
+    for s in by_rank(scores):
         ranked, _, unscored = grouped(s.state.recoveries)
         place = s.rank if s.rank is not None else "—"
         for k, rec in enumerate(ranked[:top], 1):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
 
 from udfs.findings import Findings, Severity
 from udfs.numbers import value_text
@@ -30,13 +30,6 @@ TOLERATED = frozenset({"file-external-link"})  # Excel stores add-in UDF calls a
 
 def _col(index: int) -> str:
     return xl_col_to_name(index)
-
-
-def _index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - ord("A") + 1
-    return n - 1
 
 
 def read_back(project: Project, ledger: Ledger, now: datetime) -> Findings:
@@ -58,12 +51,12 @@ def read_back(project: Project, ledger: Ledger, now: datetime) -> Findings:
     data = parsed.cells.get(L.DATA, {})
     round_name = project.settings.round
     records: list[tuple[str, object, str, str, str, str | None]] = []
+    rows = _input_rows(project, data, L.MX_FIRST if project.subjects else L.DATA_FIRST)
     for subject, manual_col, adopted_col in _blocks(project, data, findings):
         prefix = f"{project.registry.units[subject].short or subject}：" if subject else ""
         reported, _ = ledger.settled(round_name, with_manual=False, subject=subject)
         current = ledger.manual(round_name, subject)
-        first_row = L.MX_FIRST if project.subjects else L.DATA_FIRST
-        for input_id, input_rows in _input_rows(project, data, first_row).items():
+        for input_id, input_rows in rows.items():
             for r in input_rows:
                 _check_formula(data, f"{adopted_col}{r}", L.DATA, findings)
             cells = [data.get(f"{manual_col}{r}") for r in input_rows]
@@ -141,12 +134,13 @@ def _subject_columns(project: Project, cells: dict[str, Cell], sheet: str, findi
         for name in (s, unit.short, *unit.aliases):
             if name:
                 by_name[name] = s
-    row = str(L.MX_SUBJECT_ROW + 1)
     out = []
     for coord, cell in cells.items():
-        letters = coord.rstrip("0123456789")
         text = cell.value.strip() if isinstance(cell.value, str) else ""
-        if coord[len(letters) :] != row or not text or text == L.MX_SUBJECTS_LABEL:
+        if not text or text == L.MX_SUBJECTS_LABEL:
+            continue
+        row, col = xl_cell_to_rowcol(coord)
+        if row != L.MX_SUBJECT_ROW:
             continue
         subject = by_name.get(text)
         if subject is None:
@@ -156,7 +150,7 @@ def _subject_columns(project: Project, cells: dict[str, Cell], sheet: str, findi
                 Severity.WARNING, file=L.MASTER_FILE, sheet=sheet, cell=coord,
             )  # fmt: skip
             continue
-        out.append((subject, _index(letters)))
+        out.append((subject, col))
     return sorted(out, key=lambda x: x[1])
 
 

@@ -18,7 +18,7 @@ from udfs.numbers import value_text
 from udfs.recovery import CheckRisk, Recovery, recover
 from udfs.rubric.model import InputSpec
 
-from ..ledger import Conflict, Ledger, Manual
+from ..ledger import Conflict, Ledger, Manual, decides
 from ..project import Project
 from .progress import UnitProgress, unit_progress
 
@@ -111,7 +111,7 @@ def adopted_inputs(
             )
         elif spec.id in carried:
             source = f"沿用“{carried[spec.id]}”的值"
-        elif spec.id in resolved and all(e.file_seq <= resolved[spec.id][1] for e in entries):
+        elif decides(resolved.get(spec.id), entries):
             source = "已裁定（xinyong resolve）"
         elif entries:
             source = "；".join(

@@ -49,6 +49,11 @@ def rank(scores: list[SubjectScore]) -> None:
         previous = key
 
 
+def by_rank(scores: list[SubjectScore]) -> list[SubjectScore]:
+    """In rank order, subjects without a rank last (in the project's order)."""
+    return sorted(scores, key=lambda s: (s.rank is None, s.rank or 0))
+
+
 def subject_scores(
     project: Project,
     ledger: Ledger,

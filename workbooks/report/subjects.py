@@ -10,8 +10,9 @@ from udfs.recovery import UNSCORED, grouped
 
 from ..ledger import LEDGER_FILE, Ledger
 from ..master.live import Where
+from ..master.ranking import TOP
 from ..master.run import MasterOutcome
-from ..master.subjects import SubjectScore, subject_scores
+from ..master.subjects import SubjectScore, by_rank, subject_scores
 from ..project import Project
 from . import text
 
@@ -51,15 +52,15 @@ def ranking_line(s: SubjectScore) -> str:
 
 def ranking_text(scores: list[SubjectScore]) -> str:
     """The ranking as the command line shows it."""
-    ordered = sorted(scores, key=lambda x: (x.rank is None, x.rank or 0))
+    ordered = by_rank(scores)
     return "\n".join([f"考核对象 {len(scores)} 个（按名次）：", *map(ranking_line, ordered)])
 
 
-def recovery_lines(scores: list[SubjectScore], top: int) -> str:
+def recovery_lines(scores: list[SubjectScore], top: int = TOP) -> str:
     """提分空间 of a many-subject assessment, as the command line and the ribbon show it: each subject
     in rank order with its `top` items by points to win back (`--subject` shows one subject whole)."""
     lines = [f"提分空间（各考核对象可挽回分值最多的 {top} 项，按名次；xinyong report 项目 --subject 简称 查看一个对象的全部）："]
-    for s in sorted(scores, key=lambda x: (x.rank is None, x.rank or 0)):
+    for s in by_rank(scores):
         lines.append(ranking_line(s))
         ranked, _, unscored = grouped(s.state.recoveries)
         for k, rec in enumerate(ranked[:top], 1):
