@@ -12,9 +12,10 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from udfs.engines.native import literal, native_formula
 from udfs.rubric import Rubric
+from workbooks.master.cells import status
 
 WRONG = -999.0  # cached value written into every formula cell
-ITEM_COL = 12  # column M holds item formulas, O check conditions (list inputs fill B onwards)
+ITEM_COL = 12  # column M holds item formulas, O check conditions and P their status as the master judges it (list inputs fill B onwards)
 
 
 def sheet_name(k: int) -> str:
@@ -51,7 +52,10 @@ def write(rubric: Rubric, input_sets: list[dict[str, object]], path: Path) -> di
         for check in rubric.checks:
             for j, cond in enumerate(check.conditions):
                 ws.write_formula(row, ITEM_COL + 2, native_formula(cond.value, inline), None, WRONG)
-                where[f"{name}!{check.id}:{j}"] = xl_rowcol_to_cell(row, ITEM_COL + 2)
+                where[f"{name}!{check.id}:{j}"] = value_cell = xl_rowcol_to_cell(row, ITEM_COL + 2)
+                threshold = literal(cond.threshold) if cond.threshold is not None else "0"
+                ws.write_formula(row, ITEM_COL + 3, status(cond, value_cell, threshold), None, "?")
+                where[f"{name}!{check.id}:{j}:status"] = xl_rowcol_to_cell(row, ITEM_COL + 3)
                 row += 1
     wb.close()
     return where

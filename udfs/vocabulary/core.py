@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ..numbers import number_text
+from .bounds import Bounds
 
 REL_TOL = 1e-12  # Excel and LibreOffice compare at about 15 significant digits
 ABS_TOL = 1e-12
@@ -152,6 +153,10 @@ class XYFunction:
     returns: str = "分"
     kind: str = "named"  # named (a rule of the documents) | generic (building block)
     examples: tuple[tuple[tuple[object, ...], object], ...] = field(default=())
+    bounds: tuple[Bounds, ...] = ()  # where the document's rule changes course (probed by the tests)
+    # a building block's bounds on its first argument, given its other arguments as numbers (a rubric's
+    # XY_STEPS(cases, 10, 0.1, 10, 0.1, 6) is probed at 10, 20, …)
+    bounds_for: Callable[..., tuple[float, ...]] | None = None
 
     @property
     def description(self) -> str:
@@ -176,6 +181,8 @@ def xy_function(
     source: str,
     returns: str = "分",
     kind: str = "named",
+    bounds: Bounds | tuple[Bounds, ...] = (),
+    bounds_for: Callable[..., tuple[float, ...]] | None = None,
 ) -> Callable[[Callable[..., object]], Callable[..., object]]:
     """Register a scoring function under its Excel name."""
 
@@ -193,6 +200,8 @@ def xy_function(
             source=source,
             returns=returns,
             kind=kind,
+            bounds=(bounds,) if isinstance(bounds, Bounds) else tuple(bounds),
+            bounds_for=bounds_for,
         )
         return func
 

@@ -6,6 +6,7 @@ written exactly as the document states its three cases (0, full, continuous in b
 
 from __future__ import annotations
 
+from .bounds import Bounds
 from .core import Arg, XYInputError, close, ge, gt, lt, number, par, xy_function
 from .generic import ratio, ratio_native
 
@@ -19,6 +20,7 @@ def npl_native(r: str) -> str:
 
 @xy_function(
     "XY_NPL_SCORE",
+    bounds=Bounds("不良贷款率", (0.02, 0.05), lambda q: (q,)),
     native=npl_native,
     summary="地区不良贷款率得分（0、2分和连续打分）",
     args=[Arg("npl_rate", "地区不良贷款率（2.5% 填 2.5% 或 0.025）", "%")],
@@ -78,6 +80,7 @@ def _rate_score(rate: object, what: str, full_at: float) -> float:
 
 @xy_function(
     "XY_EXECUTION_SCORE",
+    bounds=Bounds("金融案件执结率", (0.0, 0.8), lambda q: (q,)),
     native=lambda r: _rate_score_native(r, "0.8"),
     summary="金融案件执结率得分（0、1分和连续打分）",
     args=[Arg("rate", "金融案件执结率", "%")],
@@ -90,6 +93,7 @@ def xy_execution_score(rate: object) -> float:
 
 @xy_function(
     "XY_RECOVERY_SCORE",
+    bounds=Bounds("金融案件标的额兑现率", (0.0, 0.7), lambda q: (q,)),
     native=lambda r: _rate_score_native(r, "0.7"),
     summary="金融案件标的额兑现率得分（0、1分和连续打分）",
     args=[Arg("rate", "金融案件标的额兑现率（受偿金额÷判决标的总额）", "%")],
@@ -131,6 +135,7 @@ def xy_fundraising_growth(current: object, previous: object) -> float:
 
 @xy_function(
     "XY_FUNDRAISING_SCORE",
+    bounds=Bounds("非法集资发案数增长率（上期100件）", (0.0, 0.5), lambda g: (100 * (1 + g), 100)),
     native=lambda cur, prev: (
         f"IF(OR({par(cur)}<0,{par(prev)}<0),NA(),IF({par(prev)}=0,IF({par(cur)}=0,1,0),"
         f"IF({_growth_native(cur, prev)}<0,1,IF({_growth_native(cur, prev)}<0.5,"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from .bounds import Bounds
 from .core import Arg, XYInputError, close, flag, flatten, lt, notice, number, par, xy_function
 
 GENERIC = "通用函数，供各地指标体系组合使用"
@@ -57,6 +58,7 @@ def xy_ratio(numerator: object, denominator: object) -> float:
 
 @xy_function(
     "XY_RATIO_SCORE",
+    bounds=Bounds("比例（系数5，最高3分：60%封顶）", (0.0, 0.6), lambda q: (q * 100, 100, 5, 3)),
     native=lambda n, d, factor, cap: f"MIN({cap},{ratio_native(n, d)}*{par(factor)})",
     summary="比例乘以系数计分，最高不超过上限",
     args=[
@@ -75,6 +77,8 @@ def xy_ratio_score(numerator: object, denominator: object, factor: object, cap: 
 
 @xy_function(
     "XY_CAP",
+    bounds_for=lambda cap: (0.0, cap),
+    bounds=Bounds("计算得分（最高2分）", (0.0, 2.0), lambda q: (q, 2)),
     native=lambda v, cap: f"MIN({cap},MAX(0,{v}))",
     summary="把得分限制在0与最高分之间",
     args=[Arg("value", "计算得分", "分"), Arg("cap", "最高得分", "分")],
@@ -88,6 +92,8 @@ def xy_cap(value: object, cap: object) -> float:
 
 @xy_function(
     "XY_LINEAR",
+    bounds_for=lambda x0, y0, x1, y1: (x0, x1),
+    bounds=Bounds("实际值（0得0分，80%得1分）", (0.0, 0.8), lambda q: (q, 0, 0, 0.8, 1)),
     native=lambda x, x0, y0, x1, y1: (
         f"IF({par(x0)}>={par(x1)},NA(),IF({par(x)}<={par(x0)},{y0},IF({par(x)}>={par(x1)},{y1},"
         f"{par(y0)}+({par(x)}-{par(x0)})*({par(y1)}-{par(y0)})/({par(x1)}-{par(x0)}))))"
@@ -118,6 +124,8 @@ def xy_linear(x: object, x0: object, y0: object, x1: object, y1: object) -> floa
 
 @xy_function(
     "XY_PER_ITEM",
+    bounds_for=lambda each, cap: (0.0, cap / each) if each > 0 else (0.0,),
+    bounds=Bounds("项数（每项0.3分，最高6分）", (0.0, 20.0), lambda q: (q, 0.3, 6), near=1),
     native=lambda c, each, cap: f"IF({par(c)}<0,NA(),MIN({cap},{par(c)}*{par(each)}))",
     summary="每有一项得若干分，最高不超过上限",
     args=[
@@ -189,6 +197,8 @@ def deduct_native(shortfall: str, each: str, full: str, step_size: str = "1", mo
 
 @xy_function(
     "XY_DEDUCT",
+    bounds_for=lambda each, full, step=1, mode=None: (0.0, full / each * step) if each > 0 else (0.0,),
+    bounds=Bounds("差额（满分2分，每步扣0.5分）", (0.0, 4.0), lambda q: (q, 0.5, 2)),
     native=deduct_native,
     summary="满分起算，每差一步扣若干分，最低0分",
     args=[
@@ -214,8 +224,18 @@ def xy_deduct(
     )
 
 
+def _steps_bounds(threshold: float, base: float, step: float, step_points: float, cap: float) -> tuple[float, ...]:
+    """The threshold, then every whole step until the cap is reached (at most 50)."""
+    if step <= 0 or step_points <= 0:
+        return (threshold,)
+    whole = min(50, max(0, math.ceil(round((cap - base) / step_points, 9))))
+    return tuple(threshold + k * step for k in range(whole + 1))
+
+
 @xy_function(
     "XY_STEPS",
+    bounds_for=_steps_bounds,
+    bounds=Bounds("实际值（达到10%得1分，每增加10%加1分，最高4分）", (0.1, 0.2, 0.3, 0.4), lambda q: (q, 0.1, 1, 0.1, 1, 4)),
     native=lambda x, t, base, step, sp, cap: (
         f"IF({par(x)}<{par(t)},0,MIN({cap},{par(base)}+INT(ROUND(({par(x)}-{par(t)})/{par(step)},9))*{par(sp)}))"
     ),
@@ -319,6 +339,8 @@ def xy_count_yes(*values: object) -> float:
 
 @xy_function(
     "XY_DISCRETIONARY",
+    bounds_for=lambda top: (0.0, top),
+    bounds=Bounds("评估人员给出的分数（该项满分4分）", (0.0, 4.0), lambda q: (q, 4)),
     native=lambda s, m: f"IF(OR({par(s)}<0,{par(s)}>{par(m)}),NA(),{s})",
     summary="酌情计分：评估人员给出的分数，检查不超过该项满分",
     args=[Arg("score", "评估人员给出的分数", "分"), Arg("max", "该项最高分", "分")],

@@ -7,6 +7,7 @@ Source: 社会信用体系建设示范城市评估指标细则（2019年参考�
 from __future__ import annotations
 
 from ..numbers import number_text
+from .bounds import Bounds
 from .core import Arg, XYInputError, close, flag, gt, number, par, xy_function
 from .generic import avg_last, avg_last_native, ratio, ratio_native, strict_ratio_native
 
@@ -45,6 +46,7 @@ def _types(value: object, what: str, top: int) -> float:
 
 @xy_function(
     "XY_JUDICIAL_PERSONS_SCORE",
+    bounds=Bounds("已实施分级分类监管的人群类别数（5类已建档案，5类全部实施额外加0.3分）", (0.0, 5.0), lambda q: (5, q), near=1, integer=True),
     native=lambda a, g: (
         f"IF(OR({par(a)}<0,{par(a)}>5,{par(g)}<0,{par(g)}>5),NA(),"
         f"MIN(1.8,0.15*{par(a)}+0.15*{par(g)}+IF(AND({par(a)}=5,{par(g)}=5),0.3,0)))"
@@ -67,6 +69,7 @@ def xy_judicial_persons_score(archived_types: object, graded_types: object) -> f
 
 @xy_function(
     "XY_JUDICIAL_INSTITUTIONS_SCORE",
+    bounds=Bounds("已实施分级分类监管的机构类别数（4类已建档案）", (0.0, 4.0), lambda q: (4, q), near=1, integer=True),
     native=lambda a, g: f"IF(OR({par(a)}<0,{par(a)}>4,{par(g)}<0,{par(g)}>4),NA(),0.15*{par(a)}+0.15*{par(g)})",
     summary="司法领域4类机构诚信档案与分级分类监管得分，最高1.2分",
     args=[
@@ -97,6 +100,7 @@ def xy_monitor_score(scores: object) -> float:
 
 @xy_function(
     "XY_PERSONAL_SCORE_COVERAGE",
+    bounds=Bounds("个人诚信分覆盖率（超过50%得1.5分）", (0.5, 1.0), lambda r: (r * 1_000_000, 1_000_000)),
     native=lambda w, p: f"IF({strict_ratio_native(w, p)}>0.5,MIN(4,1.5+0.5*({strict_ratio_native(w, p)}-0.5)/0.1),0)",
     summary="个人诚信分覆盖率得分：超过50%得1.5分，每多10%加0.5分，最高4分",
     args=[
@@ -117,6 +121,7 @@ def xy_personal_score_coverage(with_score: object, population: object) -> float:
 
 @xy_function(
     "XY_XINYIPI_SCORE",
+    bounds=Bounds("已实施容缺受理的部门数（共30个部门）", (0.0, 30.0), lambda q: (q, 30), near=0.5),
     native=lambda a, b: f"MIN(2,{ratio_native(a, b)}*2)",
     summary="“信易批”得分：已实施容缺受理的部门数÷具有行政审批权力的部门总数×2，最高2分",
     args=[
@@ -133,6 +138,7 @@ def xy_xinyipi_score(depts_rongque: object, depts_approval: object) -> float:
 
 @xy_function(
     "XY_XINYIDAI_SCORE",
+    bounds=Bounds("户均“信易贷”放款额（元，达到10万元封顶）", (0.0, 100_000.0), lambda q: (q * 1000, 1000)),
     native=lambda amt, ent: f"MIN(2,{strict_ratio_native(amt, ent)}*0.00002)",
     summary="“信易贷”得分：放款金额（元）÷在运营市场主体数×0.002%，最高2分",
     args=[
@@ -161,6 +167,7 @@ def _commitment_native(
 
 @xy_function(
     "XY_COMMITMENT_SCORE",
+    bounds=Bounds("主动承诺型承诺数（另三项合计3分，1万户新增主体，相加封顶4分）", (0.0, 10_000.0), lambda q: (q, 0, 10000, 19, 200, 200, 100, 100)),
     native=_commitment_native,
     summary="信用承诺覆盖率得分：四类承诺覆盖率相加，最高4分（或给定的最高分）",
     args=[

@@ -7,6 +7,7 @@ over a continuous rate is proportional by default; the mode argument selects who
 from __future__ import annotations
 
 from ..numbers import number_text
+from .bounds import Bounds
 from .core import Arg, XYInputError, lt, number, par, xy_function
 from .generic import deduct, deduct_native, mode_arg, ratio, strict_ratio_native
 
@@ -22,6 +23,7 @@ def _rate_native(r: str) -> str:
 
 @xy_function(
     "XY_CODE_CONVERSION_SCORE",
+    bounds=Bounds("存量代码转换率（降到95%时扣完1分）", (0.95, 1.0), lambda q: (q,)),
     native=lambda r, mode='"linear"': deduct_native(f"1-{_rate_native(r)}", "0.2", "1", "0.01", mode),
     summary="存量代码转换率得分：100%得1分，每降低1%减0.2分",
     args=[Arg("rate", "存量代码转换率", "%"), MODE_ARG],
@@ -35,6 +37,7 @@ def xy_code_conversion_score(rate: object, mode: object = None) -> float:
 
 @xy_function(
     "XY_CODE_ERROR_SCORE",
+    bounds=Bounds("重错码率（升到0.1%时扣完1分）", (0.0, 0.001), lambda q: (q,)),
     native=lambda r, mode='"linear"': deduct_native(_rate_native(r), "0.1", "1", "0.0001", mode),
     summary="统一社会信用代码重错码率得分：为0得1分，每增加0.01%减0.1分",
     args=[Arg("rate", "重错码率（0.01% 填 0.01% 或 0.0001）", "%"), MODE_ARG],
@@ -48,6 +51,7 @@ def xy_code_error_score(rate: object, mode: object = None) -> float:
 
 @xy_function(
     "XY_NOT_CONNECTED_SCORE",
+    bounds=Bounds("已接入的政务服务大厅数（共12个，满分3分，每个未接入减1分）", (9, 12), lambda q: (12, q, 3, 1), near=0.5),
     native=lambda total, conn, full, per: (
         f"IF({par(conn)}>{par(total)},NA(),{deduct_native(f'{par(total)}-{par(conn)}', per, full)})"
     ),
@@ -72,6 +76,7 @@ def xy_not_connected_score(total: object, connected: object, full: object, per_m
 
 @xy_function(
     "XY_REPORTING_SCORE",
+    bounds=Bounds("上报公示率（降到90%时扣完2分）", (0.9, 1.0), lambda q: (q,)),
     native=lambda r, mode='"linear"': deduct_native(f"1-{_rate_native(r)}", "0.2", "2", "0.01", mode),
     summary="行政许可、行政处罚信息上报公示率得分：100%得2分，每降低1%减0.2分",
     args=[Arg("rate", "行政许可、行政处罚信息上报“信用中国”公示率", "%"), MODE_ARG],
@@ -85,6 +90,7 @@ def xy_reporting_score(rate: object, mode: object = None) -> float:
 
 @xy_function(
     "XY_ITEMS_PER_ENTITY_SCORE",
+    bounds=Bounds("户均信息条数m（0.5m达到2分封顶）", (0.0, 4.0), lambda m: (m * 1000, 1000)),
     native=lambda items, ent: f"MIN(2,0.5*{strict_ratio_native(items, ent)})",
     summary="信用门户网站公示信息量得分：0.5×户均信息条数，最高2分",
     args=[Arg("items", "公示的法人和非法人组织信息条数", "条"), Arg("entities", "法人和非法人组织数量", "户")],
@@ -97,6 +103,7 @@ def xy_items_per_entity_score(items: object, entities: object) -> float:
 
 @xy_function(
     "XY_DAILY_CLICKS_SCORE",
+    bounds=Bounds("户籍人口日人均点击量n（100n达到2分封顶）", (0.0, 0.02), lambda n: (n * 1_000_000, 1_000_000)),
     native=lambda clicks, pop: f"MIN(2,100*{strict_ratio_native(clicks, pop)})",
     summary="信用门户网站活跃度得分：100×户籍人口日人均点击量，最高2分",
     args=[Arg("daily_clicks", "信用门户网站日均点击量", "次"), Arg("population", "城市户籍人口", "人")],
