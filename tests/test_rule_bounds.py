@@ -52,13 +52,50 @@ class Probe:
         return self.bounds.call(self.q)
 
     def text(self) -> str:
-        return f"={self.name}({','.join(literal(a) for a in self.args)})"
+        return call_text(self.name, self.args)
 
     def __str__(self) -> str:
         return f"{self.name} {self.bounds.quantity} = {self.q:g} ({self.bounds.side(self.q)})"
 
 
 PROBES = [Probe(name, b, q) for name, f in sorted(REGISTRY.items()) for b in f.bounds for q in b.points()]
+
+# Strictly between the documents' thresholds and just past them, worked by hand from the text (000 七、八、九;
+# the quoted clause is each rule's `source`). Every evaluator must give these, not merely agree.
+DOCUMENT_CASES: list[tuple[str, tuple[object, ...], float]] = [
+    # ＜2%得2分；2%≤r＜5%，得分=2/3*(5-r*100)；≥5%得0分
+    ("XY_NPL_SCORE", (0.019,), 2.0), ("XY_NPL_SCORE", (0.02,), 2.0), ("XY_NPL_SCORE", (0.021,), 2 / 3 * 2.9),
+    ("XY_NPL_SCORE", (0.049,), 2 / 3 * 0.1), ("XY_NPL_SCORE", (0.05,), 0.0), ("XY_NPL_SCORE", (0.051,), 0.0),
+    ("XY_NPL_SCORE", (0.055,), 0.0),
+    # ≥80%得1分；0%＜r＜80%，得分=1/80*(r*100-0)
+    ("XY_EXECUTION_SCORE", (0.01,), 1 / 80), ("XY_EXECUTION_SCORE", (0.79,), 79 / 80), ("XY_EXECUTION_SCORE", (0.81,), 1.0),
+    # ≥70%得1分；0%＜r＜70%，得分=1/70*(r*100-0)
+    ("XY_RECOVERY_SCORE", (0.69,), 69 / 70), ("XY_RECOVERY_SCORE", (0.71,), 1.0),
+    # 增长率＜0%得1分；0%≤g＜50%，得分=1/50*(50-g*100)；≥50%得0分
+    ("XY_FUNDRAISING_SCORE", (99, 100), 1.0), ("XY_FUNDRAISING_SCORE", (101, 100), 49 / 50),
+    ("XY_FUNDRAISING_SCORE", (149, 100), 1 / 50), ("XY_FUNDRAISING_SCORE", (151, 100), 0.0),
+    # 100%得1分，每降低1%减0.2分
+    ("XY_CODE_CONVERSION_SCORE", (0.96,), 0.2), ("XY_CODE_CONVERSION_SCORE", (0.94,), 0.0),
+    # 重错码率为0得1分，每增加0.01%减0.1分
+    ("XY_CODE_ERROR_SCORE", (0.0009,), 0.1), ("XY_CODE_ERROR_SCORE", (0.0011,), 0.0),
+    # 100%上报计2分，公示率每降低1%减0.2分
+    ("XY_REPORTING_SCORE", (0.91,), 0.2), ("XY_REPORTING_SCORE", (0.89,), 0.0),
+    # 超过50%得1.5分，在此基础上每多10%加0.5分，最高4分
+    ("XY_PERSONAL_SCORE_COVERAGE", (500, 1000), 0.0), ("XY_PERSONAL_SCORE_COVERAGE", (510, 1000), 1.55),
+    ("XY_PERSONAL_SCORE_COVERAGE", (990, 1000), 3.95),
+    # 0.5m，最高2分；100n，最高2分；放款金额/市场主体数*0.002%，最高2分
+    ("XY_ITEMS_PER_ENTITY_SCORE", (3900, 1000), 1.95), ("XY_ITEMS_PER_ENTITY_SCORE", (4100, 1000), 2.0),
+    ("XY_DAILY_CLICKS_SCORE", (19_000, 1_000_000), 1.9), ("XY_DAILY_CLICKS_SCORE", (21_000, 1_000_000), 2.0),
+    ("XY_XINYIDAI_SCORE", (99_000_000, 1000), 1.98), ("XY_XINYIDAI_SCORE", (101_000_000, 1000), 2.0),
+    # 达到10%得1分，以此为基数每增加10%得1分（郑州市直单位，最高4分）
+    ("XY_STEPS", (0.099, 0.1, 1, 0.1, 1, 4), 0.0), ("XY_STEPS", (0.1, 0.1, 1, 0.1, 1, 4), 1.0),
+    ("XY_STEPS", (0.199, 0.1, 1, 0.1, 1, 4), 1.0), ("XY_STEPS", (0.3, 0.1, 1, 0.1, 1, 4), 3.0),
+    ("XY_STEPS", (0.45, 0.1, 1, 0.1, 1, 4), 4.0),
+]  # fmt: skip
+
+
+def call_text(name: str, args: tuple[object, ...]) -> str:
+    return f"={name}({','.join(literal(a) for a in args)})"
 
 
 def python_value(name: str, args: tuple[object, ...]) -> object:
@@ -142,6 +179,13 @@ def test_formulas_package_computes_each_native_expansion_as_the_rule() -> None:
     assert len(PROBES) > 200
 
 
+@pytest.mark.parametrize(("name", "args", "expected"), DOCUMENT_CASES)
+def test_the_documents_cases_between_thresholds(name: str, args: tuple[object, ...], expected: float) -> None:
+    """The Python rule and its native expansion (computed by `formulas`) give the hand-worked value."""
+    assert python_value(name, args) == pytest.approx(expected, abs=1e-9)
+    assert as_value(FormulasFormula(native_formula(call_text(name, args)))({})) == pytest.approx(expected, abs=1e-9)
+
+
 @pytest.mark.oracle
 def test_libreoffice_computes_each_native_expansion_as_the_rule(tmp_path: Path) -> None:
     if find_soffice() is None:
@@ -149,15 +193,17 @@ def test_libreoffice_computes_each_native_expansion_as_the_rule(tmp_path: Path) 
     src = tmp_path / "bounds.xlsx"
     wb = xlsxwriter.Workbook(str(src))
     ws = wb.add_worksheet("B")
-    for row, probe in enumerate(PROBES):
-        ws.write_formula(row, 0, native_formula(probe.text()), None, -999)  # a wrong cached value
+    cases = [(str(p), p.text(), python_value(p.name, p.args)) for p in PROBES]
+    cases += [(f"{name}{args} (document)", call_text(name, args), expected) for name, args, expected in DOCUMENT_CASES]
+    for row, (_, text, _) in enumerate(cases):
+        ws.write_formula(row, 0, native_formula(text), None, -999)  # a wrong cached value
     wb.close()
     values = read_values(recalculate(src, tmp_path / "out"))["B"]
     wrong = []
-    for row, probe in enumerate(PROBES):
-        expected, got = python_value(probe.name, probe.args), as_value(values.get(f"A{row + 1}"))
+    for row, (label, _, expected) in enumerate(cases):
+        got = as_value(values.get(f"A{row + 1}"))
         if not agree(expected, got):
-            wrong.append((str(probe), expected, got))
+            wrong.append((label, expected, got))
     assert wrong == []
 
 

@@ -290,8 +290,10 @@ class Ledger:
                 values[input_id] = entries[0].value
             else:
                 conflicts.append(Conflict(input_id, round_name, {e.unit: e.value for e in entries}))
+        reopened = {c.input for c in conflicts}  # a later report disagrees: the resolution no longer holds
         for input_id, (value, _) in resolved.items():
-            values.setdefault(input_id, value)
+            if input_id not in reopened:
+                values.setdefault(input_id, value)
         manual = self.manual(round_name, subject) if with_manual else {}
         for input_id, entry in manual.items():
             values[input_id] = entry.value
