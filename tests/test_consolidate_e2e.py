@@ -81,8 +81,9 @@ HR_VALUES = {"cs_total": 13650, "d_s03_archive_use": 0.8, "soc_labour_list": Tru
 
 @pytest.fixture(scope="module")
 def returned(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
-    if not has_uno():
-        pytest.skip("LibreOffice with python3-uno is not installed")
+    """The inbox of the end-to-end run. One return is filled and saved by LibreOffice where it runs with
+    python3-uno; elsewhere (the Windows workflow) openpyxl fills that return, so every test but the one
+    about the second suite (marked oracle) runs everywhere instead of skipping quietly."""
     base = tmp_path_factory.mktemp("e2e")
     project = init_project(base / "项目", "national-2019", today=date(2019, 3, 1))
     generate(project)
@@ -118,6 +119,8 @@ def returned(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     stamp(inbox / "副本.xlsx", t + 1)
     fill_openpyxl(outgoing(project, FINANCE), inbox / "金融局.xlsx", FINANCE_VALUES)
     stamp(inbox / "金融局.xlsx", t + 2)
+    if not has_uno():
+        fill_openpyxl(outgoing(project, HR), inbox / "人社局回执（LibreOffice）.xlsx", HR_VALUES, {"任务清单!K3": "推进中"})
     spec = {
         "soffice": find_soffice(),
         "jobs": [
@@ -131,9 +134,10 @@ def returned(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     }
     spec_file = base / "fill.json"
     spec_file.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
-    subprocess.run(
-        [SYSTEM_PYTHON, str(LO_FILL), str(spec_file)], check=True, timeout=600, env={**os.environ, "PYTHONPATH": ""}
-    )
+    if has_uno():
+        subprocess.run(
+            [SYSTEM_PYTHON, str(LO_FILL), str(spec_file)], check=True, timeout=600, env={**os.environ, "PYTHONPATH": ""}
+        )
     stamp(inbox / "人社局回执（LibreOffice）.xlsx", t + 3)
     fill_openpyxl(outgoing(project, HR), inbox / "人社局-更正.xlsx", {**HR_VALUES, "cs_total": 13700})  # resubmission
     stamp(inbox / "人社局-更正.xlsx", t + 4)
@@ -221,7 +225,10 @@ def test_values_filled_are_the_ledgers_current_values(returned) -> None:  # noqa
     ledger.close()
 
 
+@pytest.mark.oracle
 def test_libreoffice_filled_file_is_recognised(returned) -> None:  # noqa: ANN001
+    if not has_uno():
+        pytest.skip("LibreOffice with python3-uno is not installed: the return was filled by openpyxl instead")
     project, summary, _ = returned
     import zipfile
 

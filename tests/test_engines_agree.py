@@ -43,6 +43,9 @@ def _number(value: object) -> float | None:
 
 @pytest.mark.parametrize("rubric_id", SCORED)
 def test_python_and_formulas_package_agree(rubric_id: str) -> None:
+    """Partly an adapter check: `formulas` computes the rubric's own operators and built-in functions (IF,
+    MIN, +, comparisons) but calls the same Python for each XY_ function; the XY_ rules are checked against
+    the documents and their native expansions elsewhere (test_rule_bounds.py)."""
     rubric, _ = load(rubric_id)
     compiled = CompiledRubric(rubric)
     by_formulas = {item.id: FormulasFormula(item.formula) for item in rubric.scored_items}

@@ -150,6 +150,9 @@ def test_formulas_with_xy_functions_evaluates_the_udf_master(runs: list[Run]) ->
 
 
 def test_cached_values_read_without_recalculation(runs: list[Run]) -> None:
+    """What a reader that never recalculates shows (a phone preview, pandas): cached values written from the
+    consolidated state's own result, so this checks intake and where each value lands, not the formulas
+    (those are checked by recalculation, by `formulas` and by LibreOffice, in the tests around it)."""
     for run in runs:
         for mode in ("udf", "native"):
             path, where = run.masters[mode]
