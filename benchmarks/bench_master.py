@@ -41,11 +41,10 @@ def main() -> None:
         ledger.close()
         values = state.result.values
         rows = [
-            ("`xinyong master` (whole run)", best_of(lambda: write_master(project, "udf"))),
+            ("`xinyong master` (whole run)", best_of(lambda: write_master(project))),
             ("scoring the adopted values", best_of(lambda: evaluate(compiled, state.values), 20)),
             ("提分空间 (`recover`)", best_of(lambda: recover(compiled, values))),
-            ("writing the workbook, udf mode", best_of(lambda: build(state, "udf", scratch / "u.xlsx", compiled))),
-            ("writing the workbook, native mode", best_of(lambda: build(state, "native", scratch / "n.xlsx", compiled))),
+            ("writing the workbook", best_of(lambda: build(state, scratch / "n.xlsx", compiled))),
         ]
         whole = rows[0][1]
         print(f"consolidate (63 files, for scale): {consolidation:.2f} s")

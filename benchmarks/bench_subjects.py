@@ -57,7 +57,7 @@ def rewrite(project):  # noqa: ANN001, ANN201
 
     def run() -> None:
         day = next(days)
-        outcome = write_master(project, "udf", today=date(2019, 3, day), now=datetime(2019, 3, day, 9, 0))
+        outcome = write_master(project, today=date(2019, 3, day), now=datetime(2019, 3, day, 9, 0))
         assert not outcome.unchanged
 
     return run

@@ -143,7 +143,8 @@ def run(mutation: Mutation, workers: int) -> tuple[str, int]:
         if workers > 1:
             command += ["-n", str(workers), "--dist", "loadfile"]
         done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
-        outcome = {0: "survived", 1: "caught"}.get(done.returncode, "broken")
+        stopped = "stopping after 1 failures" in done.stdout  # xdist ends an -x run with code 2
+        outcome = "survived" if done.returncode == 0 else "caught" if done.returncode == 1 or stopped else "broken"
         if outcome == "broken":
             sys.stderr.write(done.stdout[-3000:] + done.stderr[-3000:])
         return outcome, done.returncode

@@ -51,7 +51,7 @@ def main() -> None:
         returning = [u for u in outgoing_files(project) if units[u].label not in LEFT_OUT]
         fill_returns(project, example, units=returning, received=datetime(2019, 3, 25, 9, 0))
         consolidate(project, now=datetime(2019, 3, 25, 9, 0))
-        outcome = write_master(project, "native", today=date(2019, 4, 2), now=datetime(2019, 4, 2, 9, 0))
+        outcome = write_master(project, today=date(2019, 4, 2), now=datetime(2019, 4, 2, 9, 0))
         pdf = convert_many([outcome.path], Path(scratch))[outcome.path]
         for name, marker in PAGES.items():
             page = page_with(pdf, marker)

@@ -42,7 +42,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         demo = run_subjects_demo(Path(scratch) / "县区考核", RUBRIC)
         project = demo.project
-        master = write_master(project, "native", today=MASTER_AT.date(), now=MASTER_AT)
+        master = write_master(project, today=MASTER_AT.date(), now=MASTER_AT)
         scores = scores_of(project, today=MASTER_AT.date(), now=MASTER_AT)
         first = min((s for s in scores if s.rank is not None), key=lambda s: s.rank or 0)
         feedback = dict(zip([s.subject for s in scores], write_feedback(project, scores), strict=True))[first.subject]

@@ -1,10 +1,10 @@
 """The master scoring workbook against the project's headless scores.
 
 Projects are run for real: unit workbooks generated, filled with generated input sets as units
-would, returned, consolidated; the master written in both formula modes. Its score cells are then
-evaluated three ways that owe nothing to our writer's cached values: `formulas` with the XY_
-functions registered (UDF mode), LibreOffice recalculating the native mode, and python-calamine
-reading the cached values without any recalculation. All must equal headless scoring of the very
+would, returned, consolidated; the master written (its cells compute with built-in functions only).
+Its score cells are then evaluated three ways that owe nothing to our writer's cached values:
+`formulas`, LibreOffice recalculating, and python-calamine reading the cached values without any
+recalculation. All must equal headless scoring of the very
 input set the units were given.
 """
 
@@ -22,7 +22,6 @@ import formulas
 import pytest
 from python_calamine import CalamineWorkbook
 
-from udfs.engines.formulas_engine import register
 from udfs.evaluate import CompiledRubric, Result, evaluate
 from udfs.sampling import sample_inputs
 from workbooks.generate.fill import fill_returns
@@ -45,7 +44,7 @@ class Run:
     values: dict[str, object]
     expected: Result  # headless scoring of the input set the units were given
     state: MasterState
-    masters: dict[str, tuple[Path, Where]]
+    master: tuple[Path, Where]
 
 
 def run_project(base: Path, rubric: str, seed: int) -> Run:
@@ -66,11 +65,8 @@ def run_project(base: Path, rubric: str, seed: int) -> Run:
         )
     finally:
         ledger.close()
-    masters = {}
-    for mode in ("udf", "native"):
-        path = base / f"{rubric}-{seed}-{mode}.xlsx"
-        masters[mode] = (path, build(state, mode, path, compiled))
-    return Run(project, values, evaluate(compiled, values), state, masters)
+    path = base / f"{rubric}-{seed}.xlsx"
+    return Run(project, values, evaluate(compiled, values), state, (path, build(state, path, compiled)))
 
 
 @pytest.fixture(scope="module")
@@ -142,10 +138,9 @@ def libreoffice_getter(path: Path):  # noqa: ANN201
     return lambda sheet, cell: values[sheet].get(cell)
 
 
-def test_formulas_with_xy_functions_evaluates_the_udf_master(runs: list[Run]) -> None:
-    register()
+def test_formulas_package_computes_the_master(runs: list[Run]) -> None:
     for run in runs:
-        path, where = run.masters["udf"]
+        path, where = run.master
         assert_master_equals(run, where, formulas_getter(path))
 
 
@@ -154,36 +149,35 @@ def test_cached_values_read_without_recalculation(runs: list[Run]) -> None:
     consolidated state's own result, so this checks intake and where each value lands, not the formulas
     (those are checked by recalculation, by `formulas` and by LibreOffice, in the tests around it)."""
     for run in runs:
-        for mode in ("udf", "native"):
-            path, where = run.masters[mode]
-            assert_master_equals(run, where, calamine_getter(path))
+        path, where = run.master
+        assert_master_equals(run, where, calamine_getter(path))
 
 
 @pytest.mark.oracle
 @pytest.mark.skipif(find_soffice() is None, reason="LibreOffice not installed")
-def test_libreoffice_recalculates_the_native_master(runs: list[Run]) -> None:
+def test_libreoffice_recalculates_the_master(runs: list[Run]) -> None:
     for run in runs:
-        path, where = run.masters["native"]
+        path, where = run.master
         assert_master_equals(run, where, libreoffice_getter(path))
 
 
-def test_score_cells_hold_the_rubric_formulas_and_names(runs: list[Run]) -> None:
+def test_score_cells_compute_natively_beside_the_rubric_formulas(runs: list[Run]) -> None:
+    """The readable XY_ formula is text beside each score; the score cell itself calls no XY_ function, so
+    Excel without the add-in, WPS and LibreOffice compute it."""
     run = runs[0]
-    udf_path, where = run.masters["udf"]
-    with zipfile.ZipFile(udf_path) as z:
+    path, where = run.master
+    with zipfile.ZipFile(path) as z:
         workbook = z.read("xl/workbook.xml").decode()
     for spec in run.project.rubric.inputs.values():
         assert f'name="{spec.id}"' in workbook
-    book = CalamineWorkbook.from_path(str(udf_path)).get_sheet_by_name(L.SCORES).to_python()
+    book = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(L.SCORES).to_python()
     formulas_text = {row[L.S_ID]: row[L.S_FORMULA] for row in book if isinstance(row[L.S_ID], str)}
     for item in run.project.rubric.scored_items:
         assert formulas_text[item.id] == item.formula
-    npl = next(i for i in run.project.rubric.scored_items if "XY_NPL_SCORE" in (i.formula or ""))
-    sheet_xml = _sheet_xml(udf_path, L.SCORES)
-    assert "XY_NPL_SCORE(npl_rate)" in sheet_xml
-    native_xml = _sheet_xml(run.masters["native"][0], L.SCORES)
-    assert "XY_" not in native_xml and "npl_rate" in native_xml
-    assert npl.formula and npl.formula.lstrip("=") in sheet_xml
+    sheet_xml = _sheet_xml(path, L.SCORES)
+    formulas_xml = re.findall(r"<f>(.*?)</f>", sheet_xml)
+    assert formulas_xml and not [f for f in formulas_xml if "XY_" in f]
+    assert any("npl_rate" in f for f in formulas_xml)
 
 
 def _sheet_xml(path: Path, sheet: str) -> str:
@@ -195,7 +189,7 @@ def _sheet_xml(path: Path, sheet: str) -> str:
 
 def test_overview_shows_total_veto_completeness_and_units(runs: list[Run]) -> None:
     run = runs[0]
-    rows = CalamineWorkbook.from_path(str(run.masters["udf"][0])).get_sheet_by_name(L.OVERVIEW).to_python()
+    rows = CalamineWorkbook.from_path(str(run.master[0])).get_sheet_by_name(L.OVERVIEW).to_python()
     labels = {row[0]: row[1] for row in rows if row and isinstance(row[0], str)}
     assert labels["总分"] == pytest.approx(run.expected.total)
     veto = {True: "被一票否决", False: "未触发一票否决", None: "无法判断（数据不全）"}[run.expected.vetoed]

@@ -156,12 +156,14 @@ def test_text_from_returned_files_is_written_as_text(generated_national: Project
 def test_cli_master_report_and_score(consolidated_national: Project, tmp_path: Path) -> None:
     p = consolidated_national
     runner = CliRunner()
-    native = runner.invoke(main, ["master", str(p.root), "--formulas", "native", "--json"])
+    native = runner.invoke(main, ["master", str(p.root), "--json"])
     data = json.loads(native.output)
     assert data["formulas"] == "native" and data["score"]["total"] == evaluate(CompiledRubric(p.rubric), EXAMPLE).total
     assert native.exit_code == 1  # the example leaves findings (vetoes unmet, …)
     sheet = openpyxl.load_workbook(p.root / L.MASTER_FILE)[L.SCORES]
     assert not any("XY_" in str(c.value) for row in sheet.iter_rows(min_col=L.S_SCORE + 1, max_col=L.S_SCORE + 1) for c in row)
+    retired = runner.invoke(main, ["master", str(p.root), "--formulas", "udf", "--json"])  # old scripts still run
+    assert json.loads(retired.stdout)["formulas"] == "native" and "不再需要 --formulas" in retired.stderr
     report = runner.invoke(main, ["report", str(p.root), "--top", "3", "--reminders"])
     assert "提分空间" in report.output and "可挽回" in report.output and report.exit_code == 1
     first = data["recoveries"][0]

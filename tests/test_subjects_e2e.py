@@ -103,21 +103,29 @@ def test_each_subjects_score_is_the_score_of_its_own_figures_alone(assessment, t
         assert [s["score"] for s in entry["sections"]] == [s["score"] for s in alone["sections"]]
 
 
-def test_ranks_share_ties_and_put_incomplete_subjects_after_complete_ones(assessment) -> None:  # noqa: ANN001
+def test_ranks_follow_totals_share_ties_and_say_why_a_rank_is_provisional(assessment) -> None:  # noqa: ANN001
+    """The rule on 排名 and in the README: by current total, highest first, ties share a rank (1, 2, 2, 4); a
+    subject with unscored items is marked 待补 with the count and reason; nothing scored, no total, no rank."""
     project, sent, _ = assessment
     listed = scores_json(project)["subjects"]
     ranked = sorted((s for s in listed if s["rank"] is not None), key=lambda s: s["rank"])
     assert len(ranked) == len(project.subjects) - 1
-    complete = [s for s in ranked if s["complete"]]
-    assert ranked[: len(complete)] == complete  # every complete county before any incomplete one
     for a, b in zip(ranked, ranked[1:], strict=False):
-        if a["complete"] == b["complete"]:
-            assert a["total"] >= b["total"]
-            assert (a["rank"] == b["rank"]) == (a["total"] == pytest.approx(b["total"]))
+        assert a["total"] >= b["total"]  # a higher total is never printed below a lower one
+        assert (a["rank"] == b["rank"]) == (a["total"] == pytest.approx(b["total"]))
     same = [s for s in listed if s["subject"] in sent and sent[s["subject"]] == sent[list(sent)[1]]]
     assert len(same) == 2 and same[0]["rank"] == same[1]["rank"]  # the tie shares one rank
     ranks = [s["rank"] for s in ranked]
     assert all(r == k + 1 or r == ranks[k - 1] for k, r in enumerate(ranks))  # 1, 2, 2, 4: the next rank skips
+    for s in ranked:
+        unscored = sum(1 for item in s["score"]["items"] if item["score"] is None)
+        assert sum(s["pending"].values()) == unscored and s["complete"] == (not unscored)
+    (silent,) = [s for s in listed if s["rank"] is None]
+    assert silent["total"] is None and silent["score"]["total"] is None
+    text = CliRunner().invoke(main, ["score", str(project.root)]).output
+    incomplete = next(s for s in ranked if s["pending"])
+    reason, count = next(iter(incomplete["pending"].items()))
+    assert f"{incomplete['short']}" in text and f"{reason} {count} 项" in text
 
 
 def test_one_subject_by_short_name_and_a_resubmission_changes_only_that_subject(assessment) -> None:  # noqa: ANN001
@@ -145,7 +153,7 @@ def test_the_master_ranks_the_subjects_as_score_does(assessment) -> None:  # noq
     project, _, _ = assessment
     consolidate(project)
     listed = scores_json(project)["subjects"]
-    wb = openpyxl.load_workbook(project.root / MASTER_FILE, read_only=True)
+    wb = openpyxl.load_workbook(project.root / MASTER_FILE, read_only=True, data_only=True)  # what it shows
     try:
         assert wb.sheetnames[:2] == ["排名", "评分表"] and "总览" not in wb.sheetnames and "硬指标" not in wb.sheetnames
         rows = [r for r in wb["排名"].iter_rows(min_row=4, values_only=True) if r[1]]
@@ -153,7 +161,8 @@ def test_the_master_ranks_the_subjects_as_score_does(assessment) -> None:  # noq
         wb.close()
     expected = sorted(listed, key=lambda s: (s["rank"] is None, s["rank"] or 0))
     assert [(r[0], r[1], r[3]) for r in rows] == [
-        (s["rank"] if s["rank"] is not None else "—", s["subject"], s["total"]) for s in expected
+        (s["rank"] if s["rank"] is not None else "—", s["subject"], s["total"] if s["total"] is not None else "未计分")
+        for s in expected
     ]
 
 

@@ -80,7 +80,7 @@ def test_every_score_cell_is_the_rubrics_formula_over_its_subjects_cells(consoli
 @pytest.mark.skipif(find_soffice() is None, reason="LibreOffice not installed")
 def test_libreoffice_recalculating_the_native_master_agrees_on_every_subject(consolidated) -> None:  # noqa: ANN001
     project, _, _ = consolidated
-    done = CliRunner().invoke(main, ["master", str(project.root), "--formulas", "native"])
+    done = CliRunner().invoke(main, ["master", str(project.root)])
     assert done.exit_code in (0, 1), done.output
     path = project.root / L.MASTER_FILE
     cached, recalculated = read_values(path), recalculated_values(path)
@@ -141,13 +141,13 @@ def test_a_subject_name_changed_in_the_master_is_a_finding_and_its_block_is_not_
     first = list(sent)[5]
     short = project.registry.units[first].short
     discretionary = next(i for i, spec in project.rubric.inputs.items() if spec.type == "discretionary")
+    before = totals(project)  # `score` reads the master back: asked before the master is edited
     enter_in_master(project, {(first, discretionary): 0})
     path = project.root / L.MASTER_FILE
     wb = openpyxl.load_workbook(path)
     col = subject_columns(wb[L.DATA])[short]
     wb[L.DATA].cell(L.MX_SUBJECT_ROW + 1, col).value = "不存在的区"
     wb.save(path)
-    before = totals(project)
     outcome = write_master(project)
     assert [(f.code, f.cell) for f in outcome.findings] == [
         ("master-subject-unknown", f"{get_column_letter(col)}{L.MX_SUBJECT_ROW + 1}")
@@ -311,3 +311,63 @@ def test_a_new_round_carries_each_subjects_own_figures_over(consolidated, tmp_pa
     for subject, total in before.items():
         if subject != changed:
             assert after[subject] == total  # everything carried over from its own first round (or nothing)
+
+
+@pytest.mark.oracle
+@pytest.mark.skipif(not has_uno(), reason="LibreOffice's Python bridge not installed")
+def test_score_reads_back_an_assessors_score_saved_by_libreoffice(consolidated, tmp_path: Path) -> None:  # noqa: ANN001
+    """`xinyong score` on a many-subject project reads the 考核分 back as `master` and 重新计分 do: the subject's
+    total, its rank among the others and the ledger all follow the typed score."""
+    project, sent, _ = consolidated
+    write_master(project)
+    before = {s["subject"]: s for s in scores_json(project)["subjects"]}
+    leader = min((s for s in before.values() if s["rank"] is not None), key=lambda s: s["rank"])
+    subject = leader["subject"]
+    discretionary = [i for i, spec in project.rubric.inputs.items() if spec.type == "discretionary"]
+    path = project.root / L.MASTER_FILE
+    ws = openpyxl.load_workbook(path)[L.DATA]
+    manual = get_column_letter(subject_columns(ws)[leader["short"]] + 1)
+    rows = {ws.cell(r, 1).value: r for r in range(L.MX_FIRST + 1, ws.max_row + 1)}
+    libreoffice_edit(path, {f"{L.DATA}!{manual}{rows[i]}": "0" for i in discretionary})
+    after = {s["subject"]: s for s in scores_json(project)["subjects"]}
+    expected = headless(tmp_path, project.rubric.id, {**sent[subject], **dict.fromkeys(discretionary, 0)})["total"]
+    assert after[subject]["total"] == pytest.approx(expected) and expected < leader["total"]
+    higher = sum(1 for s in after.values() if s["total"] is not None and s["total"] > after[subject]["total"] + 1e-9)
+    assert after[subject]["rank"] == higher + 1 > 1
+    ledger = Ledger(project.root / LEDGER_FILE)
+    try:
+        entered = ledger.manual(project.settings.round, subject)
+    finally:
+        ledger.close()
+    assert {i: entered[i].value for i in discretionary} == dict.fromkeys(discretionary, 0)
+    assert after[subject]["provisional"] == 0
+
+
+@pytest.mark.oracle
+@pytest.mark.skipif(find_soffice() is None, reason="LibreOffice not installed")
+def test_the_ranking_follows_a_typed_score_when_the_workbook_recalculates(consolidated) -> None:  # noqa: ANN001
+    """排名's rank and total are formulas over 评分表: a 考核分 typed into 数据 and recalculated (no rewrite)
+    changes the subject's total there and its rank, in place."""
+    project, sent, _ = consolidated
+    write_master(project)
+    path = project.root / L.MASTER_FILE
+    earlier = openpyxl.load_workbook(path, data_only=True)["排名"]["D4"].value  # the leader's total as written
+    wb = openpyxl.load_workbook(path)
+    ranking = wb["排名"]
+    row_of = {ranking.cell(r, 2).value: r for r in range(4, ranking.max_row + 1) if ranking.cell(r, 2).value}
+    first = next(subject for subject, r in row_of.items() if r == 4)
+    short = project.registry.units[first].short
+    discretionary = [i for i, spec in project.rubric.inputs.items() if spec.type == "discretionary"]
+    data = wb[L.DATA]
+    col = subject_columns(data)[short] + 1
+    for r in range(L.MX_FIRST + 1, data.max_row + 1):
+        if data.cell(r, 1).value in discretionary:
+            data.cell(r, col).value = 0
+    wb.save(path)
+    values = recalculated_values(path)
+    shown = values["排名"]
+    totals = {s: float(shown[f"D{r}"]) for s, r in row_of.items() if isinstance(shown.get(f"D{r}"), int | float)}
+    lower = totals[first]
+    assert lower < earlier
+    assert shown["A4"] == 1 + sum(1 for t in totals.values() if t > lower + 1e-9)
+    assert shown["A4"] > 1  # the former leader, now lower, keeps its row but not its rank

@@ -4,7 +4,7 @@
 indicator vetoes the city whatever else is known: a basic indicator that cannot be judged yet (its
 figure not in) must never mask one that is unmet. Only when none is unmet does a missing figure leave
 the verdict open. Checked in headless scoring and in the master the office hands on, as LibreOffice
-recalculates it (native formulas) and as `formulas` computes it with the add-in's functions.
+recalculates it and as `formulas` computes it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import openpyxl
 import pytest
 
 from tests.test_master import formulas_getter
-from udfs.engines.formulas_engine import register
 from udfs.evaluate import CompiledRubric, evaluate
 from udfs.rubric import load, resolve
 from workbooks.generate.fill import fill_returns
@@ -87,7 +86,7 @@ def test_the_veto_finding_names_the_unmet_indicator() -> None:
 # ---- the master as the office hands it on -----------------------------------------------------------
 
 
-def master_for(project: Project, values: dict[str, object], tmp: Path) -> dict[str, tuple[Path, object]]:
+def master_for(project: Project, values: dict[str, object], tmp: Path) -> tuple[Path, object]:
     fill_returns(project, values, received=RECEIVED)
     consolidate(project, now=datetime(2019, 3, 25, 10, 0))
     compiled = CompiledRubric(project.rubric)
@@ -97,7 +96,7 @@ def master_for(project: Project, values: dict[str, object], tmp: Path) -> dict[s
     finally:
         ledger.close()
     assert state.result.vetoed is True  # what was consolidated is what the test means
-    return {mode: (tmp / f"{mode}.xlsx", build(state, mode, tmp / f"{mode}.xlsx", compiled)) for mode in ("udf", "native")}
+    return tmp / "master.xlsx", build(state, tmp / "master.xlsx", compiled)
 
 
 def overview_verdict(values: dict[str, dict[str, object]]) -> object:
@@ -107,7 +106,7 @@ def overview_verdict(values: dict[str, dict[str, object]]) -> object:
 
 
 @pytest.fixture
-def vetoed_master(generated_national: Project, tmp_path: Path) -> dict[str, tuple[Path, object]]:
+def vetoed_master(generated_national: Project, tmp_path: Path) -> tuple[Path, object]:
     return master_for(generated_national, figures(UNMET_01, WITHOUT_05), tmp_path)
 
 
@@ -115,16 +114,15 @@ def vetoed_master(generated_national: Project, tmp_path: Path) -> dict[str, tupl
 def test_libreoffice_recalculating_the_master_shows_the_veto(vetoed_master, tmp_path: Path) -> None:  # noqa: ANN001
     if find_soffice() is None:
         pytest.skip("LibreOffice (soffice) is not installed")
-    path, where = vetoed_master["native"]
+    path, where = vetoed_master
     values = read_values(recalculate(path, tmp_path / "out"))
     statuses = {cid: values[L.CHECKS][ref.split("!")[1].replace("$", "")] for cid, ref in where.checks.items()}
     assert statuses["basic_01"] == L.UNMET and statuses["basic_05"] == L.UNKNOWN
     assert overview_verdict(values) == VETOED
 
 
-def test_the_master_computed_with_the_add_in_shows_the_veto(vetoed_master) -> None:  # noqa: ANN001
-    register()
-    path, where = vetoed_master["udf"]
+def test_the_master_computed_by_formulas_shows_the_veto(vetoed_master) -> None:  # noqa: ANN001
+    path, where = vetoed_master
     get = formulas_getter(path)
     statuses = {cid: get(L.CHECKS, ref.split("!")[1].replace("$", "")) for cid, ref in where.checks.items()}
     assert statuses["basic_01"] == L.UNMET and statuses["basic_05"] == L.UNKNOWN

@@ -178,7 +178,7 @@ def score(folder: Path | None, ref: str, inputs_path: Path | None, as_json: bool
         _score_subjects(project, subject, as_json)
         return
     if project is not None:
-        outcome = master_of(project, None)
+        outcome = master_of(project)
         if as_json:
             emit_json(report.master_dict(outcome))
         else:
@@ -214,24 +214,27 @@ def score(folder: Path | None, ref: str, inputs_path: Path | None, as_json: bool
 
 
 def _score_subjects(project: Project, subject: str | None, as_json: bool) -> None:
-    """A many-subject project: each subject on its own figures, ranked; the master is left as it is."""
+    """A many-subject project: the 考核分 and corrections typed into the master read back first, as
+    `master` and the ribbon's 重新计分 do; then each subject on its own figures, ranked."""
     wanted = chosen_subject(project, subject)
-    scores = report_subjects.scores_of(project)
-    mode = project.settings.formulas
+    outcome = master_of(project)
+    scores = outcome.subjects or []
     if wanted is not None:
         (one,) = [s for s in scores if s.subject == wanted]
         if as_json:
-            emit_json(report_subjects.subject_dict(one, mode))
+            emit_json(report_subjects.subject_dict(one))
         else:
             click.echo(f"{one.subject}（第{one.rank}名）" if one.rank else f"{one.subject}（未排名）")
             click.echo(report.score_text(one.state.result))
         finish(one.state.findings)
         return
     if as_json:
-        emit_json({"subjects": [report_subjects.subject_dict(s, mode) for s in scores]})
+        emit_json({"subjects": [report_subjects.subject_dict(s) for s in scores]})
     else:
         click.echo(report_subjects.ranking_text(scores))
-    finish([f for s in scores for f in s.state.findings])
+        click.echo("")
+        click.echo(report.master_lines(outcome))
+    finish([f for s in scores for f in s.state.findings] + list(outcome.findings))
 
 
 @main.group()

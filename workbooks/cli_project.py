@@ -21,28 +21,24 @@ from .report import text as report
 from .usage import UsageFailure, chosen_subject, emit_json, finish, open_folder
 
 
-def run_master(folder: Path, mode: str | None) -> MasterOutcome:
-    return master_of(open_folder(folder), mode)
-
-
-def master_of(project: Project, mode: str | None) -> MasterOutcome:
+def master_of(project: Project) -> MasterOutcome:
+    """Read back what the office typed into the master, score from the ledger and rewrite the master
+    (the one path for master, score, report and the ribbon's 重新计分)."""
     try:
-        return write_master(project, mode)
+        return write_master(project)
     except LockBusy as busy:
         raise UsageFailure(f"另一个汇总或计分正在进行（{busy.holder}），请稍后再试") from None
 
 
 @click.command()
 @click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option(
-    "--formulas",
-    type=click.Choice(["udf", "native"]),
-    help="得分单元格的公式：udf 用 XY_ 函数（Excel 装加载项）；native 用 Excel 原生函数（WPS、LibreOffice、未装加载项的 Excel）。默认取项目设置",
-)
+@click.option("--formulas", type=click.Choice(["udf", "native"]), hidden=True)  # retired: accepted, told so
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）")
 def master(folder: Path, formulas: str | None, as_json: bool) -> None:
     """生成（或更新）评分总表：总览、评分表、硬指标、提分空间、催报、单位进度、轮次趋势、提交记录、问题清单。"""
-    outcome = run_master(folder, formulas)
+    if formulas is not None:
+        click.echo("提示：评分总表现在总是用 Excel 自带函数计算（装不装加载项、WPS、LibreOffice 结果相同），不再需要 --formulas。", err=True)
+    outcome = master_of(open_folder(folder))
     if as_json:
         emit_json(report.master_dict(outcome))
     else:
@@ -63,7 +59,7 @@ def report_command(folder: Path, top: int, reminders: bool, as_json: bool, feedb
         _feedback(folder, as_json)
         return
     project = open_folder(folder)
-    outcome = master_of(project, None)
+    outcome = master_of(project)
     if project.subjects or subject is not None:
         _subjects_report(project, outcome, subject, top, reminders, as_json)
         return
@@ -81,12 +77,12 @@ def _subjects_report(
 ) -> None:
     """`report` on a many-subject project: every subject's top items, or one subject's whole plan."""
     from .master.ranking import TOP
-    from .report.subjects import recovery_lines, scores_of, subject_dict
+    from .report.subjects import recovery_lines, subject_dict
 
     wanted = chosen_subject(project, subject)
-    scores = [s for s in scores_of(project) if wanted is None or s.subject == wanted]
+    scores = [s for s in outcome.subjects or [] if wanted is None or s.subject == wanted]
     if as_json:
-        emit_json({"subjects": [subject_dict(s, outcome.mode) for s in scores]})
+        emit_json({"subjects": [subject_dict(s) for s in scores]})
     elif subject is not None:
         click.echo(report.recovery_text(scores[0].state, top, reminders))
     else:

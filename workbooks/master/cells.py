@@ -1,5 +1,7 @@
 """The formula text of the master's live cells: item scores, hard-indicator conditions and the
-rubric's consistency rules, in either formula mode.
+rubric's consistency rules, in built-in Excel functions only (each XY_ call replaced by its native
+expansion), so the master computes the same numbers in Excel with or without the add-in, in WPS and in
+LibreOffice; the rubric's readable XY_ formula is written beside each score as text.
 
 A cell computes only when every input it uses holds a value of the right kind and every
 consistency rule over those inputs holds, and its rule accepts the data; otherwise it shows 未计分
@@ -18,7 +20,6 @@ from udfs.rubric.model import Condition, InputSpec
 
 from .layout import MET, NOT_SCORED, UNKNOWN, UNMET
 
-MODES = ("udf", "native")
 _OPS = {">=": ">=", ">": ">", "<=": "<=", "<": "<", "=": "="}
 
 
@@ -30,24 +31,19 @@ class Formulas:
     def __init__(
         self,
         compiled: CompiledRubric,
-        mode: str,
         constraint_cells: Mapping[str, str],
         inputs: Mapping[str, str] | None = None,
     ) -> None:
-        if mode not in MODES:
-            raise ValueError(mode)
         self.compiled = compiled
         self.rubric = compiled.rubric
-        self.native = mode == "native"
         self.inputs = dict(inputs or {})
-        # a native expansion must know a step mode when it is written, so parameters are inlined there;
-        # with the add-in they stay names (cells on the 数据 sheet an analyst can change)
-        self.names = {pid: literal(v) for pid, v in compiled.params.items()} if self.native else {}
+        # a native expansion must know a step mode when it is written, so parameters are inlined
+        self.names = {pid: literal(v) for pid, v in compiled.params.items()}
         self.names.update(self.inputs)
         self.constraint_cells = constraint_cells
 
     def expression(self, text: str) -> str:
-        return emit(parse(text), self.names, native=self.native)
+        return emit(parse(text), self.names, native=True)
 
     def _presence(self, needs: frozenset[str]) -> list[str]:
         return [

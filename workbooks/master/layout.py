@@ -4,6 +4,12 @@ so the two can never disagree about a column."""
 from __future__ import annotations
 
 MASTER_FILE = "评分总表.xlsx"
+# bumped when the master's cells change meaning, so a master written before is rewritten, not kept
+LAYOUT_VERSION = "2-native"
+COMPUTED_EVERYWHERE = (
+    "得分、小计和总分用 Excel 自带函数计算：装不装加载项的 Excel、WPS、LibreOffice 重算结果都相同；"
+    "“计分公式”栏是指标体系中便于阅读的写法（XY_ 函数）。"
+)
 MASTER_ARCHIVE = "总表存档"  # under 归档/: every hand-edited master, by content hash, before it is rewritten
 
 OVERVIEW, SCORES, DATA, CHECKS = "总览", "评分表", "数据", "硬指标"

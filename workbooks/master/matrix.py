@@ -56,7 +56,7 @@ def _subject_heads(ws: Worksheet, scores: list[SubjectScore], first_col: int, wi
 
 
 def write_data_matrix(
-    wb: xlsxwriter.Workbook, ws: Worksheet, scores: list[SubjectScore], compiled: CompiledRubric, mode: str, st: Styles
+    wb: xlsxwriter.Workbook, ws: Worksheet, scores: list[SubjectScore], compiled: CompiledRubric, st: Styles
 ) -> list[Formulas]:
     """数据 for every subject; returns each subject's formula builder, its inputs bound to its cells."""
     rubric = compiled.rubric
@@ -107,7 +107,7 @@ def write_data_matrix(
         row += 1
     formulas = [
         Formulas(
-            compiled, mode,
+            compiled,
             {c.id: ref(L.DATA, row + j, _data_column(k, 2)) for j, (c, _) in enumerate(compiled.constraints)},
             bindings[k],
         )
@@ -126,6 +126,17 @@ def write_data_matrix(
     ws.freeze_panes(L.MX_FIRST, 2)
     ws.protect("", {"format_columns": True, "format_rows": True, "autofilter": True})
     return formulas
+
+
+def _nothing_scored(spans: list[tuple[int, int]], col: int) -> str:
+    """True when none of a subject's item cells holds a score (it reported nothing that scores)."""
+    ranges = ",".join(f"{xl_rowcol_to_cell(a, col)}:{xl_rowcol_to_cell(b, col)}" for a, b in spans)
+    return f"COUNT({ranges})=0"
+
+
+def _unless(guard: str, expr: str, s: SubjectScore, cached: object) -> tuple[str, object]:
+    """A subtotal or total that shows 未计分, not 0, for a subject with nothing scored (as 排名 and JSON)."""
+    return f'=IF({guard},"{L.NOT_SCORED}",{expr})', (L.NOT_SCORED if s.total is None else cached)
 
 
 def write_scores_matrix(ws: Worksheet, scores: list[SubjectScore], formulas: list[Formulas], st: Styles) -> MatrixWhere:
@@ -153,6 +164,7 @@ def write_scores_matrix(ws: Worksheet, scores: list[SubjectScore], formulas: lis
     results = [{i.id: i for i in s.state.result.items} for s in scores]
     row = L.MX_FIRST
     subtotal_rows: dict[str, int] = {}
+    spans: list[tuple[int, int]] = []  # each section's item rows
     for section in rubric.sections:
         items = [i for i in section.items if i.scored]
         if not items:
@@ -176,12 +188,18 @@ def write_scores_matrix(ws: Worksheet, scores: list[SubjectScore], formulas: lis
                 ws.write_formula(row, fixed + k, formulas[k].item(item.id), st.num(), L.NOT_SCORED if score is None else score)
                 where.subjects[s.subject].items[item.id] = ref(L.SCORES, row, fixed + k)
             row += 1
+        spans.append((head_row + 1, row - 1))
+    guards = [_nothing_scored(spans, fixed + k) for k in range(len(scores))]
+    sections = {sec.id: sec for sec in rubric.sections}
+    for section_id, head_row in subtotal_rows.items():
+        items = [i for i in sections[section_id].items if i.scored]
         for k, s in enumerate(scores):
             col = fixed + k
             total = sum(results[k][i.id].score or 0.0 for i in items)
-            span = f"{xl_rowcol_to_cell(head_row + 1, col)}:{xl_rowcol_to_cell(row - 1, col)}"
-            ws.write_formula(head_row, col, f"=SUM({span})", st.num(bold=True), round(total, 6))
-            where.subjects[s.subject].sections[section.id] = ref(L.SCORES, head_row, col)
+            span = f"{xl_rowcol_to_cell(head_row + 1, col)}:{xl_rowcol_to_cell(head_row + len(items), col)}"
+            formula, cached = _unless(guards[k], f"SUM({span})", s, round(total, 6))
+            ws.write_formula(head_row, col, formula, st.num(bold=True), cached)
+            where.subjects[s.subject].sections[section_id] = ref(L.SCORES, head_row, col)
     row += 1
     bonus = {s.id for s in rubric.sections if s.bonus}
     parts = [
@@ -196,7 +214,8 @@ def write_scores_matrix(ws: Worksheet, scores: list[SubjectScore], formulas: lis
         for k, s in enumerate(scores):
             col = fixed + k
             cells = ",".join(xl_rowcol_to_cell(subtotal_rows[i], col) for i in ids)
-            ws.write_formula(row, col, f"=SUM({cells})", st.num(bold=True), getattr(s.state.result, f"{attr}_score"))
+            formula, cached = _unless(guards[k], f"SUM({cells})", s, getattr(s.state.result, f"{attr}_score"))
+            ws.write_formula(row, col, formula, st.num(bold=True), cached)
             setattr(where.subjects[s.subject], attr, ref(L.SCORES, row, col))
         row += 1
     put(ws, row, 2, "总分", st.section)
@@ -205,7 +224,8 @@ def write_scores_matrix(ws: Worksheet, scores: list[SubjectScore], formulas: lis
         col = fixed + k
         w = where.subjects[s.subject]
         cells = ",".join(c.split("!")[1] for c in (w.base, w.bonus) if c)
-        ws.write_formula(row, col, f"=SUM({cells})", st.num(bold=True), s.state.result.total)
+        formula, cached = _unless(guards[k], f"SUM({cells})", s, s.state.result.total)
+        ws.write_formula(row, col, formula, st.num(bold=True), cached)
         w.total = ref(L.SCORES, row, col)
     _print_across(ws, 3)
     ws.freeze_panes(L.MX_FIRST, 3)

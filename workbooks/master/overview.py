@@ -17,7 +17,6 @@ from .live import Where
 from .state import MasterState
 from .style import Styles, fit_row, put
 
-MODE_LABEL = {"udf": "含 XY_ 计分函数（在 Excel 中重算需安装 xinyong 加载项）", "native": "Excel 原生函数（WPS、LibreOffice 可直接重算）"}
 TOP = 5
 
 
@@ -28,7 +27,7 @@ VERDICTS = {  # (some condition unmet, some cannot be judged, all met)
 
 
 def write_overview(
-    wb: xlsxwriter.Workbook, ws: Worksheet, state: MasterState, mode: str, st: Styles, where: Where
+    wb: xlsxwriter.Workbook, ws: Worksheet, state: MasterState, st: Styles, where: Where
 ) -> None:
     p, result = state.project, state.result
     rubric = p.rubric
@@ -38,7 +37,7 @@ def write_overview(
     ws.write_string(0, 0, f"{rubric.title}：评分总表", st.title)
     stamp = f"{p.settings.name}；轮次：{p.settings.round}；生成时间：{state.written_at:%Y-%m-%d %H:%M}"
     ws.write_string(1, 0, stamp, st.hint)
-    ws.write_string(2, 0, f"计分公式：{MODE_LABEL[mode]}", st.hint)
+    ws.write_string(2, 0, L.COMPUTED_EVERYWHERE, st.hint)
     row = 4
     put(ws, row, 0, "总分", st.bold)
     ws.write_formula(row, 1, f"={where.total}", st.big, result.total)

@@ -26,7 +26,7 @@ from ..ledger import LEDGER_FILE, Ledger
 from ..lock import project_lock
 from ..project import REGISTRY_FILE, RUBRIC_FILE, SETTINGS_FILE, Project
 from . import layout as L
-from .cells import MODES, Formulas
+from .cells import Formulas
 from .live import Where, constraint_cells, write_checks, write_data, write_scores
 from .matrix import MatrixWhere, write_data_matrix, write_scores_matrix
 from .overview import write_overview
@@ -45,18 +45,18 @@ class MasterOutcome:
     path: Path | None  # None when the master could not be written
     state: MasterState
     where: Where | MatrixWhere  # a many-subject master: every subject's cells
-    mode: str
     findings: Findings  # read-back and writing findings (also inside state.findings)
     unchanged: bool = False  # the master on disk was written from the same inputs: kept, not rewritten
+    subjects: list[SubjectScore] | None = None  # a many-subject project: every subject, ranked
 
 
-def inputs_digest(project: Project, ledger: Ledger, mode: str, today: date, findings: Findings) -> str:
-    """Everything a master is written from, as one digest: the tool's version, the formula mode, the
+def inputs_digest(project: Project, ledger: Ledger, today: date, findings: Findings) -> str:
+    """Everything a master is written from, as one digest: the tool's version and master layout, the
     day (lateness is counted in days), the project's settings, registry and rubric files, where each
     append-only ledger table stands, and the findings handed in. Equal digests give the same master
     but for the time it says it was written."""
     h = hashlib.sha256()
-    for part in (__version__, mode, today.isoformat(), repr(ledger.marks())):
+    for part in (__version__, L.LAYOUT_VERSION, today.isoformat(), repr(ledger.marks())):
         h.update(part.encode("utf-8") + b"\0")
     rubric = project.settings.rubric
     for path in (project.root / SETTINGS_FILE, project.root / REGISTRY_FILE, project.root / RUBRIC_FILE):
@@ -69,7 +69,7 @@ def inputs_digest(project: Project, ledger: Ledger, mode: str, today: date, find
 
 
 def build(
-    state: MasterState, mode: str, path: Path, compiled: CompiledRubric, subjects: list[SubjectScore] | None = None
+    state: MasterState, path: Path, compiled: CompiledRubric, subjects: list[SubjectScore] | None = None
 ) -> Where | MatrixWhere:
     """Write the workbook at `path` (deterministic for a given state and time); `subjects`: a
     many-subject project's scores: ranked on a first sheet, then 评分表 and 数据 with a column (block)
@@ -93,18 +93,18 @@ def build(
         ws.repeat_rows(2)
     where: Where | MatrixWhere
     if subjects is not None:
-        write_ranking(wb, sheets[RANKING], subjects, st)
-        formulas = write_data_matrix(wb, sheets[L.DATA], subjects, compiled, mode, st)
+        formulas = write_data_matrix(wb, sheets[L.DATA], subjects, compiled, st)
         where = write_scores_matrix(sheets[L.SCORES], subjects, formulas, st)
+        write_ranking(wb, sheets[RANKING], subjects, where, st)
         write_subject_recovery(sheets[L.RECOVERY], subjects, st)
     else:
         where = one = Where()
-        f = Formulas(compiled, mode, constraint_cells(state, compiled))
+        f = Formulas(compiled, constraint_cells(state, compiled))
         write_data(wb, sheets[L.DATA], state, f, st)
         if scored:
             write_scores(sheets[L.SCORES], state, f, st, one)
             write_checks(sheets[L.CHECKS], state, f, st, one)
-            write_overview(wb, sheets[L.OVERVIEW], state, mode, st, one)
+            write_overview(wb, sheets[L.OVERVIEW], state, st, one)
             write_recovery(sheets[L.RECOVERY], state, st)
             write_trend(wb, sheets[L.TREND], state, st)
     write_reminders(sheets[L.REMINDERS], state, st)
@@ -125,7 +125,6 @@ def _late_findings(state: MasterState) -> None:
 
 def refresh(
     project: Project,
-    mode: str | None = None,
     today: date | None = None,
     now: datetime | None = None,
     compiled: CompiledRubric | None = None,
@@ -135,9 +134,6 @@ def refresh(
     A master written from the same inputs (inputs_digest) and untouched since is kept as it is: a
     second consolidation with nothing new costs the reading of the inbox and the scoring, not a
     new workbook."""
-    mode = mode or project.settings.formulas
-    if mode not in MODES:
-        raise ValueError(mode)
     now = now or datetime.now()
     compiled = compiled or CompiledRubric(project.rubric)
     ledger = Ledger(project.root / LEDGER_FILE)
@@ -154,24 +150,24 @@ def refresh(
             state.findings.extend(replace(f, message=f"{s.short}：{f.message}", subject=s.subject) for f in own)
         _late_findings(state)
         path = project.root / L.MASTER_FILE
-        inputs = inputs_digest(project, ledger, mode, state.today, findings)
+        inputs = inputs_digest(project, ledger, state.today, findings)
         if inputs == ledger.last_master_inputs() and path.is_file() and file_digest(path) == ledger.last_master():
-            return MasterOutcome(path, state, Where(), mode, findings, unchanged=True)
+            return MasterOutcome(path, state, Where(), findings, unchanged=True, subjects=subjects)
         for stale in project.root.glob(f".{L.MASTER_FILE}.*.tmp"):  # left by a run killed mid-write (we hold the lock)
             stale.unlink(missing_ok=True)
         tmp = project.root / f".{L.MASTER_FILE}.{os.getpid()}.tmp"
-        where = build(state, mode, tmp, compiled, subjects)
+        where = build(state, tmp, compiled, subjects)
         try:
             os.replace(tmp, path)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             message = f"无法写入 {L.MASTER_FILE}（{exc.strerror or exc}），可能正在 Excel 中打开；关闭后重新计分"
             state.findings.append(findings.add("master-not-written", message, file=L.MASTER_FILE))
-            return MasterOutcome(None, state, where, mode, findings)
+            return MasterOutcome(None, state, where, findings, subjects=subjects)
         written = now.isoformat(timespec="seconds")
-        ledger.record_master(file_digest(path), written, project.settings.round, mode, state.result.total, inputs)
+        ledger.record_master(file_digest(path), written, project.settings.round, "native", state.result.total, inputs)
         write_reminder_files(project, state)
-        return MasterOutcome(path, state, where, mode, findings)
+        return MasterOutcome(path, state, where, findings, subjects=subjects)
     finally:
         ledger.close()
 
@@ -187,8 +183,6 @@ def write_reminder_files(project: Project, state: MasterState) -> Path:
     return folder
 
 
-def write_master(
-    project: Project, mode: str | None = None, today: date | None = None, now: datetime | None = None
-) -> MasterOutcome:
+def write_master(project: Project, today: date | None = None, now: datetime | None = None) -> MasterOutcome:
     with project_lock(project):
-        return refresh(project, mode, today, now)
+        return refresh(project, today, now)

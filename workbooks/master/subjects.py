@@ -1,13 +1,17 @@
 """The subjects of a many-subject assessment, each scored on its own figures, then ranked.
 
-Ranking: subjects whose every item could be scored come first, by total, highest first; subjects
-with items not yet scored (figures missing) follow, also by total, and are marked; ties share a rank
-and the next rank skips (1, 2, 2, 4). A subject with nothing scored has no rank.
+Ranking (RANKING_RULE, printed on 排名 and in the README): every subject with a total is ranked by its
+current total, highest first, so a printed order never puts a higher total below a lower one; ties
+share a rank and the next rank skips (1, 2, 2, 4). A rank is 暂定 while the subject's discretionary
+items still score from its own 自评分, and 待补 while items are unscored, each with its reason (figures
+missing, figures that contradict each other, figures the rule refuses). A subject with nothing scored
+has no total and no rank.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from udfs.evaluate import CompiledRubric
@@ -15,7 +19,15 @@ from udfs.evaluate import CompiledRubric
 from ..ledger import Ledger
 from ..project import Project
 from .progress import unit_progress
-from .state import MasterState, gather
+from .state import MasterState, gather, provisional_scores
+
+RANKING_RULE = (
+    "名次按当前总分从高到低排列，总分相同名次相同（如 1、2、2、4）。"
+    "还有酌情计分项按自评分计（评审尚未录入考核分）的，名次标“暂定”；还有指标未计分的，标“待补”并写明原因"
+    "（缺数据、数据前后矛盾或数据不符合计分规则），补齐后总分和名次可能变化；没有任何可计分数据的对象不排名、不显示总分。"
+)
+# why an item is not scored, in the words 排名, the feedback and the command line use
+MISSING, CONTRADICTORY, REFUSED = "缺数据", "数据前后矛盾", "数据不符合计分规则"
 
 
 @dataclass
@@ -24,6 +36,24 @@ class SubjectScore:
     short: str
     state: MasterState
     rank: int | None = None
+    pending: Counter[str] = field(default_factory=Counter)  # reason -> items not scored for it
+
+    @property
+    def provisional(self) -> int:
+        """Discretionary items still scored from the subject's own 自评分."""
+        return len(provisional_scores(self.state.inputs))
+
+    def marks(self) -> str:
+        """暂定 / 待补 with their reasons, as every document shows them ('' for a final rank)."""
+        if self.total is None:
+            return "没有可计分的数据，不排名"
+        parts = []
+        if self.unscored:
+            reasons = "、".join(f"{why} {n} 项" for why, n in self.pending.most_common())
+            parts.append(f"待补：{self.unscored} 项未计分（{reasons}）")
+        if self.provisional:
+            parts.append(f"暂定：{self.provisional} 项酌情计分按自评分计")
+        return "；".join(parts)
 
     @property
     def total(self) -> float | None:
@@ -40,13 +70,31 @@ class SubjectScore:
 
 def rank(scores: list[SubjectScore]) -> None:
     """Set each subject's rank in place (see the module's docstring)."""
-    ranked = [s for s in scores if s.total is not None]
-    ranked.sort(key=lambda s: (not s.complete, -float(s.total or 0.0)))
-    previous: tuple[bool, float] | None = None
+    ranked = sorted((s for s in scores if s.total is not None), key=lambda s: -float(s.total or 0.0))
+    previous: float | None = None
     for place, s in enumerate(ranked, 1):
-        key = (s.complete, round(float(s.total or 0.0), 6))
+        key = round(float(s.total or 0.0), 6)
         s.rank = place if key != previous else ranked[place - 2].rank
         previous = key
+
+
+def pending(state: MasterState, compiled: CompiledRubric) -> Counter[str]:
+    """Why each unscored item is unscored: a rule that refused the figures, figures a consistency rule
+    found contradictory (headless scoring then drops them), or figures not there."""
+    result = state.result
+    refused = {f.item for f in result.findings if f.code in ("item-error", "item-score-out-of-range")}
+    contradicted = {i for f in result.findings if f.code == "input-constraint" for i in (f.input or "").split(", ")}
+    reasons: Counter[str] = Counter()
+    for item in result.items:
+        if item.score is not None:
+            continue
+        if item.id in refused:
+            reasons[REFUSED] += 1
+        elif compiled.items[item.id].needs & contradicted:
+            reasons[CONTRADICTORY] += 1
+        else:
+            reasons[MISSING] += 1
+    return reasons
 
 
 def by_rank(scores: list[SubjectScore]) -> list[SubjectScore]:
@@ -65,13 +113,9 @@ def subject_scores(
     compiled = compiled or CompiledRubric(project.rubric)
     now = now or datetime.now()
     progress = unit_progress(project, ledger, today or now.date())  # once: the same for every subject
-    scores = [
-        SubjectScore(
-            s,
-            project.registry.units[s].short or s,
-            gather(project, ledger, compiled, today, now, subject=s, progress=progress),
-        )
-        for s in project.subjects
-    ]
+    scores = []
+    for s in project.subjects:
+        state = gather(project, ledger, compiled, today, now, subject=s, progress=progress)
+        scores.append(SubjectScore(s, project.registry.units[s].short or s, state, pending=pending(state, compiled)))
     rank(scores)
     return scores

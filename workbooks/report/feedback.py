@@ -102,15 +102,15 @@ def _write_one(path: Path, s: SubjectScore, count: int, averages: dict[str, floa
         ws.set_column(col, col, width)
     ws.write_string(0, 0, f"{rubric.title}：{s.subject}考核结果", st.title_small)
     ws.write_string(1, 0, f"{project.settings.name}；发文单位：{project.settings.issuer}", st.hint)
-    place = f"第 {s.rank} 名（共 {count} 个考核对象）" if s.rank is not None else f"未排名（共 {count} 个考核对象；尚无可计分的数据）"
+    place = f"第 {s.rank} 名（共 {count} 个考核对象）" if s.rank is not None else f"未排名（共 {count} 个考核对象）"
     total = UNSCORED if s.total is None else f"{points(s.total)} / {points(rubric.grand_max)}"
     put(ws, 3, 0, "总分", st.bold)
     put(ws, 3, 1, total, st.big if s.total is not None else st.text)
     put(ws, 4, 0, "名次", st.bold)
     put(ws, 4, 1, place, st.text)
-    if s.unscored:
-        put(ws, 5, 0, "说明", st.bold)
-        put(ws, 5, 1, f"有 {s.unscored} 项指标因缺数据或数据有误未计分，名次排在数据齐全的对象之后", st.text)
+    if s.marks():  # the rule and the reasons as 排名 states them
+        put(ws, 5, 0, "名次说明", st.bold)
+        put(ws, 5, 1, s.marks(), st.text)
     row = 7
     ws.write_string(row, 0, "各部分得分", st.bold)
     header(ws, row + 1, ["部分", "名称", "满分", "本单位", "各对象平均", "与平均相比"], st)

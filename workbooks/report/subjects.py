@@ -26,9 +26,9 @@ def scores_of(project: Project, today: date | None = None, now: datetime | None 
         ledger.close()
 
 
-def subject_dict(s: SubjectScore, mode: str) -> dict[str, object]:
+def subject_dict(s: SubjectScore) -> dict[str, object]:
     """One subject, with the fields a one-subject project's `score --json` has."""
-    outcome = MasterOutcome(None, s.state, Where(), mode, Findings())
+    outcome = MasterOutcome(None, s.state, Where(), Findings())
     detail = text.master_dict(outcome)
     head = {
         "subject": s.subject,
@@ -37,7 +37,11 @@ def subject_dict(s: SubjectScore, mode: str) -> dict[str, object]:
         "total": s.total,
         "complete": s.complete,
         "sections": s.state.result.section_scores(),
+        "provisional": s.provisional,  # discretionary items still scored from the 自评分 (the rank is 暂定)
+        "pending": dict(s.pending),  # reason -> items not scored (the rank is 待补)
     }
+    if s.total is None and isinstance(detail.get("score"), dict):  # no total anywhere, not 0
+        detail["score"] = {**detail["score"], "total": None, "base_score": None, "bonus_score": None}  # type: ignore[dict-item]
     return {**head, **{k: v for k, v in detail.items() if k not in head}}
 
 
@@ -45,8 +49,8 @@ def ranking_line(s: SubjectScore) -> str:
     """One subject's place, short name and total, as the command line and the demo show it."""
     place = f"第{s.rank}名" if s.rank is not None else "未排名"
     maximum = text.points(s.state.project.rubric.grand_max)
-    total = "未计分（缺数据）" if s.total is None else f"{text.points(s.total)} / {maximum}"
-    mark = f"（{s.unscored} 项未计分，缺数据）" if s.total is not None and s.unscored else ""
+    total = "无总分" if s.total is None else f"{text.points(s.total)} / {maximum}"
+    mark = f"（{s.marks()}）" if s.marks() else ""
     return f"  {place}  {s.short}  {total}{mark}"
 
 

@@ -223,9 +223,8 @@ def master_lines(outcome) -> str:  # noqa: ANN001 - master.run.MasterOutcome
     if outcome.path is None:
         lines.append("评分总表未能写入（见问题清单）。")
     else:
-        mode = "XY_ 函数" if outcome.mode == "udf" else "Excel 原生函数"
-        kept = "；没有新数据，内容未变，未重写" if outcome.unchanged else ""
-        lines.append(f"评分总表：{outcome.path}（得分公式：{mode}{kept}）")
+        kept = "（没有新数据，内容未变，未重写）" if outcome.unchanged else ""
+        lines.append(f"评分总表：{outcome.path}{kept}")
     if state.project.subjects:
         lines.append(f"逐一考核 {len(state.project.subjects)} 个对象，各用自己的数据计分：排名见评分总表“排名”表，或运行 xinyong score 项目文件夹")
     elif rubric.scored:
@@ -310,7 +309,7 @@ def master_dict(outcome) -> dict[str, object]:  # noqa: ANN001 - master.run.Mast
     rank = {id(r): k for k, r in enumerate(ranked, 1)}
     return {
         "master": str(outcome.path) if outcome.path else None,
-        "formulas": outcome.mode,
+        "formulas": "native",  # every master computes with built-in functions (kept for scripts that read it)
         "score": state.result.to_dict() if state.project.rubric.scored else None,
         "recoveries": [
             {
