@@ -8,6 +8,11 @@ command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc)
 # LibreOffice's UNO bridge for the system Python: tests fill returned workbooks through LibreOffice
 /usr/bin/python3 -c "import uno" >/dev/null 2>&1 || need+=(python3-uno)
 fc-list 2>/dev/null | grep -qi "noto sans cjk" || need+=(fonts-noto-cjk)
+# Calibri's metric twin, as LibreOffice installs with its recommended fonts: without it LibreOffice lays out
+# columns a third wider than Excel and prints the master's pages differently (tests/test_master_paper.py)
+fc-list 2>/dev/null | grep -qi carlito || need+=(fonts-crosextra-carlito)
+# poppler: the paper test reads the PDF LibreOffice prints (pdftotext)
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 if [ ${#need[@]} -eq 0 ]; then
   echo "system packages present"
   exit 0

@@ -33,7 +33,9 @@ MX_SUBJECTS_LABEL = "考核对象 →"  # column A of the subject row; each subj
 MX_DATA_FIXED = DATA_HEAD[: D_PERIOD + 1]  # the same row head as the one-subject 数据 (live.input_head)
 MX_DATA_BLOCK = ["报送值/自评分", "人工录入/考核分", "采用值"]
 MX_BLOCK = len(MX_DATA_BLOCK)
-MX_SCORE_FIXED = ["指标编号", "部分", "指标", "满分", "计分公式"]
+MX_SCORE_FIXED = ["指标编号", "部分", "指标", "满分"]  # then a column per subject, then 计分公式 (on paper:
+# each page repeats the first three and holds subjects, not the long formula text)
+MX_FORMULA_HEAD = "计分公式"
 
 NOT_SCORED = "未计分"
 MET, UNMET, UNKNOWN = "达标", "未达标", "无法判断"

@@ -19,6 +19,7 @@ from udfs.rubric import InputSpec, Rubric
 from udfs.rubric.model import CHECK_KIND_LABELS, OP_SIGNS, TYPE_LABELS
 
 from . import layout as L
+from . import paper
 from .cells import Formulas, check_status, status
 from .state import Adopted, MasterState
 from .style import Styles, fit_row, header, put, shown
@@ -85,13 +86,13 @@ def input_values(
 def write_data(wb: xlsxwriter.Workbook, ws: Worksheet, state: MasterState, f: Formulas, st: Styles) -> None:
     rubric = state.project.rubric
     ws.write_string(0, 0, "数据（各单位报送值、人工录入值和计分采用值）", st.title)
-    ws.write_string(
-        1, 0,
-        "黄色“人工录入”栏：填写评审酌情分或经核实的更正值（优先于单位报送值），保存后点“重新计分”或运行 xinyong score 项目文件夹；清空即撤销。",
-        st.hint,
-    )  # fmt: skip
-    widths = [24, 40, 10, 8, 14, 7, 14, 44, 14, 14, 40]
+    widths = [16, 28, 6, 6, 11, 5, 12, 34, 11, 11, 28]
     header(ws, 2, L.DATA_HEAD, st, widths)
+    paper.hint(
+        ws, 1,
+        "黄色“人工录入”栏：填写评审酌情分或经核实的更正值（优先于单位报送值），保存后点“重新计分”或运行 xinyong score 项目文件夹；清空即撤销。",
+        st.note,
+    )  # fmt: skip
     row = L.DATA_FIRST
     for adopted in state.inputs:
         spec = adopted.spec
@@ -179,9 +180,9 @@ def write_scores(ws: Worksheet, state: MasterState, f: Formulas, st: Styles, whe
             notes.setdefault(finding.item, []).append(finding.message)
     by_input = {a.spec.id: a for a in state.inputs}
     ws.write_string(0, 0, f"{rubric.title}：逐项评分", st.title)
-    ws.write_string(1, 0, "得分栏是指标体系的计分公式（引用“数据”表中的数据项名称）；数据缺失或前后矛盾的指标显示“未计分”。", st.hint)
-    widths = [16, 14, 14, 36, 7, 40, 56, 9, 9, 36]
+    widths = [13, 5, 11, 26, 6, 26, 40, 8, 8, 26]
     header(ws, 2, L.SCORE_HEAD, st, widths)
+    paper.hint(ws, 1, "“计分公式”是指标体系的写法（引用“数据”表中的数据项名称），“得分”用 Excel 自带函数按同一规则计算；数据缺失或前后矛盾的指标显示“未计分”。", st.note)
     row = L.SCORE_FIRST
     subtotal_rows: dict[str, int] = {}
     for section in rubric.sections:
@@ -259,9 +260,9 @@ CHECK_HEAD = ["类别", "序号", "指标", "条件", "当前值", "要求", "�
 
 def write_checks(ws: Worksheet, state: MasterState, f: Formulas, st: Styles, where: Where) -> None:
     ws.write_string(0, 0, "硬指标：基础性指标（一票否决）、引导性指标和认定条件", st.title)
-    ws.write_string(1, 0, "任何一项基础性指标未达标即一票否决，与总分无关。", st.hint)
-    widths = [20, 6, 36, 30, 14, 6, 12, 10, 10, 48]
+    widths = [16, 5, 30, 26, 12, 6, 12, 10, 10, 38]
     header(ws, 2, CHECK_HEAD, st, widths)
+    paper.hint(ws, 1, "任何一项基础性指标未达标即一票否决，与总分无关。", st.note)
     results = {c.id: c for c in state.result.checks}
     risks = {(r.check, r.label): r for r in state.risks}
     row = 3

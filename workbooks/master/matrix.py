@@ -19,6 +19,7 @@ from xlsxwriter.worksheet import Worksheet
 from udfs.evaluate import CompiledRubric
 
 from . import layout as L
+from . import paper
 from .cells import Formulas
 from .live import Where, constraint_ok, input_head, input_values, periods, ref, write_parameters
 from .style import Styles, fit_row, header, put
@@ -34,14 +35,6 @@ class MatrixWhere:
 
 def _data_column(k: int, offset: int) -> int:
     return len(L.MX_DATA_FIXED) + L.MX_BLOCK * k + offset
-
-
-def _print_across(ws: Worksheet, fixed: int) -> None:
-    """A subject's columns stay legible on paper: pages across at 70%, the first `fixed` columns and
-    the subject names repeated on each (shrinking 44 subjects' blocks to one page width would not be)."""
-    ws.set_print_scale(70)
-    ws.repeat_columns(0, fixed - 1)
-    ws.repeat_rows(L.MX_SUBJECT_ROW, L.MX_HEAD_ROW)
 
 
 def _subject_heads(ws: Worksheet, scores: list[SubjectScore], first_col: int, width: int, st: Styles) -> None:
@@ -61,13 +54,7 @@ def write_data_matrix(
     """数据 for every subject; returns each subject's formula builder, its inputs bound to its cells."""
     rubric = compiled.rubric
     ws.write_string(0, 0, "数据（各考核对象报送值、人工录入值和计分采用值）", st.title)
-    ws.write_string(
-        1, 0,
-        "每个考核对象三栏：报送值（酌情计分项为对象的自评分）、黄色“人工录入”（更正值；酌情计分项填评审的考核分，"
-        "优先于报送值）、采用值。填写后保存，点“重新计分”或运行 xinyong score 项目文件夹；清空即撤销。",
-        st.hint,
-    )  # fmt: skip
-    widths = [24, 40, 10, 8, 14, 7]
+    widths = [20, 36, 8, 7, 12, 6]
     header(ws, L.MX_HEAD_ROW, L.MX_DATA_FIXED, st, widths)
     for c in range(len(L.MX_DATA_FIXED)):
         ws.write_string(L.MX_SUBJECT_ROW, c, "", st.head)
@@ -77,7 +64,13 @@ def write_data_matrix(
         for offset, name in enumerate(L.MX_DATA_BLOCK):
             col = _data_column(k, offset)
             ws.write_string(L.MX_HEAD_ROW, col, name, st.head)
-            ws.set_column(col, col, 11)
+            ws.set_column(col, col, 10)
+    paper.hint(
+        ws, 1,
+        "每个考核对象三栏：报送值（酌情计分项为对象的自评分）、黄色“人工录入”（更正值；酌情计分项填评审的考核分，"
+        "优先于报送值）、采用值。填写后保存，点“重新计分”或运行 xinyong score 项目文件夹；清空即撤销。",
+        st.note,
+    )  # fmt: skip
     by_subject = [{a.spec.id: a for a in s.state.inputs} for s in scores]
     bindings: list[dict[str, str]] = [{} for _ in scores]
     row = L.MX_FIRST
@@ -122,7 +115,6 @@ def write_data_matrix(
                 row, _data_column(k, 2), formulas[k].constraint(c.id), st.text, constraint_ok(s.state, formula.needs)
             )
         row += 1
-    _print_across(ws, 2)
     ws.freeze_panes(L.MX_FIRST, 2)
     ws.protect("", {"format_columns": True, "format_rows": True, "autofilter": True})
     return formulas
@@ -146,21 +138,25 @@ def write_scores_matrix(ws: Worksheet, scores: list[SubjectScore], formulas: lis
     if rubric is None:
         return where
     ws.write_string(0, 0, f"{rubric.title}：各考核对象逐项评分", st.title)
-    ws.write_string(
-        1, 0,
-        "每个对象一栏，得分是指标体系的计分公式（引用“数据”表中该对象的采用值）；数据缺失或前后矛盾的指标显示“未计分”。",
-        st.hint,
-    )  # fmt: skip
     fixed = len(L.MX_SCORE_FIXED)
-    widths = [16, 10, 36, 7, 40]
+    formula_col = fixed + len(scores)
+    widths = [14, 6, 34, 6]
     header(ws, L.MX_HEAD_ROW, L.MX_SCORE_FIXED, st, widths)
-    for c in range(fixed):
+    for c in [*range(fixed), formula_col]:
         ws.write_string(L.MX_SUBJECT_ROW, c, "", st.head)
     ws.write_string(L.MX_SUBJECT_ROW, 0, L.MX_SUBJECTS_LABEL, st.head)
     _subject_heads(ws, scores, fixed, 1, st)
     for k in range(len(scores)):
         ws.write_string(L.MX_HEAD_ROW, fixed + k, "得分", st.head)
-        ws.set_column(fixed + k, fixed + k, 10)
+        ws.set_column(fixed + k, fixed + k, 9)
+    ws.write_string(L.MX_HEAD_ROW, formula_col, L.MX_FORMULA_HEAD, st.head)
+    ws.set_column(formula_col, formula_col, 44)
+    paper.hint(
+        ws, 1,
+        "每个对象一栏，得分按指标体系的计分公式（最后一栏）用 Excel 自带函数计算，引用“数据”表中该对象的采用值；"
+        "数据缺失或前后矛盾的指标显示“未计分”。",
+        st.note,
+    )  # fmt: skip
     results = [{i.id: i for i in s.state.result.items} for s in scores]
     row = L.MX_FIRST
     subtotal_rows: dict[str, int] = {}
@@ -174,15 +170,15 @@ def write_scores_matrix(ws: Worksheet, scores: list[SubjectScore], formulas: lis
         put(ws, row, 1, section.number or section.title, st.section)
         put(ws, row, 2, f"{section.heading}（小计）", st.section)
         put(ws, row, 3, section.max, st.num(bold=True))
-        put(ws, row, 4, "", st.section)
+        put(ws, row, formula_col, "", st.section)
         row += 1
         for item in items:
             put(ws, row, 0, item.id, st.text)
             put(ws, row, 1, section.number or section.title, st.text)
             put(ws, row, 2, item.title, st.text)
             put(ws, row, 3, item.max, st.num())
-            put(ws, row, 4, item.formula, st.text)
-            fit_row(ws, row, {2: item.title, 4: item.formula}, widths)
+            put(ws, row, formula_col, item.formula, st.text)
+            fit_row(ws, row, {2: item.title, 3: item.formula}, [*widths[:3], 44])
             for k, s in enumerate(scores):
                 score = results[k][item.id].score
                 ws.write_formula(row, fixed + k, formulas[k].item(item.id), st.num(), L.NOT_SCORED if score is None else score)
@@ -227,9 +223,8 @@ def write_scores_matrix(ws: Worksheet, scores: list[SubjectScore], formulas: lis
         formula, cached = _unless(guards[k], f"SUM({cells})", s, s.state.result.total)
         ws.write_formula(row, col, formula, st.num(bold=True), cached)
         w.total = ref(L.SCORES, row, col)
-    _print_across(ws, 3)
     ws.freeze_panes(L.MX_FIRST, 3)
-    last_col = xl_col_to_name(fixed + max(len(scores), 1) - 1)
+    last_col = xl_col_to_name(formula_col)
     ws.autofilter(f"A{L.MX_HEAD_ROW + 1}:{last_col}{row + 1}")
     ws.protect("", {"format_columns": True, "format_rows": True, "autofilter": True, "sort": True})
     return where

@@ -12,6 +12,7 @@ from udfs.recovery import UNSCORED, grouped
 from workbooks.report.text import points, unscored_counts
 
 from . import layout as L
+from . import paper
 from .cells import verdict
 from .live import Where
 from .state import MasterState
@@ -26,18 +27,21 @@ VERDICTS = {  # (some condition unmet, some cannot be judged, all met)
 }
 
 
+WIDTHS = [26, 22, 12, 12, 64]
+
+
 def write_overview(
     wb: xlsxwriter.Workbook, ws: Worksheet, state: MasterState, st: Styles, where: Where
 ) -> None:
     p, result = state.project, state.result
     rubric = p.rubric
-    widths = [26, 22, 12, 12, 64]
+    widths = WIDTHS
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
     ws.write_string(0, 0, f"{rubric.title}：评分总表", st.title)
     stamp = f"{p.settings.name}；轮次：{p.settings.round}；生成时间：{state.written_at:%Y-%m-%d %H:%M}"
-    ws.write_string(1, 0, stamp, st.hint)
-    ws.write_string(2, 0, L.COMPUTED_EVERYWHERE, st.hint)
+    paper.hint(ws, 1, stamp, st.note)
+    paper.hint(ws, 2, L.COMPUTED_EVERYWHERE, st.note)
     row = 4
     put(ws, row, 0, "总分", st.bold)
     ws.write_formula(row, 1, f"={where.total}", st.big, result.total)
@@ -154,3 +158,5 @@ def _section_chart(wb: xlsxwriter.Workbook, ws: Worksheet, first: int, last: int
     chart.set_legend({"position": "bottom", "font": {"name": "宋体"}})
     chart.set_size({"width": 820, "height": max(300, 26 * (last - first + 1) + 90)})
     ws.insert_chart(row_anchor, 0, chart)
+    # LibreOffice prints the used columns only and cuts a chart at their edge: the chart's width is in use
+    ws.write_blank(row_anchor, len(WIDTHS) - 1, None, wb.add_format({}))

@@ -30,9 +30,10 @@ def write_ranking(
     master is rewritten, and the sheet says so)."""
     rubric = scores[0].state.project.rubric if scores else None
     sections = rubric.sections if rubric else []
-    head = ["名次", "考核对象", "简称", "总分", "基础分", "附加分"]
+    # what a reader needs first on one page: place, name, total and why the place is provisional; the
+    # section scores follow (the next page across on paper, with the names repeated)
+    head = ["名次", "考核对象", "简称", "总分", "名次说明", "已计分/指标数", "逾期", "基础分", "附加分"]
     head += [f"{s.number or s.id}、{s.title}（{number_text(s.max or 0)}分）" for s in sections]
-    head += ["已计分/指标数", "逾期", "名次说明"]
     ordered = by_rank(scores)
     rows = []
     for s in ordered:
@@ -40,11 +41,11 @@ def write_ranking(
         late = any(u.late for u in s.state.units)
         scored = len(result.items) - s.unscored
         rows.append(
-            [None, s.subject, s.short, None, None, None] + [None] * len(sections)
-            + [f"{scored}/{len(result.items)}", "是" if late else "否", s.marks()]
+            [None, s.subject, s.short, None, s.marks(), f"{scored}/{len(result.items)}", "是" if late else "否", None, None]
+            + [None] * len(sections)
         )  # fmt: skip
-    numbers = {c: st.num() for c in range(3, 6 + len(sections))}
-    widths = [6, 26, 12, 8, 8, 8] + [11] * len(sections) + [9, 5, 40]
+    numbers = {c: st.num() for c in (3, *range(7, 9 + len(sections)))}
+    widths = [5, 24, 12, 8, 36, 8, 5, 8, 8] + [11] * len(sections)
     maximum = number_text(rubric.grand_max) if rubric else ""
     last = table(
         ws, f"排名：{len(scores)} 个考核对象（满分 {maximum}）",
@@ -59,8 +60,8 @@ def write_ranking(
         result = s.state.result
         shown = s.total is not None
         by_section = {str(row["id"]): row["score"] for row in result.section_scores()}
-        cells = [(3, w.total, s.total), (4, w.base, result.base_score), (5, w.bonus, result.bonus_score)]
-        cells += [(6 + j, w.sections.get(sec.id, ""), by_section.get(sec.id)) for j, sec in enumerate(sections)]
+        cells = [(3, w.total, s.total), (7, w.base, result.base_score), (8, w.bonus, result.bonus_score)]
+        cells += [(9 + j, w.sections.get(sec.id, ""), by_section.get(sec.id)) for j, sec in enumerate(sections)]
         for col, source, value in cells:
             if source:
                 ws.write_formula(r, col, f"={source}", st.num(), value if shown else L.NOT_SCORED)
@@ -69,28 +70,41 @@ def write_ranking(
     _chart(wb, ws, ordered, last, st)
 
 
+CHART_BARS = 25  # bars a chart holds and still prints whole on one A4 page with every name legible
+
+
 def _chart(wb: xlsxwriter.Workbook, ws: Worksheet, ordered: list[SubjectScore], last: int, st: Styles) -> None:
-    """Totals as horizontal bars, highest at the top (the rows' order), one bar a subject with its name
-    and value legible however many subjects there are."""
+    """Totals as horizontal bars, highest at the top (the rows' order), each chart of at most CHART_BARS
+    subjects on a page of its own, all on one scale (0 to the rubric's maximum), names and values legible."""
     ranked = sum(1 for s in ordered if s.total is not None)
     if not ranked:
         return
     sheet = quote_sheetname(RANKING)
-    end = FIRST + ranked - 1
-    chart = wb.add_chart({"type": "bar"})
-    chart.add_series({
-        "name": "总分",
-        "categories": f"={sheet}!{xl_rowcol_to_cell(FIRST, 2, True, True)}:{xl_rowcol_to_cell(end, 2, True, True)}",
-        "values": f"={sheet}!{xl_rowcol_to_cell(FIRST, 3, True, True)}:{xl_rowcol_to_cell(end, 3, True, True)}",
-        "data_labels": {"value": True, "num_format": "0.00", "font": {"size": 8}},
-        "gap": 40,
-    })  # fmt: skip
-    chart.set_title({"name": "总分（按名次，上次重新计分时）", "name_font": {"name": "宋体", "size": 11}})
-    chart.set_legend({"none": True})
-    chart.set_y_axis({"reverse": True, "num_font": {"size": 8}})  # categories: first row at the top
-    chart.set_x_axis({"num_font": {"size": 8}, "min": 0})
-    chart.set_size({"width": 720, "height": 60 + 18 * ranked})
-    ws.insert_chart(last + 2, 1, chart)
+    top = ordered[0].state.project.rubric.grand_max
+    charts = [(a, min(a + CHART_BARS, ranked)) for a in range(0, ranked, CHART_BARS)]
+    anchor, breaks = last + 2, []
+    for a, b in charts:
+        first, end = FIRST + a, FIRST + b - 1
+        chart = wb.add_chart({"type": "bar"})
+        chart.add_series({
+            "name": "总分",
+            "categories": f"={sheet}!{xl_rowcol_to_cell(first, 2, True, True)}:{xl_rowcol_to_cell(end, 2, True, True)}",
+            "values": f"={sheet}!{xl_rowcol_to_cell(first, 3, True, True)}:{xl_rowcol_to_cell(end, 3, True, True)}",
+            "data_labels": {"value": True, "num_format": "0.00", "font": {"size": 10}},
+            "gap": 40,
+        })  # fmt: skip
+        # fonts of 10 points print at 8 (the sheet prints at 80% or more); 22 pixels a bar show every name (LibreOffice skips every other at 20)
+        part = f"，第 {a + 1}–{b} 名" if len(charts) > 1 else ""
+        chart.set_title({"name": f"总分（按名次{part}，上次重新计分时）", "name_font": {"name": "宋体", "size": 12}})
+        chart.set_legend({"none": True})
+        chart.set_y_axis({"reverse": True, "num_font": {"size": 10}, "interval_unit": 1})  # categories, first on top
+        chart.set_x_axis({"num_font": {"size": 10}, "min": 0, "max": top})
+        height = 70 + 22 * (b - a)
+        chart.set_size({"width": 720, "height": height})
+        breaks.append(anchor - 1)  # on paper each chart starts a page of its own
+        ws.insert_chart(anchor, 1, chart)
+        anchor += -(-height // 20) + 2  # rows of the default 20 pixels the chart covers, and a gap
+    ws.set_h_pagebreaks(breaks)
 
 
 TOP = 3  # items per subject on 提分空间

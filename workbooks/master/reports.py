@@ -15,9 +15,10 @@ from udfs.rubric.model import KIND_LABELS, OP_SIGNS
 from workbooks.report.text import SEVERITY_LABEL
 
 from . import layout as L
+from . import paper
 from .progress import DONE, NOT_REPORTED
 from .state import MasterState
-from .style import Styles, fit_row, header, put, shown
+from .style import Styles, fit_row, header, put, shown, text_lines
 
 TEMPLATE_LABEL = {
     "current": "当前模板", "outdated": "旧版模板", "tampered": "结构被改动", "foreign": "其他项目或轮次",
@@ -28,8 +29,8 @@ STATUS_LABEL = {"accepted": "已采用", "rejected": "未采用"}
 
 def table(ws: Worksheet, title: str, hint: str, head: list[str], widths: list[float], rows: list[list[object]], st: Styles, fmts: dict[int, object] | None = None) -> int:  # fmt: skip
     ws.write_string(0, 0, title, st.title)
-    ws.write_string(1, 0, hint, st.hint)
     header(ws, 2, head, st, widths)
+    paper.hint(ws, 1, hint, st.note)
     for r, values in enumerate(rows, 3):
         for c, value in enumerate(values):
             put(ws, r, c, value, (fmts or {}).get(c, st.text))
@@ -77,17 +78,39 @@ def write_recovery(ws: Worksheet, state: MasterState, st: Styles) -> None:
             put(ws, row, c, value, st.text)
 
 
+NOTICE_WIDTH = 84
+NOTICE_LINES = 26  # a row of 26 lines is about 360 points: under Excel's row limit (409) and one printed page
+
+
 def write_reminders(ws: Worksheet, state: MasterState, st: Styles) -> None:
+    folder = f"催报通知/{state.today.isoformat()}"
     rows = [
-        [u.label, u.status, len(u.missing), len(u.overdue), u.last_at, u.reminder]
+        [u.label, u.status, len(u.missing), len(u.overdue), u.last_at, shortened(u.reminder, f"{folder}/{notice_file(u.label)}")]
         for u in state.units
         if u.reminder
     ]
     table(
         ws, f"催报：尚缺材料或逾期的单位（截至 {state.today.isoformat()}）",
-        "“通知文字”可直接复制到催报通知或短信中；同样的文字也保存在项目文件夹的“催报通知”中，每个单位一个文件。",
-        ["单位", "状态", "缺数据项", "逾期任务", "最后报送时间", "通知文字"], [22, 18, 9, 9, 18, 90], rows, st,
+        f"“通知文字”可直接复制到催报通知或短信中；同样的文字也保存在项目文件夹的“{folder}”中，每个单位一个文件"
+        "（较长的通知在这里只列前面部分，完整文字见该文件）。",
+        ["单位", "状态", "缺数据项", "逾期任务", "最后报送时间", "通知文字"], [16, 14, 8, 8, 16, NOTICE_WIDTH], rows, st,
     )  # fmt: skip
+
+
+def notice_file(label: str) -> str:
+    """The file a unit's notice is saved in (a name every file system takes)."""
+    return "".join("_" if ch in '\\/:*?"<>|' else ch for ch in label) + ".txt"
+
+
+def shortened(notice: str, file: str) -> str:
+    """A notice cut to what one row holds on screen and on paper, saying where the whole text is."""
+    kept: list[str] = []
+    for line in notice.split("\n"):
+        if text_lines("\n".join([*kept, line]), NOTICE_WIDTH) > NOTICE_LINES - 2:
+            left = len(notice.split("\n")) - len(kept)
+            return "\n".join([*kept, f"……（以下还有 {left} 行，完整通知见项目文件夹中的“{file}”）"])
+        kept.append(line)
+    return notice
 
 
 def write_progress(ws: Worksheet, state: MasterState, st: Styles) -> None:
@@ -138,8 +161,8 @@ def write_trend(wb: xlsxwriter.Workbook, ws: Worksheet, state: MasterState, st: 
     for c in range(4, len(head)):
         sec.add_series({"name": [L.TREND, 2, c], "categories": cats, "values": f"={sheet}!{xl_rowcol_to_cell(3, c, True, True)}:{xl_rowcol_to_cell(last, c, True, True)}", "marker": {"type": "circle"}})  # fmt: skip
     sec.set_title({"name": "各部分得分趋势", "name_font": {"name": "宋体", "size": 12}})
-    sec.set_legend({"position": "right", "font": {"name": "宋体", "size": 8}})
-    sec.set_size({"width": 720, "height": 320})
+    sec.set_legend({"position": "right", "font": {"name": "宋体", "size": 10}})  # 8 points or more on paper
+    sec.set_size({"width": 760, "height": 340})
     ws.insert_chart(last + 2, 6, sec)
 
 
@@ -157,7 +180,7 @@ def write_submissions(ws: Worksheet, state: MasterState, st: Styles) -> None:
         ws, "提交记录（台账）",
         "每个收到的文件一行，按收到顺序；同一单位后交的文件替代先交的，先交的仍保留在台账和归档中。",
         ["序号", "收到时间", "文件名", "单位", "处理结果", "模板", "轮次", "处理时间", "归档副本", "内容指纹"],
-        [6, 18, 36, 20, 9, 14, 12, 18, 40, 14], rows, st,
+        [6, 16, 32, 18, 9, 14, 12, 16, 34, 12], rows, st,
     )  # fmt: skip
 
 
@@ -169,12 +192,12 @@ def write_findings(ws: Worksheet, state: MasterState, st: Styles) -> None:
         for f in findings
     ]
     head = ["严重程度", "代码", "说明", "文件", "工作表", "单元格", "指标", "数据项"]
-    widths = [8, 22, 70, 30, 10, 8, 14, 18]
+    widths = [8, 20, 54, 26, 10, 8, 14, 16]
     if state.project.subjects:  # a many-subject assessment: whose problem it is, to filter on
         label = state.project.registry.label_of
         rows = [[row[0], label(f.subject) if f.subject else "", *row[1:]] for row, f in zip(rows, findings, strict=True)]
         head.insert(1, "考核对象")
-        widths.insert(1, 14)
+        widths.insert(1, 12)
     table(
         ws, "问题清单（尚未解决的问题）",
         "错误：结果缺失或有误，需要处理；警告：结果成立，但需要人看一下；提示：供参考。",

@@ -26,18 +26,29 @@ from ..ledger import LEDGER_FILE, Ledger
 from ..lock import project_lock
 from ..project import REGISTRY_FILE, RUBRIC_FILE, SETTINGS_FILE, Project
 from . import layout as L
+from . import paper
 from .cells import Formulas
 from .live import Where, constraint_cells, write_checks, write_data, write_scores
 from .matrix import MatrixWhere, write_data_matrix, write_scores_matrix
 from .overview import write_overview
 from .ranking import RANKING, write_ranking, write_subject_recovery
 from .readback import read_back
-from .reports import write_findings, write_progress, write_recovery, write_reminders, write_submissions, write_trend
+from .reports import (
+    notice_file,
+    write_findings,
+    write_progress,
+    write_recovery,
+    write_reminders,
+    write_submissions,
+    write_trend,
+)
 from .state import MasterState, conflict_findings, gather, provisional_scores
 from .style import Styles
 from .subjects import SubjectScore, subject_scores
 
 REMINDER_FOLDER = "催报通知"
+# columns repeated on each page of a sheet printed across pages: (sheet, many-subject matrix) -> count
+REPEAT_COLUMNS = {(RANKING, False): 3, (L.SCORES, True): 3, (L.DATA, True): 2, (L.SCORES, False): 4, (L.DATA, False): 2}
 
 
 @dataclass
@@ -86,11 +97,6 @@ def build(
     if subjects is not None:
         names[:0] = [RANKING, L.SCORES, L.RECOVERY]
     sheets = {name: wb.add_worksheet(name) for name in names}
-    for ws in sheets.values():
-        ws.set_landscape()
-        ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
-        ws.repeat_rows(2)
     where: Where | MatrixWhere
     if subjects is not None:
         formulas = write_data_matrix(wb, sheets[L.DATA], subjects, compiled, st)
@@ -111,6 +117,11 @@ def build(
     write_progress(sheets[L.PROGRESS], state, st)
     write_submissions(sheets[L.SUBMISSIONS], state, st)
     write_findings(sheets[L.FINDINGS], state, st)
+    for name, ws in sheets.items():
+        matrix = subjects is not None and name in (L.SCORES, L.DATA)
+        rows = (L.MX_SUBJECT_ROW, L.MX_HEAD_ROW) if matrix else None if name == L.OVERVIEW else (2, 2)
+        groups = (len(L.MX_DATA_FIXED), L.MX_BLOCK) if matrix and name == L.DATA else (0, 1)
+        paper.lay_out(ws, REPEAT_COLUMNS.get((name, matrix), 1), rows, groups)
     wb.close()
     return where
 
@@ -178,8 +189,7 @@ def write_reminder_files(project: Project, state: MasterState) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for u in state.units:
         if u.reminder:
-            safe = "".join("_" if ch in '\\/:*?"<>|' else ch for ch in u.label)
-            (folder / f"{safe}.txt").write_text(u.reminder + "\n", encoding="utf-8")
+            (folder / notice_file(u.label)).write_text(u.reminder + "\n", encoding="utf-8")
     return folder
 
 

@@ -23,6 +23,8 @@ class Styles:
         self.title = wb.add_format({"font_name": FONT, "font_size": 16, "bold": True})
         self.title_small = wb.add_format({"font_name": FONT, "font_size": 12, "bold": True})
         self.hint = wb.add_format({"font_name": FONT, "font_size": 10, "italic": True, "font_color": "#595959"})
+        self.note = wb.add_format({"font_name": FONT, "font_size": 10, "italic": True, "font_color": "#595959",
+                                   "text_wrap": True, "valign": "top"})  # fmt: skip
         self.head = wb.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "align": "center", "valign": "vcenter"})
         self.text = wb.add_format(base)
         self.bold = wb.add_format({**base, "bold": True})
@@ -80,10 +82,11 @@ def shown(value: object, kind: str = "number", unit: str = "") -> str:
 
 
 def text_lines(text: str, width: float) -> int:
-    """Lines a wrapped 10-point cell needs: a Chinese character is about 1.75 width units, others about one."""
+    """Lines a wrapped 10-point cell needs: a Chinese character is about 1.9 width units (10 points of a CJK
+    font over Calibri's 7-pixel digit: measured in LibreOffice's PDF), others about one."""
     total = 0
     for line in str(text).split("\n"):
-        units = sum(1.75 if ord(ch) > 0x2E80 else 0.95 for ch in line)
+        units = sum(1.9 if ord(ch) > 0x2E80 else 0.95 for ch in line)
         total += max(1, -(-int(units) // max(1, int(width - 1))))
     return total
 
