@@ -48,7 +48,7 @@ def main() -> None:
         feedback = dict(zip([s.subject for s in scores], write_feedback(project, scores), strict=True))[first.subject]
         pdfs = convert_many([master.path, feedback], Path(scratch) / "pdf")
         for name, pdf, resolution, width, height in (
-            ("subjects-ranking.png", pdfs[master.path.resolve()], 170, 1990, 820),
+            ("subjects-ranking.png", pdfs[master.path.resolve()], 170, 1990, 1150),
             ("subjects-feedback.png", pdfs[feedback.resolve()], 110, 1000, 1000),
         ):
             stem = Path(scratch) / name

@@ -16,7 +16,7 @@ from typing import Any
 
 from xlsxwriter.worksheet import Worksheet
 
-from .style import text_lines
+from .style import LINE, text_lines
 
 BODY_POINTS = 10  # the master's body font (style.Styles)
 MIN_SCALE = 80  # 10-point text at 80% prints at 8 points
@@ -65,7 +65,7 @@ def hint(ws: Worksheet, row: int, text: str, fmt: Any) -> None:
         ws.write_string(row, 0, text, fmt)
     lines = text_lines(text, width)
     if lines > 1:
-        ws.set_row(row, 13.5 * lines + 2)
+        ws.set_row(row, LINE * lines + 2)
 
 
 def column_breaks(ws: Worksheet, scale: int, repeat_columns: int, groups: tuple[int, int]) -> list[int]:

@@ -86,12 +86,15 @@ def text_lines(text: str, width: float) -> int:
     font over Calibri's 7-pixel digit: measured in LibreOffice's PDF), others about one."""
     total = 0
     for line in str(text).split("\n"):
-        units = sum(1.9 if ord(ch) > 0x2E80 else 0.95 for ch in line)
-        total += max(1, -(-int(units) // max(1, int(width - 1))))
+        units = sum(1.9 if ord(ch) > 0x2E80 else 1.05 for ch in line)
+        total += max(1, -(-int(units) // max(1, int(width - 2))))  # a cell's padding and uneven breaks
     return total
 
 
-def fit_row(ws: Worksheet, row: int, cells: dict[int, object], widths: list[float], line: float = 13.5) -> None:
+LINE = 15.0  # points a wrapped line of 10-point text takes (a CJK font's line is taller than Calibri's 13.5)
+
+
+def fit_row(ws: Worksheet, row: int, cells: dict[int, object], widths: list[float], line: float = LINE) -> None:
     """Set a row's height so every wrapped text cell in it shows in full (Excel does not on its own
     for files it did not lay out, and LibreOffice prints what the height allows)."""
     lines = max((text_lines(str(v), widths[c]) for c, v in cells.items() if isinstance(v, str) and v and c < len(widths)), default=1)

@@ -110,7 +110,8 @@ def _write_one(path: Path, s: SubjectScore, count: int, averages: dict[str, floa
     put(ws, 4, 1, place, st.text)
     if s.marks():  # the rule and the reasons as 排名 states them
         put(ws, 5, 0, "名次说明", st.bold)
-        put(ws, 5, 1, s.marks(), st.text)
+        ws.merge_range(5, 1, 5, len(widths) - 1, s.marks(), st.text)
+        fit_row(ws, 5, {1: s.marks()}, [widths[0], sum(widths[1:])])
     row = 7
     ws.write_string(row, 0, "各部分得分", st.bold)
     header(ws, row + 1, ["部分", "名称", "满分", "本单位", "各对象平均", "与平均相比"], st)
