@@ -120,12 +120,6 @@ def write_data_matrix(
     return formulas
 
 
-def _nothing_scored(spans: list[tuple[int, int]], col: int) -> str:
-    """True when none of a subject's item cells holds a score (it reported nothing that scores)."""
-    ranges = ",".join(f"{xl_rowcol_to_cell(a, col)}:{xl_rowcol_to_cell(b, col)}" for a, b in spans)
-    return f"COUNT({ranges})=0"
-
-
 def _unless(guard: str, expr: str, s: SubjectScore, cached: object) -> tuple[str, object]:
     """A subtotal or total that shows 未计分, not 0, for a subject with nothing scored (as 排名 and JSON)."""
     return f'=IF({guard},"{L.NOT_SCORED}",{expr})', (L.NOT_SCORED if s.total is None else cached)
@@ -185,7 +179,22 @@ def write_scores_matrix(ws: Worksheet, scores: list[SubjectScore], formulas: lis
                 where.subjects[s.subject].items[item.id] = ref(L.SCORES, row, fixed + k)
             row += 1
         spans.append((head_row + 1, row - 1))
-    guards = [_nothing_scored(spans, fixed + k) for k in range(len(scores))]
+    bonus = {s.id for s in rubric.sections if s.bonus}
+    parts = [
+        ("基本分", [sid for sid in subtotal_rows if sid not in bonus], rubric.max_total, "base"),
+        ("附加分", [sid for sid in subtotal_rows if sid in bonus], rubric.bonus_max, "bonus"),
+    ]
+    parts = [p for p in parts if p[1]]
+    count_row = row + 1 + len(parts) + 1  # under 总分: how many items each subject has scored
+    put(ws, count_row, 2, "已计分指标数", st.text)
+    put(ws, count_row, 3, sum(len(range(a, b + 1)) for a, b in spans), st.num("count"))
+    guards = []
+    for k, s in enumerate(scores):
+        col = fixed + k
+        ranges = ",".join(f"{xl_rowcol_to_cell(a, col)}:{xl_rowcol_to_cell(b, col)}" for a, b in spans)
+        scored = sum(1 for i in s.state.result.items if i.score is not None)
+        ws.write_formula(count_row, col, f"=COUNT({ranges})", st.num("count"), scored)
+        guards.append(f"{xl_rowcol_to_cell(count_row, col)}=0")  # nothing scored: no subtotal, no total
     sections = {sec.id: sec for sec in rubric.sections}
     for section_id, head_row in subtotal_rows.items():
         items = [i for i in sections[section_id].items if i.scored]
@@ -197,14 +206,7 @@ def write_scores_matrix(ws: Worksheet, scores: list[SubjectScore], formulas: lis
             ws.write_formula(head_row, col, formula, st.num(bold=True), cached)
             where.subjects[s.subject].sections[section_id] = ref(L.SCORES, head_row, col)
     row += 1
-    bonus = {s.id for s in rubric.sections if s.bonus}
-    parts = [
-        ("基本分", [sid for sid in subtotal_rows if sid not in bonus], rubric.max_total, "base"),
-        ("附加分", [sid for sid in subtotal_rows if sid in bonus], rubric.bonus_max, "bonus"),
-    ]
     for label, ids, top, attr in parts:
-        if not ids:
-            continue
         put(ws, row, 2, label, st.section)
         put(ws, row, 3, top, st.num(bold=True))
         for k, s in enumerate(scores):
@@ -223,6 +225,7 @@ def write_scores_matrix(ws: Worksheet, scores: list[SubjectScore], formulas: lis
         formula, cached = _unless(guards[k], f"SUM({cells})", s, s.state.result.total)
         ws.write_formula(row, col, formula, st.num(bold=True), cached)
         w.total = ref(L.SCORES, row, col)
+    row = count_row
     ws.freeze_panes(L.MX_FIRST, 3)
     last_col = xl_col_to_name(formula_col)
     ws.autofilter(f"A{L.MX_HEAD_ROW + 1}:{last_col}{row + 1}")

@@ -43,7 +43,7 @@ from .reports import (
     write_trend,
 )
 from .state import MasterState, conflict_findings, gather, provisional_scores
-from .style import Styles
+from .style import MasterSheet, Styles
 from .subjects import SubjectScore, subject_scores
 
 REMINDER_FOLDER = "催报通知"
@@ -96,7 +96,7 @@ def build(
     names += [L.REMINDERS, L.PROGRESS] + ([L.TREND] if scored else []) + [L.SUBMISSIONS, L.FINDINGS, L.DATA]
     if subjects is not None:
         names[:0] = [RANKING, L.SCORES, L.RECOVERY]
-    sheets = {name: wb.add_worksheet(name) for name in names}
+    sheets = {name: wb.add_worksheet(name, worksheet_class=MasterSheet) for name in names}
     where: Where | MatrixWhere
     if subjects is not None:
         formulas = write_data_matrix(wb, sheets[L.DATA], subjects, compiled, st)

@@ -6,6 +6,7 @@ Text from returned files (file names, notes, findings quoting what a unit typed)
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import xlsxwriter
@@ -100,3 +101,28 @@ def fit_row(ws: Worksheet, row: int, cells: dict[int, object], widths: list[floa
     lines = max((text_lines(str(v), widths[c]) for c, v in cells.items() if isinstance(v, str) and v and c < len(widths)), default=1)
     if lines > 1:
         ws.set_row(row, line * lines + 2)
+
+
+# XlsxWriter scans every formula with some thirty regular expressions for Excel 365 function names to
+# prefix (_xlfn.); the master writes thousands of formulas that use none of them (Excel 2010's built-ins).
+# One search over the same names decides whether the scan can change anything; if it can, or if
+# XlsxWriter is asked to expand future functions, its own method runs (tests/test_master_sheet.py holds
+# the two to the same text). A 100-subject master has about 9,000 formulas: this is most of its writing time.
+_PREFIXED = re.compile(
+    r"(?:ANCHORARRAY|BYCOL|BYROW|CHOOSECOLS|CHOOSEROWS|DROP|EXPAND|FILTER|HSTACK|LAMBDA|MAKEARRAY|MAP|"
+    r"RANDARRAY|REDUCE|SCAN|INGLE|SEQUENCE|SORT|SORTBY|SWITCH|TAKE|TEXTSPLIT|TOCOL|TOROW|UNIQUE|VSTACK|"
+    r"WRAPCOLS|WRAPROWS|XLOOKUP)\("
+)
+
+
+class MasterSheet(Worksheet):
+    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
+        if expand_future_functions or self.use_future_functions or "_xlfn." in formula or _PREFIXED.search(formula):
+            return super()._prepare_formula(formula, expand_future_functions)
+        if formula.startswith("{"):
+            formula = formula[1:]
+        if formula.startswith("="):
+            formula = formula[1:]
+        if formula.endswith("}"):
+            formula = formula[:-1]
+        return formula
