@@ -5,14 +5,17 @@ recalculation that does not happen cannot pass.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from udfs.engines.native import literal, native_formula
+from udfs.evaluate import CompiledRubric, Result, evaluate
 from udfs.rubric import Rubric
 from workbooks.master.cells import status
+from workbooks.master.recalc import read_values, recalculate
 
 WRONG = -999.0  # cached value written into every formula cell
 ITEM_COL = 12  # column M holds item formulas, O check conditions and P their status as the master judges it (list inputs fill B onwards)
@@ -59,3 +62,19 @@ def write(rubric: Rubric, input_sets: list[dict[str, object]], path: Path) -> di
                 row += 1
     wb.close()
     return where
+
+
+def recalculated(rubric: Rubric, input_sets: list[dict[str, object]], tmp: Path) -> tuple[list[Result], Callable[[int, str], object]]:
+    """Score every set headless, write the oracle workbook, let LibreOffice recalculate it; returns the
+    headless results and `cell(k, key)`: what LibreOffice computed for set k's item or "check:j[:status]"."""
+    compiled = CompiledRubric(rubric)
+    results = [evaluate(compiled, values) for values in input_sets]
+    source = tmp / "oracle.xlsx"
+    where = write(rubric, [dict(r.values) for r in results], source)
+    values = read_values(recalculate(source, tmp / "out"))
+
+    def cell(k: int, key: str) -> object:
+        sheet = sheet_name(k)
+        return values[sheet].get(where[f"{sheet}!{key}"])
+
+    return results, cell

@@ -16,7 +16,7 @@ from udfs.engines.formulas_engine import FormulasFormula
 from udfs.evaluate import CompiledRubric, evaluate
 from udfs.rubric import list_builtin, load
 from udfs.sampling import sample_inputs
-from workbooks.master.recalc import CellError, find_soffice, read_values, recalculate
+from workbooks.master.recalc import CellError, find_soffice
 
 N_SETS = 24
 SCORED = [ref for ref in list_builtin() if load(ref)[0].scored]
@@ -72,18 +72,12 @@ def test_libreoffice_native_expansion_agrees(rubric_id: str, tmp_path: Path) -> 
     if find_soffice() is None:
         pytest.skip("LibreOffice (soffice) is not installed")
     rubric, _ = load(rubric_id)
-    compiled = CompiledRubric(rubric)
     sets = _sets(rubric_id)
-    results = [evaluate(compiled, values) for values in sets]
-    typed = [{**r.values} for r in results]
-    source = tmp_path / "oracle.xlsx"
-    where = oracle_workbook.write(rubric, typed, source)
-    values = read_values(recalculate(source, tmp_path / "out"))
+    results, computed = oracle_workbook.recalculated(rubric, sets, tmp_path)
     compared = 0
     for k, result in enumerate(results):
-        sheet = oracle_workbook.sheet_name(k)
         for score in result.items:
-            cell = values[sheet].get(where[f"{sheet}!{score.id}"])
+            cell = computed(k, score.id)
             if score.score is None:
                 continue
             assert not _is_error(cell) and _number(cell) is not None, (score.id, cell, sets[k])
@@ -91,7 +85,7 @@ def test_libreoffice_native_expansion_agrees(rubric_id: str, tmp_path: Path) -> 
             compared += 1
         for check in result.checks:
             for j, row in enumerate(check.conditions):
-                cell = values[sheet].get(where[f"{sheet}!{check.id}:{j}"])
+                cell = computed(k, f"{check.id}:{j}")
                 if row["value"] is None:
                     continue
                 assert _number(cell) == pytest.approx(_number(row["value"]), rel=1e-12, abs=1e-12), (check.id, j)

@@ -313,22 +313,17 @@ def test_libreoffice_scores_and_judges_as_python_at_every_threshold(rubric_id: s
     if find_soffice() is None:
         pytest.skip("LibreOffice (soffice) is not installed")
     rubric, _ = load(rubric_id)
-    compiled = CompiledRubric(rubric)
     sets = probe_sets(rubric_id)
-    results = [evaluate(compiled, values) for _, values in sets]
-    source = tmp_path / "thresholds.xlsx"
-    where = oracle_workbook.write(rubric, [dict(r.values) for r in results], source)
-    values = read_values(recalculate(source, tmp_path / "out"))
+    results, computed = oracle_workbook.recalculated(rubric, [values for _, values in sets], tmp_path)
     wrong = []
     for k, ((label, _), result) in enumerate(zip(sets, results, strict=True)):
-        sheet = oracle_workbook.sheet_name(k)
         for score in result.items:
             if score.score is not None:
-                got = as_value(values[sheet].get(where[f"{sheet}!{score.id}"]))
+                got = as_value(computed(k, score.id))
                 if not agree(score.score, got):
                     wrong.append((label, score.id, score.score, got))
         for key, expected in _statuses(result).items():
-            got = values[sheet].get(where[f"{sheet}!{key}:status"])
+            got = computed(k, f"{key}:status")
             if got != expected:
                 wrong.append((label, key, expected, got))
     assert wrong == []
