@@ -24,6 +24,8 @@ from workbooks.master.ranking import CHART_BARS, RANKING
 from workbooks.master.recalc import convert_many, find_soffice
 from workbooks.master.run import write_master
 from workbooks.project import Project
+from workbooks.report.feedback import SHEET as FEEDBACK_SHEET
+from workbooks.report.feedback import write_feedback
 
 pytestmark = [
     pytest.mark.oracle,
@@ -48,16 +50,19 @@ def words(pdf: Path) -> list[tuple[int, float, float, float, float, str]]:
     return out
 
 
-def check_paper(master: Path, tmp: Path) -> tuple[dict[str, int], list[tuple[int, float, float, float, float, str]]]:
+def check_paper(
+    master: Path, tmp: Path, portrait: bool = False
+) -> tuple[dict[str, int], list[tuple[int, float, float, float, float, str]]]:
     """Assert the rules above; return pages per sheet, and the words printed."""
     wb = openpyxl.load_workbook(master)
     for ws in wb.worksheets:
-        assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape", ws.title
+        orientation = "portrait" if portrait else "landscape"
+        assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == orientation, ws.title
         assert MIN_SCALE <= int(ws.page_setup.scale or 100) <= 100, (ws.title, ws.page_setup.scale)  # 100: omitted
         assert not ws.sheet_properties.pageSetUpPr or not ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
     pdf = convert_many([master], tmp, to="pdf")[master]
     found = words(pdf)
-    width, height = A4_LANDSCAPE
+    width, height = A4_LANDSCAPE[::-1] if portrait else A4_LANDSCAPE
     outside = [w for w in found if w[1] < 0 or w[3] > width + 0.5 or w[4] > height + 0.5]
     assert outside == []
     small = [w for w in found if w[4] - w[2] < MIN_BOX]
@@ -115,3 +120,23 @@ def chart_layout(master: Path) -> tuple[set[int], list[tuple[int, float]]]:
     heights = [(int(to) - r) * 20 + int(off) / 9525 for r, (to, off) in zip(rows, spans, strict=True)]
     assert len(chart_sizes) >= len(rows)
     return breaks, list(zip(rows, heights, strict=True))
+
+
+def test_the_feedback_workbooks_on_a4(assessment, tmp_path: Path) -> None:  # noqa: ANN001, F811
+    """What a county receives: portrait A4 at 80% or more, nothing past the edge, headings whole, marked 暂定
+    while its discretionary items are self-scores, item names not ids, counts that agree with 排名."""
+    project, _, _ = assessment
+    consolidate(project)
+    outcome = write_master(project)
+    scores = outcome.subjects or []
+    paths = dict(zip([s.subject for s in scores], write_feedback(project, scores), strict=True))
+    ranked = sum(1 for s in scores if s.rank is not None)
+    for s in [min((s for s in scores if s.rank), key=lambda s: s.rank), next(s for s in scores if s.rank is None)]:
+        path = paths[s.subject]
+        check_paper(path, tmp_path / s.short, portrait=True)
+        ws = openpyxl.load_workbook(path)[FEEDBACK_SHEET]
+        cells = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+        assert ("（暂定）" in ws["A1"].value) == bool(s.provisional or s.unscored)
+        assert not [c for c in cells if c in project.rubric.inputs or c in {i.id for i in project.rubric.items}]
+        place = ws["B5"].value
+        assert (f"{ranked} 个排名对象" in place) == (s.rank is not None) and str(len(project.subjects)) not in place.split("个")[0]

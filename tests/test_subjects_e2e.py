@@ -222,17 +222,20 @@ def test_feedback_workbooks_say_each_subjects_rank_sections_and_lost_points(asse
             cells = [[c.value for c in row] for row in ws.iter_rows()]
         finally:
             wb.close()
-        assert cells[4][1].startswith(f"第 {s['rank']} 名（共 {len(project.subjects)} 个" if s["rank"] else "未排名")
+        ranked = sum(1 for x in listed.values() if x["rank"] is not None)  # the count 排名 shows
+        assert cells[4][1].startswith(f"第 {s['rank']} 名（{ranked} 个排名对象中" if s["rank"] else "未排名")
         start = next(k for k, r in enumerate(cells) if r[0] == "部分") + 1
         for k, section in enumerate(s["sections"]):
             row = cells[start + k]
             average = sum(x["sections"][k]["score"] for x in scored) / len(scored)
             assert row[1] == section["title"] and row[4] == pytest.approx(average)
             assert row[3] == (pytest.approx(section["score"]) if s["total"] is not None else None)
-        items = {r[0]: r for r in cells if r[0] in {i["item"] for i in s["recoveries"]}}
+        first = next(k for k, r in enumerate(cells) if r[0] == "逐项得分（失分及原因）")
+        last = next(k for k, r in enumerate(cells) if r[0] == "提分空间（按可挽回分值排序）")
+        items = {r[1]: r for r in cells[first:last]}  # by the item's name, as a county reads it
         for rec in s["recoveries"]:
             if rec["score"] is not None:
-                assert items[rec["item"]][4] == pytest.approx(rec["lost"], abs=1e-6)  # JSON rounds to 6 places
+                assert items[rec["title"]][4] == pytest.approx(rec["lost"], abs=1e-6)  # JSON rounds to 6 places
 
 
 def test_scoring_findings_are_each_subjects_and_name_it(assessment) -> None:  # noqa: ANN001

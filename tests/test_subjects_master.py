@@ -128,8 +128,9 @@ def test_an_assessors_score_and_a_corrected_figure_change_only_their_subject(con
     path = next(Path(w["file"]) for w in json.loads(done.output)["feedback"] if w["subject"] == a)
     rows = [r for r in openpyxl.load_workbook(path)["考核结果"].iter_rows(values_only=True)]
     start = next(k for k, r in enumerate(rows) if r[0] == "酌情计分：考核分与自评分不同的项目")
-    listed = [r for r in rows[start + 2 :] if r[0] in project.rubric.inputs]
-    assert [(r[0], r[3], r[4]) for r in listed] == [(discretionary, sent[a][discretionary], assessed)]
+    labels = {spec.label: i for i, spec in project.rubric.inputs.items()}
+    listed = [r for r in rows[start + 2 :] if r[1] in labels]
+    assert [(labels[r[1]], r[3], r[4]) for r in listed] == [(discretionary, sent[a][discretionary], assessed)]
     enter_in_master(project, {(a, discretionary): None, (b, count): None})  # both cleared
     outcome = write_master(project)
     assert sorted(f.code for f in outcome.findings) == ["manual-entry-cleared"] * 2

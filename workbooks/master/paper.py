@@ -1,4 +1,5 @@
-"""The master on paper: A4 landscape, body text never below 8 points, nothing cut at the right margin.
+"""Workbooks on paper: A4 (landscape for the master, portrait for a feedback workbook), body text never
+below 8 points, nothing cut at the right margin.
 
 A sheet whose columns fit one page width at 80% or more prints at the largest scale that fits (at most
 100%); a wider one (排名 with its sections, 评分表 and 数据 with a column or block per subject) prints
@@ -24,6 +25,12 @@ MARGIN_INCHES = 0.3
 # A4 landscape between the margins at 100%, less 6%: LibreOffice (with Carlito, Calibri's metric twin) lays a
 # column out about 6% wider than Excel does (measured on its PDF), and neither may cut a column
 PAGE_PIXELS = (11.69 - 2 * MARGIN_INCHES) * 96 / 1.06
+PORTRAIT_PIXELS = (8.27 - 2 * MARGIN_INCHES) * 96 / 1.06
+
+
+def page_pixels(ws: Worksheet) -> float:
+    """The printable width at 100% of the sheet's orientation (XlsxWriter: 1 portrait, 0 landscape)."""
+    return PORTRAIT_PIXELS if ws.orientation == 1 else PAGE_PIXELS
 DEFAULT_PIXELS = 64  # a column whose width was never set (8.43 characters)
 
 
@@ -41,13 +48,13 @@ def used_columns(ws: Worksheet) -> int:
 def scale_of(ws: Worksheet) -> int:
     """The print scale: the whole width on one page when that needs no less than MIN_SCALE."""
     width = sum(column_pixels(ws, c) for c in range(used_columns(ws))) or DEFAULT_PIXELS
-    fit = int(PAGE_PIXELS * 100 / width)
+    fit = int(page_pixels(ws) * 100 / width)
     return min(100, fit) if fit >= MIN_SCALE else MIN_SCALE
 
 
 def first_page_columns(ws: Worksheet) -> int:
     """How many leading columns the first page holds at the sheet's scale."""
-    room, taken = PAGE_PIXELS * 100 / scale_of(ws), 0.0
+    room, taken = page_pixels(ws) * 100 / scale_of(ws), 0.0
     for col in range(max(used_columns(ws), 1)):
         taken += column_pixels(ws, col)
         if taken > room:
@@ -70,7 +77,7 @@ def hint(ws: Worksheet, row: int, text: str, fmt: Any) -> None:
 
 def column_breaks(ws: Worksheet, scale: int, repeat_columns: int, groups: tuple[int, int]) -> list[int]:
     """Where each page across begins: as many whole groups as fit after the repeated columns."""
-    room = PAGE_PIXELS * 100 / scale
+    room = page_pixels(ws) * 100 / scale
     repeated = sum(column_pixels(ws, c) for c in range(repeat_columns))
     start, size = groups
     taken = sum(column_pixels(ws, c) for c in range(start))
@@ -86,20 +93,27 @@ def column_breaks(ws: Worksheet, scale: int, repeat_columns: int, groups: tuple[
 
 
 def lay_out(
-    ws: Worksheet, repeat_columns: int, repeat_rows: tuple[int, int] | None, groups: tuple[int, int] = (0, 1)
+    ws: Worksheet,
+    repeat_columns: int,
+    repeat_rows: tuple[int, int] | None,
+    groups: tuple[int, int] = (0, 1),
+    portrait: bool = False,
 ) -> None:
     """A4 landscape at `scale_of`, header rows repeated; pages across repeat the first columns and break
     only between groups of columns (`groups`: from column g[0] on, every g[1] columns are one subject's
     block, whose name is merged over it and must not be cut by a page's edge)."""
     ws.set_paper(9)
-    ws.set_landscape()
+    if portrait:
+        ws.set_portrait()
+    else:
+        ws.set_landscape()
     ws.set_margins(left=MARGIN_INCHES, right=MARGIN_INCHES, top=0.5, bottom=0.6)
     scale = scale_of(ws)
     ws.set_print_scale(scale)
     if repeat_rows is not None:
         ws.repeat_rows(*repeat_rows)
     width = sum(column_pixels(ws, c) for c in range(used_columns(ws)))
-    if repeat_columns and width * scale / 100 > PAGE_PIXELS:
+    if repeat_columns and width * scale / 100 > page_pixels(ws):
         ws.repeat_columns(0, repeat_columns - 1)
         ws.print_across()  # the rest of the same rows comes next, not the next rows
         ws.set_v_pagebreaks(column_breaks(ws, scale, repeat_columns, groups))

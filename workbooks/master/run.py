@@ -97,6 +97,8 @@ def build(
     if subjects is not None:
         names[:0] = [RANKING, L.SCORES, L.RECOVERY]
     sheets = {name: wb.add_worksheet(name, worksheet_class=MasterSheet) for name in names}
+    for ws in sheets.values():
+        ws.set_landscape()  # before any hint is laid out across the page's width
     where: Where | MatrixWhere
     if subjects is not None:
         formulas = write_data_matrix(wb, sheets[L.DATA], subjects, compiled, st)

@@ -11,12 +11,15 @@ on A4. Written through a temporary name and renamed, so a file being replaced is
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import xlsxwriter
 
 from udfs.recovery import UNSCORED, grouped
 
+from ..master import paper
+from ..master.state import provisional_scores
 from ..master.style import Styles, fit_row, header, put
 from ..master.subjects import SubjectScore
 from ..project import Project
@@ -24,6 +27,8 @@ from .text import points
 
 FOLDER = "反馈"
 SHEET = "考核结果"
+WIDTHS = [8, 34, 6, 8, 8, 48]  # portrait A4 at 80% or more (workbooks.master.paper)
+PROVISIONAL = "（暂按自评分，待评审录入考核分）"
 
 
 def feedback_name(s: SubjectScore) -> str:
@@ -44,7 +49,7 @@ def write_feedback(project: Project, scores: list[SubjectScore]) -> list[Path]:
     for s in scores:
         target = folder / feedback_name(s)
         tmp = folder / f".{target.name}.{os.getpid()}.tmp"
-        _write_one(tmp, s, len(scores), averages, project)
+        _write_one(tmp, s, scores, averages, project)
         os.replace(tmp, target)
         out.append(target)
     return out
@@ -58,10 +63,26 @@ def _row(ws, row: int, values: list[object], st: Styles, widths: list[float] | N
         fit_row(ws, row, dict(enumerate(values)), widths)
 
 
+def heading(ws, row: int, text: str, st: Styles) -> None:  # noqa: ANN001
+    """A heading over a table, across the page (a single narrow cell cut it off)."""
+    ws.merge_range(row, 0, row, len(WIDTHS) - 1, text, st.bold)
+
+
+def section_of(project: Project) -> dict[str, str]:
+    """item id -> its section's number (一, 二, …) as the document numbers them: what a county reads."""
+    return {i.id: sec.number or sec.title for sec in project.rubric.sections for i in sec.items}
+
+
+def uses(formula: str, input_id: str) -> bool:
+    return re.search(rf"\b{re.escape(input_id)}\b", formula or "") is not None
+
+
 def _write_assessed(ws, row: int, s: SubjectScore, st: Styles, widths: list[float]) -> None:  # noqa: ANN001
     """The discretionary items whose 考核分 differs from the subject's 自评分, and those still
     scored from the 自评分 (no 考核分 yet)."""
     differ, pending = [], []
+    items = [i for i in s.state.project.rubric.scored_items]
+    numbers = section_of(s.state.project)
     for a in s.state.inputs:
         if a.spec.type != "discretionary" or a.reported is None:
             continue
@@ -69,9 +90,10 @@ def _write_assessed(ws, row: int, s: SubjectScore, st: Styles, widths: list[floa
             pending.append(a.spec.label)
         elif a.manual.value != a.reported:
             own, assessed = float(a.reported), float(a.manual.value)  # type: ignore[arg-type]
-            differ.append([a.spec.id, a.spec.label, a.spec.max, own, assessed, f"考核分比自评分{'低' if assessed < own else '高'} {points(abs(assessed - own))} 分"])
-    ws.write_string(row, 0, "酌情计分：考核分与自评分不同的项目", st.bold)
-    header(ws, row + 1, ["数据项", "酌情计分项", "满分", "自评分", "考核分", "说明"], st)
+            where = next((numbers[i.id] for i in items if uses(i.formula, a.spec.id)), "")
+            differ.append([where, a.spec.label, a.spec.max, own, assessed, f"考核分比自评分{'低' if assessed < own else '高'} {points(abs(assessed - own))} 分"])
+    heading(ws, row, "酌情计分：考核分与自评分不同的项目", st)
+    header(ws, row + 1, ["部分", "酌情计分项", "满分", "自评分", "考核分", "说明"], st)
     row += 2
     for values in differ:
         _row(ws, row, values, st, widths)
@@ -82,39 +104,42 @@ def _write_assessed(ws, row: int, s: SubjectScore, st: Styles, widths: list[floa
     if pending:
         text = f"尚未评定考核分、暂按自评分计分的 {len(pending)} 项：" + "；".join(pending)
         put(ws, row, 0, "说明", st.bold)
-        put(ws, row, 1, text, st.text)
-        fit_row(ws, row, {1: text}, widths)
+        ws.merge_range(row, 1, row, len(widths) - 1, text, st.text)
+        fit_row(ws, row, {1: text}, [widths[0], sum(widths[1:])])
 
 
-def _write_one(path: Path, s: SubjectScore, count: int, averages: dict[str, float], project: Project) -> None:
+def _write_one(path: Path, s: SubjectScore, scores: list[SubjectScore], averages: dict[str, float], project: Project) -> None:
     rubric, result = project.rubric, s.state.result
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False})
     wb.set_properties({"title": f"{rubric.title}：{s.subject}考核结果", "author": "xinyong"})
     st = Styles(wb)
     ws = wb.add_worksheet(SHEET)
-    ws.set_paper(9)  # A4
     ws.set_portrait()
-    ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
-    ws.set_footer("&C第 &P 页，共 &N 页")
-    widths = [14, 40, 8, 10, 10, 50]
+    widths = WIDTHS
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
-    ws.write_string(0, 0, f"{rubric.title}：{s.subject}考核结果", st.title_small)
-    ws.write_string(1, 0, f"{project.settings.name}；发文单位：{project.settings.issuer}", st.hint)
-    place = f"第 {s.rank} 名（共 {count} 个考核对象）" if s.rank is not None else f"未排名（共 {count} 个考核对象）"
+    provisional = {f.input for f in provisional_scores(s.state.inputs)}
+    draft = "（暂定）" if provisional or s.unscored else ""
+    paper.hint(ws, 0, f"{rubric.title}：{s.subject}考核结果{draft}", st.title_small)
+    paper.hint(ws, 1, f"{project.settings.name}；发文单位：{project.settings.issuer}", st.note)
+    ranked = sum(1 for other in scores if other.rank is not None)
+    unranked = f"；另有 {len(scores) - ranked} 个没有可计分的数据，未排名" if len(scores) > ranked else ""
+    place = (
+        f"第 {s.rank} 名（{ranked} 个排名对象中{unranked}）" if s.rank is not None
+        else f"未排名（没有可计分的数据；{ranked} 个对象已排名）"
+    )  # fmt: skip
     total = UNSCORED if s.total is None else f"{points(s.total)} / {points(rubric.grand_max)}"
     put(ws, 3, 0, "总分", st.bold)
     put(ws, 3, 1, total, st.big if s.total is not None else st.text)
     put(ws, 4, 0, "名次", st.bold)
-    put(ws, 4, 1, place, st.text)
+    ws.merge_range(4, 1, 4, len(widths) - 1, place, st.text)
     if s.marks():  # the rule and the reasons as 排名 states them
         put(ws, 5, 0, "名次说明", st.bold)
         ws.merge_range(5, 1, 5, len(widths) - 1, s.marks(), st.text)
         fit_row(ws, 5, {1: s.marks()}, [widths[0], sum(widths[1:])])
     row = 7
-    ws.write_string(row, 0, "各部分得分", st.bold)
-    header(ws, row + 1, ["部分", "名称", "满分", "本单位", "各对象平均", "与平均相比"], st)
+    heading(ws, row, "各部分得分", st)
+    header(ws, row + 1, ["部分", "名称", "满分", "本对象", "平均分", "与平均分相比"], st)
     row += 2
     for sec in result.section_scores():
         mine, avg = float(sec["score"]), averages.get(str(sec["id"]))  # type: ignore[arg-type]
@@ -122,9 +147,11 @@ def _write_one(path: Path, s: SubjectScore, count: int, averages: dict[str, floa
         _row(ws, row, [sec["number"] or sec["id"], sec["title"], sec["max"], mine if s.total is not None else None, avg, diff], st)
         row += 1
     recoveries = {r.item: r for r in s.state.recoveries}
+    formulas = {i.id: i.formula for i in rubric.scored_items}
+    numbers = section_of(project)
     row += 1
-    ws.write_string(row, 0, "逐项得分（失分及原因）", st.bold)
-    header(ws, row + 1, ["指标编号", "指标", "满分", "得分", "失分", "原因与挽回办法"], st)
+    heading(ws, row, "逐项得分（失分及原因）", st)
+    header(ws, row + 1, ["部分", "指标", "满分", "得分", "失分", "原因与挽回办法"], st)
     row += 2
     for item in result.items:
         rec = recoveries.get(item.id)
@@ -134,21 +161,23 @@ def _write_one(path: Path, s: SubjectScore, count: int, averages: dict[str, floa
             why = "满分"
         else:
             why = "\n".join(step.text for step in rec.steps) or rec.note
-        _row(ws, row, [item.id, item.title, item.max, item.score, item.lost, why], st, widths)
+        if any(uses(formulas.get(item.id, ""), i) for i in provisional):
+            why += PROVISIONAL
+        _row(ws, row, [numbers.get(item.id, ""), item.title, item.max, item.score, item.lost, why], st, widths)
         row += 1
-    ranked, _, _ = grouped(s.state.recoveries)
+    plans, _, _ = grouped(s.state.recoveries)
     row += 1
-    ws.write_string(row, 0, "提分空间（按可挽回分值排序）", st.bold)
+    heading(ws, row, "提分空间（按可挽回分值排序）", st)
     header(ws, row + 1, ["排名", "指标", "满分", "得分", "可挽回", "怎样挽回"], st)
     row += 2
-    for k, rec in enumerate(ranked, 1):
+    for k, rec in enumerate(plans, 1):
         how = "\n".join(step.text for step in rec.steps) or rec.note
         _row(ws, row, [k, rec.title, rec.max, rec.score, rec.gain, how], st, widths)
         row += 1
-    if not ranked:
+    if not plans:
         put(ws, row, 0, "暂无可通过调整数据挽回的分值", st.text)
         row += 1
     _write_assessed(ws, row + 1, s, st, widths)
-    ws.repeat_rows(0, 1)
+    paper.lay_out(ws, 0, (0, 1), portrait=True)
     ws.protect()
     wb.close()
