@@ -25,7 +25,7 @@ from workbooks.master.layout import MASTER_FILE
 from workbooks.master.run import write_master
 from workbooks.project import SETTINGS_FILE, Project, ProjectError, open_project
 from workbooks.report import text as report
-from workbooks.report.feedback import write_feedback
+from workbooks.report.feedback import feedback_pdfs, write_feedback
 from workbooks.report.subjects import recovery_lines, scores_of
 
 TITLE = "信用评估"
@@ -108,12 +108,15 @@ def _feedback(project: Project) -> Reply:
     """The same service as `xinyong report DIR --feedback`: one workbook per subject in 反馈/."""
     if not project.subjects:
         return Reply(f"“{project.rubric.title}”评估的是一个整体，没有逐一考核的对象，不生成反馈表。", ok=False)
-    written = write_feedback(project, scores_of(project))
+    outcome = write_master(project)  # the 考核分 typed into the master first: the feedback says what it says
+    written = write_feedback(project, outcome.subjects or [])
     folder = written[0].parent if written else project.root
-    return Reply(f"已为 {len(written)} 个考核对象生成考核结果反馈表。\n文件在：{folder}", open_path=folder)
+    pdfs = feedback_pdfs(written)
+    note = "（含 PDF 版）" if pdfs else "（未找到 LibreOffice，没有生成 PDF 版）"
+    return Reply(f"已为 {len(written)} 个考核对象生成考核结果反馈表{note}。\n文件在：{folder}", open_path=folder)
 
 
-WRITES_MASTER = {"xy_consolidate", "xy_rescore", "xy_report"}
+WRITES_MASTER = {"xy_consolidate", "xy_rescore", "xy_report", "xy_feedback"}
 
 
 def master_to_release(control_id: str, workbook: str | None) -> Path | None:

@@ -87,7 +87,7 @@ def test_the_master_is_released_only_by_buttons_that_rewrite_it(project: Project
     file; unsaved entries would not be read back) and only before these: 校验 writes nothing."""
     inside = str(project.inbox / "某单位.xlsx")
     rewriting = {b for b in BUTTONS if master_to_release(b, inside) == project.root / MASTER_FILE}
-    assert rewriting == {"xy_consolidate", "xy_rescore", "xy_report"}
+    assert rewriting == {"xy_consolidate", "xy_rescore", "xy_report", "xy_feedback"}  # feedback reads the master back first
     assert all(master_to_release(b, inside) is None for b in set(BUTTONS) - rewriting)
     assert master_to_release("xy_rescore", str(tmp_path / "别处.xlsx")) is None  # not in a project: the job says so
     assert master_to_release("xy_rescore", None) is None

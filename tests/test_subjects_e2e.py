@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from workbooks.generate.fill import fill_workbook
 from workbooks.generate.run import generate, packages
 from workbooks.intake.consolidate import consolidate
 from workbooks.master.layout import MASTER_FILE
+from workbooks.master.recalc import find_soffice
 from workbooks.project import Project, init_project
 
 RUBRIC = "zhengzhou-2019-counties"
@@ -210,6 +212,12 @@ def test_feedback_workbooks_say_each_subjects_rank_sections_and_lost_points(asse
     assert done.exit_code in (0, 1), done.output
     written = json.loads(done.output)["feedback"]
     assert [w["subject"] for w in written] == project.subjects
+    if find_soffice() is not None:  # a PDF beside each workbook, as offices send them
+        for w in written:
+            text = subprocess.run(["pdftotext", w["pdf"], "-"], capture_output=True, text=True, check=True).stdout
+            assert Path(w["pdf"]).parent == Path(w["file"]).parent and w["subject"] in text.replace("\n", "")
+    else:
+        assert all(w["pdf"] is None for w in written)
     scored = [s for s in listed.values() if s["total"] is not None]
     for w in written:
         s = listed[w["subject"]]

@@ -53,10 +53,13 @@ def master(folder: Path, formulas: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）")
 @click.option("--feedback", is_flag=True, help="逐一考核的项目：为每个考核对象生成考核结果反馈表（“反馈”文件夹）")
 @click.option("--subject", help="逐一考核的项目：只看这个考核对象的提分空间（全称、简称或别名）")
-def report_command(folder: Path, top: int, reminders: bool, as_json: bool, feedback: bool, subject: str | None) -> None:
+@click.option("--pdf/--no-pdf", default=True, show_default=True, help="反馈表同时生成 PDF 版（需要 LibreOffice）")
+def report_command(
+    folder: Path, top: int, reminders: bool, as_json: bool, feedback: bool, subject: str | None, pdf: bool
+) -> None:
     """提分空间（失分项及挽回办法）、硬指标风险和催报名单；同时更新评分总表。"""
     if feedback:
-        _feedback(folder, as_json)
+        _feedback(folder, as_json, pdf)
         return
     project = open_folder(folder)
     outcome = master_of(project)
@@ -121,21 +124,32 @@ def generate(folder: Path, force: bool) -> None:
     finish(list(result.findings))
 
 
-def _feedback(folder: Path, as_json: bool) -> None:
-    """One feedback workbook per subject, from the ledger (the master is left as it is)."""
-    from .report.feedback import write_feedback
-    from .report.subjects import scores_of
+def _feedback(folder: Path, as_json: bool, pdf: bool) -> None:
+    """One feedback workbook per subject (and its PDF), after the 考核分 typed into the master are read
+    back, so the feedback says what the master says."""
+    from .report.feedback import feedback_pdfs, write_feedback
 
     project = open_folder(folder)
     if not project.subjects:
         raise UsageFailure(f"“{project.rubric.title}”评估的是一个整体，没有逐一考核的对象，不生成反馈表")
-    scores = scores_of(project)
+    outcome = master_of(project)
+    scores = outcome.subjects or []
     written = write_feedback(project, scores)
+    pdfs = feedback_pdfs(written) if pdf else None
     if as_json:
-        emit_json({"feedback": [{"subject": s.subject, "rank": s.rank, "file": str(path)} for s, path in zip(scores, written, strict=True)]})
+        rows = [
+            {"subject": s.subject, "rank": s.rank, "file": str(path), "pdf": str(pdfs[k]) if pdfs and pdfs[k] else None}
+            for k, (s, path) in enumerate(zip(scores, written, strict=True))
+        ]
+        emit_json({"feedback": rows})
     else:
         click.echo(f"已为 {len(written)} 个考核对象生成考核结果反馈表：{written[0].parent if written else ''}")
-    finish([f for s in scores for f in s.state.findings])
+        if pdf and pdfs is None:
+            click.echo("未找到 LibreOffice，没有生成 PDF 版；反馈表（xlsx）已生成，装上 LibreOffice 后重新运行即可一并生成 PDF。")
+        elif pdfs is not None:
+            failed = sum(1 for p in pdfs if p is None)
+            click.echo(f"PDF 版 {len(pdfs) - failed} 份在同一文件夹" + (f"；{failed} 份未能转换" if failed else ""))
+    finish([f for s in scores for f in s.state.findings] + list(outcome.findings))
 
 
 @click.command()

@@ -19,6 +19,7 @@ import xlsxwriter
 from udfs.recovery import UNSCORED, grouped
 
 from ..master import paper
+from ..master.recalc import convert_many, find_soffice
 from ..master.state import provisional_scores
 from ..master.style import Styles, fit_row, header, put
 from ..master.subjects import SubjectScore
@@ -53,6 +54,15 @@ def write_feedback(project: Project, scores: list[SubjectScore]) -> list[Path]:
         os.replace(tmp, target)
         out.append(target)
     return out
+
+
+def feedback_pdfs(paths: list[Path]) -> list[Path | None] | None:
+    """A PDF beside each workbook, as offices send them (one LibreOffice run for all); None when
+    LibreOffice is not installed, a None in the list where one could not be converted."""
+    if not paths or find_soffice() is None:
+        return None
+    converted = convert_many(paths, paths[0].parent, to="pdf")
+    return [converted.get(p.resolve()) for p in paths]
 
 
 def _row(ws, row: int, values: list[object], st: Styles, widths: list[float] | None = None) -> None:  # noqa: ANN001
