@@ -26,7 +26,7 @@ from workbooks.master.run import write_master
 from workbooks.project import SETTINGS_FILE, Project, ProjectError, open_project
 from workbooks.report import text as report
 from workbooks.report.feedback import feedback_pdfs, write_feedback
-from workbooks.report.subjects import recovery_lines, scores_of
+from workbooks.report.subjects import recovery_lines
 
 TITLE = "信用评估"
 MAX_MESSAGE = 900  # Excel's message box shows about 1,024 characters
@@ -100,7 +100,7 @@ def _rescore(project: Project) -> Reply:
 def _report(project: Project) -> Reply:
     outcome = write_master(project)
     if project.subjects:  # every subject's top items (the whole project has no figures of its own)
-        return Reply(_short(recovery_lines(scores_of(project))), ok=outcome.path is not None)
+        return Reply(_short(recovery_lines(outcome.subjects or [])), ok=outcome.path is not None)
     return Reply(_short(report.recovery_text(outcome.state, top=8)), ok=outcome.path is not None)
 
 

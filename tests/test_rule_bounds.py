@@ -19,14 +19,14 @@ import pytest
 import xlsxwriter
 
 from tests import oracle_workbook
+from tests.conftest import builtin_inputs
 from udfs.engines.formulas_engine import FormulasFormula
 from udfs.engines.native import literal, native_formula
 from udfs.evaluate import CompiledRubric, Result, evaluate
 from udfs.formula.parser import Binary, Call, Name, Node, Num, Unary, parse
-from udfs.rubric import list_builtin, load, resolve
+from udfs.rubric import list_builtin, load
 from udfs.vocabulary import REGISTRY, XYInputError, collect_notices
 from udfs.vocabulary.bounds import Bounds
-from workbooks.input_files import read_inputs
 from workbooks.master import layout as L
 from workbooks.master.recalc import CellError, find_soffice, read_values, recalculate
 
@@ -260,7 +260,7 @@ def rubric_thresholds(rubric_id: str) -> list[tuple[str, float]]:
 def probe_sets(rubric_id: str) -> list[tuple[str, dict[str, object]]]:
     """The full-marks set with one compared input moved to each probe point of its threshold."""
     rubric, _ = load(rubric_id)
-    full = read_inputs(resolve(rubric_id).with_suffix("") / "full-marks.json")[1]
+    full = builtin_inputs(rubric_id, "full-marks")
     out = []
     for input_id, t in rubric_thresholds(rubric_id):
         whole = rubric.inputs[input_id].type == "count"

@@ -15,11 +15,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from tests.conftest import builtin_inputs
 from tests.test_master import formulas_getter
 from udfs.evaluate import CompiledRubric, evaluate
-from udfs.rubric import load, resolve
+from udfs.rubric import load
 from workbooks.generate.fill import fill_returns
-from workbooks.input_files import read_inputs
 from workbooks.intake.consolidate import consolidate
 from workbooks.ledger import LEDGER_FILE, Ledger
 from workbooks.master import layout as L
@@ -29,7 +29,7 @@ from workbooks.master.run import build
 from workbooks.master.state import gather
 from workbooks.project import Project
 
-FULL = read_inputs(resolve("national-2019").with_suffix("") / "full-marks.json")[1]
+FULL = builtin_inputs("national-2019", "full-marks")
 RECEIVED = datetime(2019, 3, 20, 9, 0)
 VETOED, OPEN, CLEAR = VERDICTS["veto"]  # 被一票否决 / 无法判断（数据不全） / 未触发一票否决
 

@@ -120,6 +120,9 @@ def write_data_matrix(
     return formulas
 
 
+SCORE_WIDTH, FORMULA_WIDTH = 9, 44  # 评分表: a subject's score column; the rubric's formula after them
+
+
 def _unless(guard: str, expr: str, s: SubjectScore, cached: object) -> tuple[str, object]:
     """A subtotal or total that shows 未计分, not 0, for a subject with nothing scored (as 排名 and JSON)."""
     return f'=IF({guard},"{L.NOT_SCORED}",{expr})', (L.NOT_SCORED if s.total is None else cached)
@@ -136,15 +139,16 @@ def write_scores_matrix(ws: Worksheet, scores: list[SubjectScore], formulas: lis
     formula_col = fixed + len(scores)
     widths = [14, 6, 34, 6]
     header(ws, L.MX_HEAD_ROW, L.MX_SCORE_FIXED, st, widths)
+    columns = [*widths, *[SCORE_WIDTH] * len(scores), FORMULA_WIDTH]  # every column's width, for fit_row
     for c in [*range(fixed), formula_col]:
         ws.write_string(L.MX_SUBJECT_ROW, c, "", st.head)
     ws.write_string(L.MX_SUBJECT_ROW, 0, L.MX_SUBJECTS_LABEL, st.head)
     _subject_heads(ws, scores, fixed, 1, st)
     for k in range(len(scores)):
         ws.write_string(L.MX_HEAD_ROW, fixed + k, "得分", st.head)
-        ws.set_column(fixed + k, fixed + k, 9)
+        ws.set_column(fixed + k, fixed + k, SCORE_WIDTH)
     ws.write_string(L.MX_HEAD_ROW, formula_col, L.MX_FORMULA_HEAD, st.head)
-    ws.set_column(formula_col, formula_col, 44)
+    ws.set_column(formula_col, formula_col, FORMULA_WIDTH)
     paper.hint(
         ws, 1,
         "每个对象一栏，得分按指标体系的计分公式（最后一栏）用 Excel 自带函数计算，引用“数据”表中该对象的采用值；"
@@ -172,7 +176,7 @@ def write_scores_matrix(ws: Worksheet, scores: list[SubjectScore], formulas: lis
             put(ws, row, 2, item.title, st.text)
             put(ws, row, 3, item.max, st.num())
             put(ws, row, formula_col, item.formula, st.text)
-            fit_row(ws, row, {2: item.title, 3: item.formula}, [*widths[:3], 44])
+            fit_row(ws, row, {2: item.title, formula_col: item.formula}, columns)
             for k, s in enumerate(scores):
                 score = results[k][item.id].score
                 ws.write_formula(row, fixed + k, formulas[k].item(item.id), st.num(), L.NOT_SCORED if score is None else score)
@@ -187,7 +191,7 @@ def write_scores_matrix(ws: Worksheet, scores: list[SubjectScore], formulas: lis
     parts = [p for p in parts if p[1]]
     count_row = row + 1 + len(parts) + 1  # under 总分: how many items each subject has scored
     put(ws, count_row, 2, "已计分指标数", st.text)
-    put(ws, count_row, 3, sum(len(range(a, b + 1)) for a, b in spans), st.num("count"))
+    put(ws, count_row, 3, len(rubric.scored_items), st.num("count"))
     guards = []
     for k, s in enumerate(scores):
         col = fixed + k

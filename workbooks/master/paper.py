@@ -19,19 +19,18 @@ from xlsxwriter.worksheet import Worksheet
 
 from .style import LINE, text_lines
 
-BODY_POINTS = 10  # the master's body font (style.Styles)
-MIN_SCALE = 80  # 10-point text at 80% prints at 8 points
+MIN_SCALE = 80  # 10-point text (style.Styles) at 80% prints at 8 points
 MARGIN_INCHES = 0.3
 # A4 landscape between the margins at 100%, less 6%: LibreOffice (with Carlito, Calibri's metric twin) lays a
 # column out about 6% wider than Excel does (measured on its PDF), and neither may cut a column
 PAGE_PIXELS = (11.69 - 2 * MARGIN_INCHES) * 96 / 1.06
 PORTRAIT_PIXELS = (8.27 - 2 * MARGIN_INCHES) * 96 / 1.06
+DEFAULT_PIXELS = 64  # a column whose width was never set (8.43 characters)
 
 
 def page_pixels(ws: Worksheet) -> float:
     """The printable width at 100% of the sheet's orientation (XlsxWriter: 1 portrait, 0 landscape)."""
     return PORTRAIT_PIXELS if ws.orientation == 1 else PAGE_PIXELS
-DEFAULT_PIXELS = 64  # a column whose width was never set (8.43 characters)
 
 
 def column_pixels(ws: Worksheet, col: int) -> int:
@@ -45,10 +44,14 @@ def used_columns(ws: Worksheet) -> int:
     return max(written, max(ws.col_info, default=-1) + 1)
 
 
+def sheet_pixels(ws: Worksheet) -> int:
+    """The width of every used column together, at 100%."""
+    return sum(column_pixels(ws, c) for c in range(used_columns(ws)))
+
+
 def scale_of(ws: Worksheet) -> int:
     """The print scale: the whole width on one page when that needs no less than MIN_SCALE."""
-    width = sum(column_pixels(ws, c) for c in range(used_columns(ws))) or DEFAULT_PIXELS
-    fit = int(page_pixels(ws) * 100 / width)
+    fit = int(page_pixels(ws) * 100 / (sheet_pixels(ws) or DEFAULT_PIXELS))
     return min(100, fit) if fit >= MIN_SCALE else MIN_SCALE
 
 
@@ -112,8 +115,7 @@ def lay_out(
     ws.set_print_scale(scale)
     if repeat_rows is not None:
         ws.repeat_rows(*repeat_rows)
-    width = sum(column_pixels(ws, c) for c in range(used_columns(ws)))
-    if repeat_columns and width * scale / 100 > page_pixels(ws):
+    if repeat_columns and sheet_pixels(ws) * scale / 100 > page_pixels(ws):
         ws.repeat_columns(0, repeat_columns - 1)
         ws.print_across()  # the rest of the same rows comes next, not the next rows
         ws.set_v_pagebreaks(column_breaks(ws, scale, repeat_columns, groups))

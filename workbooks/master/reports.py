@@ -78,12 +78,13 @@ def write_recovery(ws: Worksheet, state: MasterState, st: Styles) -> None:
             put(ws, row, c, value, st.text)
 
 
+REMINDER_FOLDER = "催报通知"  # in the project folder: a folder a day, a notice a unit
 NOTICE_WIDTH = 84
 NOTICE_LINES = 26  # a row of 26 lines is about 360 points: under Excel's row limit (409) and one printed page
 
 
 def write_reminders(ws: Worksheet, state: MasterState, st: Styles) -> None:
-    folder = f"催报通知/{state.today.isoformat()}"
+    folder = f"{REMINDER_FOLDER}/{state.today.isoformat()}"
     rows = [
         [u.label, u.status, len(u.missing), len(u.overdue), u.last_at, shortened(u.reminder, f"{folder}/{notice_file(u.label)}")]
         for u in state.units
@@ -104,12 +105,12 @@ def notice_file(label: str) -> str:
 
 def shortened(notice: str, file: str) -> str:
     """A notice cut to what one row holds on screen and on paper, saying where the whole text is."""
-    kept: list[str] = []
-    for line in notice.split("\n"):
-        if text_lines("\n".join([*kept, line]), NOTICE_WIDTH) > NOTICE_LINES - 2:
-            left = len(notice.split("\n")) - len(kept)
-            return "\n".join([*kept, f"……（以下还有 {left} 行，完整通知见项目文件夹中的“{file}”）"])
-        kept.append(line)
+    lines = notice.split("\n")
+    used = 0
+    for k, line in enumerate(lines):
+        used += text_lines(line, NOTICE_WIDTH)
+        if used > NOTICE_LINES - 2:
+            return "\n".join([*lines[:k], f"……（以下还有 {len(lines) - k} 行，完整通知见项目文件夹中的“{file}”）"])
     return notice
 
 

@@ -34,6 +34,7 @@ from .overview import write_overview
 from .ranking import RANKING, write_ranking, write_subject_recovery
 from .readback import read_back
 from .reports import (
+    REMINDER_FOLDER,
     notice_file,
     write_findings,
     write_progress,
@@ -46,7 +47,6 @@ from .state import MasterState, conflict_findings, gather, provisional_scores
 from .style import MasterSheet, Styles
 from .subjects import SubjectScore, subject_scores
 
-REMINDER_FOLDER = "催报通知"
 # columns repeated on each page of a sheet printed across pages: (sheet, many-subject matrix) -> count
 REPEAT_COLUMNS = {(RANKING, False): 3, (L.SCORES, True): 3, (L.DATA, True): 2, (L.SCORES, False): 4, (L.DATA, False): 2}
 

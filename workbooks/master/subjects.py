@@ -39,9 +39,13 @@ class SubjectScore:
     pending: Counter[str] = field(default_factory=Counter)  # reason -> items not scored for it
 
     @property
+    def provisional_inputs(self) -> set[str]:
+        """The discretionary figures still the subject's own 自评分 (no 考核分 entered yet)."""
+        return {f.input for f in provisional_scores(self.state.inputs) if f.input}
+
+    @property
     def provisional(self) -> int:
-        """Discretionary items still scored from the subject's own 自评分."""
-        return len(provisional_scores(self.state.inputs))
+        return len(self.provisional_inputs)
 
     def marks(self) -> str:
         """暂定 / 待补 with their reasons, as every document shows them ('' for a final rank)."""

@@ -11,16 +11,15 @@ on A4. Written through a temporary name and renamed, so a file being replaced is
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import xlsxwriter
 
+from udfs.evaluate import CompiledRubric
 from udfs.recovery import UNSCORED, grouped
 
 from ..master import paper
 from ..master.recalc import convert_many, find_soffice
-from ..master.state import provisional_scores
 from ..master.style import Styles, fit_row, header, put
 from ..master.subjects import SubjectScore
 from ..project import Project
@@ -46,11 +45,12 @@ def write_feedback(project: Project, scores: list[SubjectScore]) -> list[Path]:
     for s in scored:
         for row in s.state.result.section_scores():
             averages[str(row["id"])] = averages.get(str(row["id"]), 0.0) + float(row["score"]) / len(scored)  # type: ignore[arg-type]
+    needs = {item: formula.needs for item, formula in CompiledRubric(project.rubric).items.items()}
     out = []
     for s in scores:
         target = folder / feedback_name(s)
         tmp = folder / f".{target.name}.{os.getpid()}.tmp"
-        _write_one(tmp, s, scores, averages, project)
+        _write_one(tmp, s, scores, averages, needs, project)
         os.replace(tmp, target)
         out.append(target)
     return out
@@ -83,15 +83,12 @@ def section_of(project: Project) -> dict[str, str]:
     return {i.id: sec.number or sec.title for sec in project.rubric.sections for i in sec.items}
 
 
-def uses(formula: str, input_id: str) -> bool:
-    return re.search(rf"\b{re.escape(input_id)}\b", formula or "") is not None
-
-
-def _write_assessed(ws, row: int, s: SubjectScore, st: Styles, widths: list[float]) -> None:  # noqa: ANN001
+def _write_assessed(
+    ws, row: int, s: SubjectScore, st: Styles, widths: list[float], needs: dict[str, frozenset[str]]  # noqa: ANN001
+) -> None:
     """The discretionary items whose 考核分 differs from the subject's 自评分, and those still
     scored from the 自评分 (no 考核分 yet)."""
     differ, pending = [], []
-    items = [i for i in s.state.project.rubric.scored_items]
     numbers = section_of(s.state.project)
     for a in s.state.inputs:
         if a.spec.type != "discretionary" or a.reported is None:
@@ -100,7 +97,7 @@ def _write_assessed(ws, row: int, s: SubjectScore, st: Styles, widths: list[floa
             pending.append(a.spec.label)
         elif a.manual.value != a.reported:
             own, assessed = float(a.reported), float(a.manual.value)  # type: ignore[arg-type]
-            where = next((numbers[i.id] for i in items if uses(i.formula, a.spec.id)), "")
+            where = next((numbers[item] for item, used in needs.items() if a.spec.id in used), "")
             differ.append([where, a.spec.label, a.spec.max, own, assessed, f"考核分比自评分{'低' if assessed < own else '高'} {points(abs(assessed - own))} 分"])
     heading(ws, row, "酌情计分：考核分与自评分不同的项目", st)
     header(ws, row + 1, ["部分", "酌情计分项", "满分", "自评分", "考核分", "说明"], st)
@@ -118,7 +115,14 @@ def _write_assessed(ws, row: int, s: SubjectScore, st: Styles, widths: list[floa
         fit_row(ws, row, {1: text}, [widths[0], sum(widths[1:])])
 
 
-def _write_one(path: Path, s: SubjectScore, scores: list[SubjectScore], averages: dict[str, float], project: Project) -> None:
+def _write_one(
+    path: Path,
+    s: SubjectScore,
+    scores: list[SubjectScore],
+    averages: dict[str, float],
+    needs: dict[str, frozenset[str]],  # item -> the inputs its formula uses
+    project: Project,
+) -> None:
     rubric, result = project.rubric, s.state.result
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False})
     wb.set_properties({"title": f"{rubric.title}：{s.subject}考核结果", "author": "xinyong"})
@@ -128,7 +132,7 @@ def _write_one(path: Path, s: SubjectScore, scores: list[SubjectScore], averages
     widths = WIDTHS
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
-    provisional = {f.input for f in provisional_scores(s.state.inputs)}
+    provisional = s.provisional_inputs
     draft = "（暂定）" if provisional or s.unscored else ""
     paper.hint(ws, 0, f"{rubric.title}：{s.subject}考核结果{draft}", st.title_small)
     paper.hint(ws, 1, f"{project.settings.name}；发文单位：{project.settings.issuer}", st.note)
@@ -143,10 +147,11 @@ def _write_one(path: Path, s: SubjectScore, scores: list[SubjectScore], averages
     put(ws, 3, 1, total, st.big if s.total is not None else st.text)
     put(ws, 4, 0, "名次", st.bold)
     ws.merge_range(4, 1, 4, len(widths) - 1, place, st.text)
-    if s.marks():  # the rule and the reasons as 排名 states them
+    marks = s.marks()
+    if marks:  # the rule and the reasons as 排名 states them
         put(ws, 5, 0, "名次说明", st.bold)
-        ws.merge_range(5, 1, 5, len(widths) - 1, s.marks(), st.text)
-        fit_row(ws, 5, {1: s.marks()}, [widths[0], sum(widths[1:])])
+        ws.merge_range(5, 1, 5, len(widths) - 1, marks, st.text)
+        fit_row(ws, 5, {1: marks}, [widths[0], sum(widths[1:])])
     row = 7
     heading(ws, row, "各部分得分", st)
     header(ws, row + 1, ["部分", "名称", "满分", "本对象", "平均分", "与平均分相比"], st)
@@ -157,7 +162,6 @@ def _write_one(path: Path, s: SubjectScore, scores: list[SubjectScore], averages
         _row(ws, row, [sec["number"] or sec["id"], sec["title"], sec["max"], mine if s.total is not None else None, avg, diff], st)
         row += 1
     recoveries = {r.item: r for r in s.state.recoveries}
-    formulas = {i.id: i.formula for i in rubric.scored_items}
     numbers = section_of(project)
     row += 1
     heading(ws, row, "逐项得分（失分及原因）", st)
@@ -171,7 +175,7 @@ def _write_one(path: Path, s: SubjectScore, scores: list[SubjectScore], averages
             why = "满分"
         else:
             why = "\n".join(step.text for step in rec.steps) or rec.note
-        if any(uses(formulas.get(item.id, ""), i) for i in provisional):
+        if needs.get(item.id, frozenset()) & provisional:
             why += PROVISIONAL
         _row(ws, row, [numbers.get(item.id, ""), item.title, item.max, item.score, item.lost, why], st, widths)
         row += 1
@@ -187,7 +191,7 @@ def _write_one(path: Path, s: SubjectScore, scores: list[SubjectScore], averages
     if not plans:
         put(ws, row, 0, "暂无可通过调整数据挽回的分值", st.text)
         row += 1
-    _write_assessed(ws, row + 1, s, st, widths)
+    _write_assessed(ws, row + 1, s, st, widths, needs)
     paper.lay_out(ws, 0, (0, 1), portrait=True)
     ws.protect()
     wb.close()
