@@ -76,7 +76,7 @@ def test_late_units_are_named_with_what_is_missing(late_project: Project) -> Non
         assert text.startswith(f"{label}：") and "2019年3月31日前" in text
         for input_id in units[label].missing:
             assert p.rubric.inputs[input_id].label in text
-        assert units[label].overdue or units[label].files  # HR: its unreported tasks are overdue too
+        assert not units[label].overdue  # the national tasks have no 完成时限 of their own: never overdue
     assert "尚未收到贵单位的报送文件" in units[HR].reminder
     notices = p.root / REMINDER_FOLDER / "2019-04-10"
     assert (notices / f"{HR}.txt").read_text(encoding="utf-8").strip() == units[HR].reminder.strip()

@@ -90,6 +90,7 @@ def _subjects_report(
         click.echo(report.recovery_text(scores[0].state, top, reminders))
     else:
         click.echo(recovery_lines(scores, min(top, TOP)))
+        click.echo("\n".join(report.reminder_lines(outcome.state.units, reminders)))
         click.echo("")
         click.echo(report.master_lines(outcome))
     finish([f for s in scores for f in s.state.findings] + list(outcome.findings))

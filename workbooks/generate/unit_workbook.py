@@ -82,8 +82,8 @@ def _task_text(item: Item) -> str:
 
 
 def _deadline_text(item: Item, ctx: Context) -> str:
-    if not item.deadline:
-        return ctx.deadline
+    if not item.deadline:  # the return deadline is when progress is reported, not when the work is due
+        return "未规定"
     d = normalise_deadline(item.deadline, ctx.year)
     return item.deadline if d.kind != "date" else f"{item.deadline}（{d.label()}）"
 

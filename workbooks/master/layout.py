@@ -4,6 +4,7 @@ so the two can never disagree about a column."""
 from __future__ import annotations
 
 MASTER_FILE = "评分总表.xlsx"
+REMINDER_FOLDER = "催报通知"  # in the project folder: a folder a day, a notice a unit
 # bumped when the master's cells change meaning, so a master written before is rewritten, not kept
 LAYOUT_VERSION = "2-native"
 COMPUTED_EVERYWHERE = (

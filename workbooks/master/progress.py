@@ -3,8 +3,12 @@ reminder the office can paste into a notice.
 
 A unit is late when the return deadline in the project settings has passed and its figures are not
 all in, or when its file arrived after that deadline. A task is overdue when its own deadline (the
-document's 完成时限, read by `normalise_deadline`; the return deadline where the document gives none)
-has passed and the unit's task sheet does not say 已完成.
+document's 完成时限, read by `normalise_deadline`) has passed and the unit's task sheet does not say
+已完成. A task the document gives no date is never overdue: the return deadline is when the unit
+reports on it, not when the work must be done.
+
+A unit is reminded only when it owes something: figures still missing, tasks past their own deadline
+and not done, or, once the return deadline has passed, the return itself.
 """
 
 from __future__ import annotations
@@ -93,10 +97,9 @@ def unit_progress(project: Project, ledger: Ledger, today: date) -> list[UnitPro
         overdue = []
         for task in package.tasks:
             due = normalise_deadline(task.item.deadline, s.year)
-            when = due.date if due.kind == "date" else (deadline if due.kind == "none" else None)
             state = unit_states.get(task.item.id, NOT_REPORTED)
-            if when is not None and today > when and state != DONE:
-                overdue.append(OverdueTask(task.item, when, state))
+            if due.date is not None and today > due.date and state != DONE:
+                overdue.append(OverdueTask(task.item, due.date, state))
         out.append(
             UnitProgress(
                 unit=name,
@@ -123,7 +126,7 @@ def unit_progress(project: Project, ledger: Ledger, today: date) -> list[UnitPro
 def reminder(project: Project, p: UnitProgress, today: date) -> str:
     """A notice to paste into a message or a 催报通知; empty when there is nothing to ask for."""
     s, rubric = project.settings, project.rubric
-    if not (p.missing or p.overdue or p.status.startswith("未报送") or p.status.startswith("逾期未")):
+    if not (p.missing or p.overdue or p.status == "逾期未报送"):
         return ""
     lines = [f"{p.label}：", ""]
     when = f"截至{today.year}年{today.month}月{today.day}日"

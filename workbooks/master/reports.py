@@ -78,7 +78,7 @@ def write_recovery(ws: Worksheet, state: MasterState, st: Styles) -> None:
             put(ws, row, c, value, st.text)
 
 
-REMINDER_FOLDER = "催报通知"  # in the project folder: a folder a day, a notice a unit
+REMINDER_FOLDER = L.REMINDER_FOLDER
 NOTICE_WIDTH = 84
 NOTICE_LINES = 26  # a row of 26 lines is about 360 points: under Excel's row limit (409) and one printed page
 

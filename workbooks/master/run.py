@@ -186,12 +186,22 @@ def refresh(
 
 
 def write_reminder_files(project: Project, state: MasterState) -> Path:
-    """One text file per unit to remind, in a folder per day (earlier days' notices stay as sent)."""
+    """One text file per unit to remind, in a folder per day: earlier days' notices stay as sent; a
+    re-run on the same day replaces that day's notices, so the folder holds exactly the units that owe
+    something now (a file of another name, put there by hand, is left alone)."""
     folder = project.root / REMINDER_FOLDER / state.today.isoformat()
-    folder.mkdir(parents=True, exist_ok=True)
-    for u in state.units:
-        if u.reminder:
-            (folder / notice_file(u.label)).write_text(u.reminder + "\n", encoding="utf-8")
+    due = {notice_file(u.label): u.reminder for u in state.units if u.reminder}
+    if folder.is_dir():
+        ours = {notice_file(u.label) for u in state.units}
+        for old in folder.iterdir():
+            if old.name in ours and old.name not in due:
+                old.unlink()
+        if not due and not any(folder.iterdir()):
+            folder.rmdir()
+    if due:
+        folder.mkdir(parents=True, exist_ok=True)
+    for name, text in due.items():
+        (folder / name).write_text(text + "\n", encoding="utf-8")
     return folder
 
 

@@ -9,6 +9,7 @@ from udfs.rubric import Rubric
 from udfs.rubric.model import CHECK_KIND_LABELS, TYPE_LABELS, InputSpec
 from udfs.rubric.serialize import input_dict
 from udfs.rubric.serialize import rubric_dict as serialized_rubric
+from workbooks.master.layout import REMINDER_FOLDER
 from workbooks.plan.responsibility import ROLES, Plan
 
 SEVERITY_LABEL = {Severity.ERROR: "错误", Severity.WARNING: "警告", Severity.INFO: "提示"}
@@ -274,14 +275,22 @@ def recovery_text(state, top: int = 15, reminders: bool = False) -> str:  # noqa
     if risky:
         lines += ["", "硬指标风险（未达标或接近阈值）："]
         lines += [f"  {r.text}" for r in risky]
-    late = [u for u in state.units if u.reminder]
-    if late:
-        lines += ["", f"需催报的单位 {len(late)} 个："]
-        for u in late:
-            lines.append(f"  {u.label}：{u.status}，缺数据项 {len(u.missing)} 项，逾期任务 {len(u.overdue)} 项")
-            if reminders:
-                lines += ["", u.reminder, ""]
-    return "\n".join(lines)
+    return "\n".join(lines + reminder_lines(state.units, reminders))
+
+
+def reminder_lines(units, reminders: bool = False) -> list[str]:  # noqa: ANN001 - master.progress.UnitProgress
+    """The units that owe something, one line each (the notices themselves with `reminders`): the
+    same units whose notices the master run saved."""
+    owing = [u for u in units if u.reminder]
+    if not owing:
+        return []
+    lines = ["", f"需催报的单位 {len(owing)} 个（通知文字已保存在项目文件夹的“{REMINDER_FOLDER}”中）："]
+    for u in owing:
+        owed = [f"缺数据项 {len(u.missing)} 项" if u.missing else "", f"逾期任务 {len(u.overdue)} 项" if u.overdue else ""]
+        lines.append("，".join([f"  {u.label}：{u.status}", *filter(None, owed)]))
+        if reminders:
+            lines += ["", u.reminder, ""]
+    return lines
 
 
 def unscored_counts(unscored: list[Recovery]) -> str:
