@@ -119,8 +119,8 @@ def test_personal_scores_at_exactly_half_earn_nothing() -> None:
         ({"gov_events_total": 0, "gov_events_rectified": 0, "gov_events_new": 0}, "basic_03", True),
         ({"halls_total": 12, "halls_connected": 11}, "basic_04", False),
         ({"lp_report_rate": 0.999}, "basic_05", False),
-        ({"credit_reports_submitted": 80, "blacklist_poor_total": 100}, "basic_06", True),
-        ({"credit_reports_submitted": 79, "blacklist_poor_total": 100}, "basic_06", False),
+        ({"credit_reports_submitted": 800, "blacklist_poor_total": 1000}, "basic_06", True),
+        ({"credit_reports_submitted": 799, "blacklist_poor_total": 1000}, "basic_06", False),
         (
             {"blacklist_exited": 30, "blacklist_operating": 100, "repair_trained": 50, "commit_repair": 100},
             "basic_07",

@@ -185,7 +185,7 @@ def test_nothing_to_do_when_only_facts_limit_the_item() -> None:
     units, _ = load("zhengzhou-2019-units")
     compiled = CompiledRubric(units)
     values = sample_inputs(units, random.Random(0))
-    values.update(zu_credit_reports_submitted=10, zu_blacklist_poor_total=10)  # 5 of 6: the document's cap
+    values.update(zu_credit_reports_submitted=10, zu_blacklist_poor_total=10, zu_blacklist_operating=10)  # 5 of 6: the document's cap
     rec = recovery(recover(compiled, values)[0], "s06_credit_reports")
     assert rec.steps == [] and rec.note == AT_BEST_NOTE and rec.lost == pytest.approx(1.0)
 

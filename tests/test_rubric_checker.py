@@ -72,6 +72,8 @@ def test_good_rubric_is_clean(tmp_path: Path) -> None:
             "input-type-unknown",
         ),
         ("deduct_mode)", '\\"half\\")', "native-expansion-failed"),
+        ("max: 1, providers: [人行]", "max: 1, plausible_min: 0.1, plausible_max: 0.05, providers: [人行]", "input-range-invalid"),
+        ("max: 1, providers: [人行]", "max: 1, plausible_max: 2, providers: [人行]", "input-range-invalid"),
     ],
 )
 def test_each_defect_has_its_code(tmp_path: Path, old: str, new: str, code: str) -> None:

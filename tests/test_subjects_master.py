@@ -244,7 +244,8 @@ def test_a_ledger_from_before_subjects_gains_the_columns_and_keeps_its_entries(t
 
 def test_recovery_and_findings_sheets_name_each_subject(consolidated) -> None:  # noqa: ANN001
     """提分空间: each ranked subject's items with the most points to win back (at most 3, by gain, the
-    same as its own 提分空间); 问题清单: a 考核对象 column naming whose problem each row is."""
+    same as its own 提分空间); 问题清单: a 考核对象 column naming whose problem each row is (scoring's
+    findings and those of the subject's own files)."""
     project, _, _ = consolidated
     write_master(project)
     listed = {s["short"]: s for s in scores_json(project)["subjects"]}
@@ -261,7 +262,9 @@ def test_recovery_and_findings_sheets_name_each_subject(consolidated) -> None:  
     assert problems[0][:3] == ("严重程度", "考核对象", "代码")
     shorts = {project.registry.units[s].label: project.registry.units[s].short for s in project.subjects}
     named = [r for r in problems[1:] if r[1]]
-    assert named and all(r[3].startswith(f"{shorts[r[1]]}：") for r in named)
+    assert named and all(r[3].startswith(f"{shorts[r[1]]}：") for r in named if not r[4])  # scoring's, by name
+    own_files = {project.registry.units[s].label: s for s in project.subjects}
+    assert all(r[1] in own_files for r in named if r[4])  # a subject's own file: its findings are about it
 
 
 def test_report_shows_each_subjects_top_items_and_one_subject_whole(consolidated) -> None:  # noqa: ANN001

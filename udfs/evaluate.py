@@ -14,8 +14,8 @@ from .engines.python import Compiled, compile_node
 from .findings import Findings, Severity
 from .formula import names, parse
 from .numbers import number_text
-from .rubric.model import OP_SIGNS, Check, Condition, Rubric
-from .values import ValueProblem, is_blank, type_value
+from .rubric.model import OP_SIGNS, Check, Condition, Rubric, grouped_text
+from .values import ValueProblem, implausible, is_blank, type_value
 from .vocabulary import XYInputError, collect_notices
 from .vocabulary.core import close, ge, gt, le, lt
 
@@ -191,6 +191,10 @@ def type_inputs(rubric: Rubric, raw: Mapping[str, object], findings: Findings) -
             continue
         try:
             values[spec.id] = type_value(spec, value)
+            if why := implausible(spec, values[spec.id]):
+                shown = grouped_text(values[spec.id], spec.type) if isinstance(values[spec.id], float) else str(value)  # type: ignore[arg-type]
+                message = f"数据项“{spec.label}”（{spec.id}）为 {shown}{spec.unit if spec.type != 'ratio' else ''}，{why}"
+                findings.add("input-implausible", message, Severity.WARNING, input=spec.id, expected=spec.plausible_text())
         except ValueProblem as problem:
             findings.add(
                 problem.code,
@@ -205,15 +209,17 @@ def evaluate(compiled: CompiledRubric, raw: Mapping[str, object]) -> Result:
     rubric = compiled.rubric
     findings = Findings()
     values = type_inputs(rubric, raw, findings)
-    for constraint, formula in compiled.constraints:
+    contradicted: set[str] = set()
+    for constraint, formula in compiled.constraints:  # each judged on the figures as reported, as the master's cells do
         if formula.needs <= values.keys():
             ok, _ = _run(formula, values, compiled.params, findings)
             if ok is False:
                 findings.add(
                     "input-constraint", f"数据前后矛盾：{constraint.message}", input=", ".join(sorted(formula.needs))
                 )
-                for key in formula.needs:
-                    values.pop(key, None)
+                contradicted |= formula.needs
+    for key in contradicted:
+        values.pop(key, None)
     env = {**compiled.params, **values}
     items = []
     for item in rubric.scored_items:

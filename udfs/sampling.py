@@ -2,7 +2,8 @@
 
 Values stay inside each input's declared range, favour the documents' own boundaries (0, 2%, 5%,
 50%, 70%, 80%, 99.5%, 100% for ratios) and respect the rubric's constraints of the form
-`=part<=whole` by drawing the part after the whole, so most generated sets are valid.
+`=part<=whole` by drawing the part after the whole, so most generated sets are valid. `vary` gives
+the demos figures another subject could have reported: near an example, inside the plausible range.
 """
 
 from __future__ import annotations
@@ -46,6 +47,34 @@ def sample_value(spec: InputSpec, rng: random.Random) -> object:
 
 def sample_inputs(rubric: Rubric, rng: random.Random) -> dict[str, object]:
     values = {spec.id: sample_value(spec, rng) for spec in rubric.inputs.values()}
+    return within_constraints(rubric, values, rng, redraw_all=True)
+
+
+def vary(spec: InputSpec, value: object, rng: random.Random) -> object:
+    """A figure another subject could report where `value` is one: within a third of it (a ratio within
+    ten points), inside the input's allowed and plausible ranges; a yes/no is flipped one time in five."""
+    if isinstance(value, bool):
+        return (not value) if rng.random() < 0.2 else value
+    if spec.type == "list" or not isinstance(value, int | float):
+        return sample_value(spec, rng)
+    if spec.type == "ratio":
+        x = value + rng.uniform(-0.1, 0.1)
+    elif spec.type == "discretionary":
+        x = round(rng.uniform(0.5, 1.0) * (spec.max or value) * 2) / 2
+    else:
+        x = value * rng.uniform(0.67, 1.33)
+    for lo in (spec.min, spec.plausible_min):
+        x = x if lo is None else max(lo, x)
+    for hi in (spec.max, spec.plausible_max, 1.0 if spec.type == "ratio" else None):
+        x = x if hi is None else min(hi, x)
+    return float(round(x)) if spec.type == "count" else round(x, 4 if spec.type == "ratio" else 2)
+
+
+def within_constraints(
+    rubric: Rubric, values: dict[str, object], rng: random.Random, redraw_all: bool = False
+) -> dict[str, object]:
+    """`values` with the part of each `=part<=whole` constraint drawn again as a share of its whole
+    where it is above it (`redraw_all`: every part, favouring none and all, for blind random sets)."""
     params = {pid: p.value for pid, p in rubric.parameters.items()}
     for constraint in rubric.constraints:
         tree = parse(constraint.rule)
@@ -59,7 +88,10 @@ def sample_inputs(rubric: Rubric, rng: random.Random) -> dict[str, object]:
                 whole = float(compile_node(tree.right)({**params, **values}))  # type: ignore[arg-type]
             except (XYInputError, KeyError, TypeError, ValueError):
                 continue
-        share = rng.choice([0.0, 1.0, rng.random(), rng.random()])
+        current = values.get(part.id)
+        if not redraw_all and isinstance(current, int | float) and current <= whole:
+            continue
+        share = rng.choice([0.0, 1.0, rng.random(), rng.random()]) if redraw_all else rng.uniform(0.5, 1.0)
         part_value = whole * share
         if part.type == "count":
             part_value = float(int(part_value))

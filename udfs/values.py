@@ -131,3 +131,24 @@ def _check_range(spec: InputSpec, x: float) -> None:
         raise ValueProblem("input-out-of-range", f"{shown} 超出允许范围（{spec.range_text()}）")
     if abs(x) > SANE_BOUND:
         raise ValueProblem("input-out-of-range", f"{shown} 超出可信范围（绝对值不超过 {number_text(SANE_BOUND)}）")
+
+
+def implausible(spec: InputSpec, value: object) -> str:
+    """Why a typed figure lies outside what a true one can be (the rubric's plausible range), or "";
+    the caller names the figure as it was typed.
+
+    Only a warning: the figure is used as reported and the office decides; a part above its whole is a
+    constraint of the rubric instead (the two figures cannot both be true)."""
+    if spec.plausible_min is None and spec.plausible_max is None:
+        return ""
+    numbers = value if isinstance(value, list) else [value]
+    for x in numbers:
+        if isinstance(x, bool) or not isinstance(x, int | float):
+            continue
+        low = spec.plausible_min is not None and x < spec.plausible_min
+        high = spec.plausible_max is not None and x > spec.plausible_max
+        if low or high:
+            unit = spec.unit if spec.type != "ratio" else ""
+            why = f"；{spec.plausible_note}" if spec.plausible_note else ""
+            return f"{'低于' if low else '高于'}通常范围（{spec.plausible_text()}{unit}{why}），仍按所填数值计分，请核实"
+    return ""

@@ -3,7 +3,9 @@ every city unit), each scored on its own figures and ranked, as a credit office 
 
 Every subject gets its workbook and returns it with figures of its own (drawn around the rubric's
 example, so the counties differ but stay plausible); one returns after the deadline, one sends a
-corrected file, one never returns. Consolidation writes the master, whose first sheet is the ranking;
+corrected file, one never returns, and one types a figure in 万 where the rubric counts units (a
+plausible-range warning, the only implausible figure of the demo; no figures contradict each
+other). Consolidation writes the master, whose first sheet is the ranking;
 then the office's assessors enter their 考核分 for the discretionary items of every subject but one
 in the master (as in Excel: typed into the yellow cells, the file saved) and rescore; the summary
 prints the ranking's top and bottom. Dates are fixed, so every run tells the same story.
@@ -19,7 +21,7 @@ from pathlib import Path
 
 from udfs.rubric import Rubric
 from udfs.rubric.loader import builtin_dir
-from udfs.sampling import sample_value
+from udfs.sampling import vary, within_constraints
 
 from .generate.fill import fill_returns, outgoing_files
 from .generate.run import generate
@@ -45,6 +47,7 @@ class SubjectsDemo:
     resubmitted: str
     missing: str
     unassessed: str  # a subject whose discretionary items still score from its 自评分
+    mistyped: tuple[str, str] | None  # (subject, input) of the figure typed in 万: an implausible figure
 
 
 def enter_in_master(project: Project, entries: dict[tuple[str, str], object]) -> None:
@@ -72,8 +75,14 @@ def _assessed(reported: object, top: float, rng: random.Random) -> float:
 
 
 def _figures(rubric: Rubric, example: dict[str, object], rng: random.Random) -> dict[str, object]:
-    """A subject's own figures: mostly the example's, a share drawn anew within each input's range."""
-    return {i: (sample_value(spec, rng) if rng.random() < 0.4 or i not in example else example[i]) for i, spec in rubric.inputs.items()}  # fmt: skip
+    """A subject's own figures: each near the example's, inside its plausible range, no part above its whole."""
+    figures = {i: vary(spec, example[i], rng) for i, spec in rubric.inputs.items() if i in example}
+    return within_constraints(rubric, figures, rng)
+
+
+def _typed_in_wan(rubric: Rubric) -> str | None:
+    """An input whose true figure is in the thousands or more, which a clerk might type in 万."""
+    return next((i for i, spec in rubric.inputs.items() if (spec.plausible_min or 0) >= 1000), None)
 
 
 def run_subjects_demo(root: Path, rubric: str) -> SubjectsDemo:
@@ -85,12 +94,15 @@ def run_subjects_demo(root: Path, rubric: str) -> SubjectsDemo:
     generate(project)
     subjects = project.subjects
     missing, late, resubmitted = subjects[-1], subjects[1], subjects[2]
+    mistyped = (subjects[4], _typed_in_wan(project.rubric))
     files = outgoing_files(project)
     own: dict[str, dict[str, object]] = {}  # each subject's figures as finally reported
     for subject in subjects:
         if subject == missing:
             continue
         figures = own[subject] = _figures(project.rubric, example, rng)
+        if subject == mistyped[0] and mistyped[1]:
+            figures[mistyped[1]] = float(round(float(figures[mistyped[1]]) / 10000))  # type: ignore[arg-type]
         when = LATE_FILE if subject == late else ON_TIME
         fill_returns(project, figures, units=[subject], received=when)
         if subject == resubmitted:  # a week later, a corrected file under another name
@@ -112,7 +124,8 @@ def run_subjects_demo(root: Path, rubric: str) -> SubjectsDemo:
     }
     enter_in_master(project, entries)
     master = write_master(project, now=MASTER_AT)
-    return SubjectsDemo(project, summary, master, late, resubmitted, missing, unassessed)
+    staged = (mistyped[0], mistyped[1]) if mistyped[1] else None
+    return SubjectsDemo(project, summary, master, late, resubmitted, missing, unassessed, staged)
 
 
 def subjects_summary_text(demo: SubjectsDemo, shown: int = 3) -> str:
@@ -128,6 +141,7 @@ def subjects_summary_text(demo: SubjectsDemo, shown: int = 3) -> str:
         f"演示项目：{p.root}（{p.rubric.title}，逐一考核 {len(p.subjects)} 个对象）",
         f"收回文件 {len(demo.summary.outcomes)} 个；逾期：{label(demo.late)}；重新报送：{label(demo.resubmitted)}；未报送：{label(demo.missing)}",
         f"酌情计分项：评审已在评分总表录入考核分；{label(demo.unassessed)} 尚未录入，暂按其自评分计分",
+        *_mistyped_line(demo),
         "",
         f"排名前 {shown} 名：",
         *[ranking_line(s) for s in ranked[:shown]],
@@ -138,3 +152,13 @@ def subjects_summary_text(demo: SubjectsDemo, shown: int = 3) -> str:
         f"每个对象的完整得分：xinyong score {p.root} --subject 简称",
     ]
     return "\n".join(lines)
+
+
+def _mistyped_line(demo: SubjectsDemo) -> list[str]:
+    if demo.mistyped is None:
+        return []
+    subject, input_id = demo.mistyped
+    spec = demo.project.rubric.inputs[input_id]
+    label = demo.project.registry.label_of(subject)
+    return [f"数据超出通常范围：{label} 的“{spec.label}”按万{spec.unit}填写，已提示核实（评分总表“问题清单”）"]
+

@@ -58,6 +58,9 @@ def check(rubric: Rubric) -> Findings:
             )
         if spec.min is not None and spec.max is not None and spec.min > spec.max:
             findings.add("input-range-invalid", f"数据项“{spec.label}”的下限大于上限", file=file, input=spec.id)
+        if not _plausible_inside(spec):
+            message = f"数据项“{spec.label}”的合理范围（{spec.plausible_text()}）不在允许范围（{spec.range_text() or '不限'}）之内或下限大于上限"
+            findings.add("input-range-invalid", message, file=file, input=spec.id)
         if spec.type == "list" and not spec.length:
             findings.add("rubric-field-missing", f"多期数据项“{spec.label}”缺少期数 length", file=file, input=spec.id)
     for param in rubric.parameters.values():
@@ -337,3 +340,15 @@ def _probe_items(rubric: Rubric, findings: Findings, file: str | None) -> None:
             findings.add("item-max-unreachable", message, severity, file=file, item=item.id)
         if low is not None and low < -1e-9:
             findings.add("item-below-zero", f"指标“{item.title}”的公式可能得负分（{number_text(low)}）", file=file, item=item.id)
+
+
+def _plausible_inside(spec: InputSpec) -> bool:
+    """The plausible range lies inside the allowed one, lower bound first."""
+    lo = spec.plausible_min if spec.plausible_min is not None else spec.min
+    hi = spec.plausible_max if spec.plausible_max is not None else spec.max
+    if lo is not None and hi is not None and lo > hi:
+        return False
+    below = spec.min is not None and spec.plausible_min is not None and spec.plausible_min < spec.min
+    above = spec.max is not None and spec.plausible_max is not None and spec.plausible_max > spec.max
+    return not (below or above)
+

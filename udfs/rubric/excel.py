@@ -50,6 +50,8 @@ SHEETS: dict[str, list[tuple[str, str, str]]] = {
         ("编号", "id", "text"), ("名称", "label", "text"), ("类型", "type", "text"), ("单位", "unit", "text"),
         ("下限", "min", "number"), ("上限", "max", "number"), ("期数", "length", "number"),
         ("调整方向", "lever", "lever"), ("提供单位", "providers", "names"), ("说明", "note", "text"),
+        ("合理下限", "plausible_min", "number"), ("合理上限", "plausible_max", "number"),
+        ("合理范围依据", "plausible_note", "text"),
     ],
     "参数": [
         ("编号", "id", "text"), ("名称", "label", "text"), ("取值", "value", "value"), ("可选值", "choices", "values"),
@@ -66,7 +68,8 @@ SHEETS: dict[str, list[tuple[str, str, str]]] = {
     "约束": [("编号", "id", "text"), ("规则", "rule", "text"), ("提示", "message", "text")],
 }  # fmt: skip
 FORMULA_KEYS = ("formula", "value", "rule")
-OPTIONAL_COLUMNS = {("数据项", "lever")}  # added later: workbooks exported before it still import
+# added later: workbooks exported before them still import
+OPTIONAL_COLUMNS = {("数据项", "lever"), ("数据项", "plausible_min"), ("数据项", "plausible_max"), ("数据项", "plausible_note")}
 LEVER_WORDS = {label: key for key, label in LEVER_LABELS.items()}
 ABOUT_SHEET = "说明"
 ABOUT_FIELDS = [

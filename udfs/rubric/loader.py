@@ -202,6 +202,9 @@ class _Reader:
             note=self.text(raw, "note", where),
             length=self.field(raw, "length", int, where, None),
             lever=lever,
+            plausible_min=self.field(raw, "plausible_min", float, where, None),
+            plausible_max=self.field(raw, "plausible_max", float, where, None),
+            plausible_note=self.text(raw, "plausible_note", where),
         )
 
     def section(self, raw: dict[str, Any]) -> Section:

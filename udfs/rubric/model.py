@@ -44,6 +44,11 @@ class InputSpec:
     note: str = ""
     length: int | None = None  # list inputs: the number of periods asked for
     lever: str = "auto"  # one of LEVERS
+    # What a true figure can be (a county's departments, the domains a city can have): beyond it the
+    # figure is still used but flagged `input-implausible`, with `plausible_note` saying why.
+    plausible_min: float | None = None
+    plausible_max: float | None = None
+    plausible_note: str = ""
 
     def range_text(self) -> str:
         if self.type == "bool":
@@ -57,6 +62,17 @@ class InputSpec:
         if hi:
             return f"≤ {hi}"
         return ""
+
+    def plausible_text(self) -> str:
+        """“1,000 – 3,000,000” (or “≤ 60”): where a true figure lies; empty when nothing is declared."""
+        lo = "" if self.plausible_min is None else grouped_text(self.plausible_min, self.type)
+        hi = "" if self.plausible_max is None else grouped_text(self.plausible_max, self.type)
+        return f"{lo} – {hi}" if lo and hi else f"≥ {lo}" if lo else f"≤ {hi}" if hi else ""
+
+
+def grouped_text(x: float, kind: str) -> str:
+    """A bound as office staff read it: thousands grouped (3,000,000), a ratio as a percentage."""
+    return f"{int(x):,}" if kind != "ratio" and float(x).is_integer() else _show(x, kind)
 
 
 def _show(x: float, kind: str) -> str:

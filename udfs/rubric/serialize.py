@@ -98,6 +98,9 @@ def input_dict(spec: InputSpec) -> dict[str, Any]:
             "lever": spec.lever if spec.lever != "auto" else "",
             "providers": spec.providers,
             "note": spec.note,
+            "plausible_min": spec.plausible_min,
+            "plausible_max": spec.plausible_max,
+            "plausible_note": spec.plausible_note,
         },
         keep=("id", "label", "type", "providers"),
     )

@@ -60,7 +60,7 @@ def validation(spec: InputSpec, range_text: str) -> dict[str, object]:
     prompt = f"{spec.label}"[:200]
     options: dict[str, object] = {
         "input_title": "请填写"[:32],
-        "input_message": f"{prompt}\n单位：{spec.unit or '—'}；范围：{shown}"[:255],
+        "input_message": f"{prompt}\n单位：{spec.unit or '—'}；范围：{shown}{_usual(spec)}"[:255],
         "error_title": "填写有误"[:32],
         "error_type": "stop",
     }
@@ -84,6 +84,12 @@ def validation(spec: InputSpec, range_text: str) -> dict[str, object]:
             "error_message": message[:255],
         }
     return {**options, "validate": kind, "criteria": ">=", "value": lo, "error_message": message[:255]}
+
+
+def _usual(spec: InputSpec) -> str:
+    """The plausible range, where the rubric gives one: a figure outside it is taken but queried."""
+    usual = spec.plausible_text()
+    return f"\n通常：{usual}（超出时请核实，如是否按万、亿填写）" if usual else ""
 
 
 def print_setup(ws, last_row: int, last_col: int) -> None:  # noqa: ANN001

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from udfs.findings import Findings, Severity
 from udfs.rubric import InputSpec, Rubric
-from udfs.values import ValueProblem, is_blank, type_value
+from udfs.values import ValueProblem, implausible, is_blank, type_value
 
 from ..generate.identity import IDENTITY_SHEET, Identity, Layout, norm_ref
 from ..generate.subject_rows import split_name
@@ -270,6 +270,10 @@ def _values(parsed: Parsed, rubric: Rubric, result: Extracted, file: str, subjec
             whose = f"（{subject}）" if subject else ""
             result.findings.add(problem.code, f"“{spec.label}”{whose}填写为“{_show(raw_value)}”：{problem}", **loc)
             continue
+        if why := implausible(spec, typed):
+            whose = f"（{subject}）" if subject else ""
+            loc = {**loc, "expected": spec.plausible_text()}
+            result.findings.add("input-implausible", f"“{spec.label}”{whose}填写为“{_show(raw_value)}”，{why}", Severity.WARNING, **loc)
         result.values.append(Value(spec.id, typed, _show(raw_value), sheet, coords[0], subject=subject))
 
 

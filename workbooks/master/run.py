@@ -43,7 +43,7 @@ from .reports import (
     write_submissions,
     write_trend,
 )
-from .state import MasterState, conflict_findings, gather, provisional_scores
+from .state import MasterState, conflict_findings, gather, provisional_scores, scoring_findings
 from .style import MasterSheet, Styles
 from .subjects import SubjectScore, subject_scores
 
@@ -155,7 +155,8 @@ def refresh(
         state = gather(project, ledger, compiled, today, now, extra_findings=list(findings))
         subjects = subject_scores(project, ledger, compiled, today, now) if project.subjects else None
         for s in subjects or []:  # each subject's scoring findings and conflicts, named by the subject
-            own = [*conflict_findings(s.state.conflicts, s.state.carried), *s.state.result.findings]
+            files = [f for f in state.findings if f.subject == s.subject]  # its own files' findings, already listed
+            own = [*conflict_findings(s.state.conflicts, s.state.carried), *scoring_findings(s.state.result, files)]
             provisional = provisional_scores(s.state.inputs)
             if provisional:  # one line a subject: the items are on its 数据 block
                 message = f"{len(provisional)} 项酌情计分暂按自评分计分，待评审在“数据”表该对象的“人工录入/考核分”栏填写考核分"

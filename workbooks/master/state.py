@@ -128,9 +128,19 @@ def adopted_inputs(
     return rows, [c for c in conflicts if c.input not in manual], carried
 
 
-def _open_findings(ledger: Ledger, round_name: str, subject: str | None = None) -> list[Finding]:
+def scoring_findings(result: Result, from_files: list[Finding]) -> list[Finding]:
+    """Scoring's findings, but a figure already flagged implausible where it was typed (with its file
+    and cell) is not flagged a second time."""
+    flagged = {f.input for f in from_files if f.code == "input-implausible"}
+    return [f for f in result.findings if not (f.code == "input-implausible" and f.input in flagged)]
+
+
+def _open_findings(
+    ledger: Ledger, round_name: str, subject: str | None = None, subjects: frozenset[str] = frozenset()
+) -> list[Finding]:
     """Findings of each unit's current file, and of rejected files no later accepted file replaced
-    (`subject`: only that subject's files)."""
+    (`subject`: only that subject's files; `subjects`: a many-subject project's, whose own files'
+    findings are marked with the subject they are about)."""
     files = [row for row in ledger.files() if subject is None or row["unit"] == subject]
     latest_accepted: dict[str, int] = {}
     for row in files:
@@ -142,6 +152,7 @@ def _open_findings(ledger: Ledger, round_name: str, subject: str | None = None) 
         if row["status"] == "rejected" and seq > latest_accepted.get(unit, 0):
             open_seqs.add(seq)
     names = {int(row["seq"]): str(row["original_name"]) for row in files}  # type: ignore[arg-type]
+    about = {int(row["seq"]): str(row["unit"]) for row in files if row["unit"] in subjects}  # type: ignore[arg-type]
     return [
         Finding(
             str(f["code"]),
@@ -152,6 +163,7 @@ def _open_findings(ledger: Ledger, round_name: str, subject: str | None = None) 
             cell=f["cell"],  # type: ignore[arg-type]
             item=f["item"],  # type: ignore[arg-type]
             input=f["input"],  # type: ignore[arg-type]
+            subject=about.get(int(f["file_seq"])),  # type: ignore[arg-type]
         )
         for f in ledger.file_findings()
         if int(f["file_seq"]) in open_seqs  # type: ignore[arg-type]
@@ -226,9 +238,10 @@ def gather(
     result = evaluate(compiled, values_of(inputs))
     recoveries, risks = recover(compiled, result.values)
     extra = list(extra_findings or [])
-    findings = extra + _open_findings(ledger, round_name, subject) + conflict_findings(conflicts, carried)
+    opened = _open_findings(ledger, round_name, subject, frozenset(project.subjects))
+    findings = extra + opened + conflict_findings(conflicts, carried)
     if subject is not None or not project.subjects:  # a many-subject project's whole has no score to find fault with
-        findings += list(result.findings)
+        findings += scoring_findings(result, opened)
     if subject is not None:
         findings += provisional_scores(inputs)
     units = progress if progress is not None else unit_progress(project, ledger, today)
