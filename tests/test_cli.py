@@ -38,14 +38,19 @@ def test_rubric_list_names_builtins() -> None:
 
 
 def test_national_rubric_checks_clean() -> None:
-    """Clean: nothing wrong, only its two parameters listed for review (info, exit 0)."""
+    """Clean: nothing wrong, only its four parameters and the amount read in 元 listed for review (info, exit 0)."""
     code, out = run("rubric", "check", NATIONAL, "--json")
     findings = json.loads(out)["findings"]
-    assert [(f["code"], f["severity"], f["input"]) for f in findings] == [
+    assert [(f["code"], f["severity"], f.get("input") or f.get("item")) for f in findings] == [
         ("reading-not-in-text", "info", "deduct_mode"),
         ("reading-not-in-text", "info", "national_jr_domains"),
+        ("reading-not-in-text", "info", "both_zero_ratio"),
+        ("reading-not-in-text", "info", "coverage_rule"),
+        ("reading-not-in-text", "info", "s09_xinyidai"),
     ]
     assert code == 0
+    code, out = run("rubric", "check", NATIONAL)
+    assert out.strip().endswith("检查通过，未发现问题；列出 5 条提示（主要是文件没有定下、由指标体系选定的读法，发出结果前请复核）。")
 
 
 def test_unknown_rubric_is_usage_error() -> None:

@@ -171,11 +171,15 @@ def _cells(value: object) -> Iterator[object]:
         yield value
 
 
+WORD_ARGS = ("mode", "coverage", "both_zero")
+
+
 def _kind(arg: Arg) -> str:
-    """How text in this argument is read: a yes/no flag, a fixed word (the deduction mode) or a number."""
+    """How text in this argument is read: a yes/no flag, a fixed word (the deduction mode, the coverage
+    rule) or a number."""
     if "是/否" in arg.description:
         return "flag"
-    return "word" if arg.name == "mode" else "number"
+    return "word" if arg.name in WORD_ARGS else "number"
 
 
 def _label(arg: Arg) -> str:

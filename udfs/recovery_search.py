@@ -311,7 +311,8 @@ class Space:
 
 
 class _NumberPath:
-    """A number moved by distance t in direction d, inside [min, max] of its type."""
+    """A number moved by distance t in direction d, inside [min, max] of its type and never past its
+    plausible range in the direction it moves (no plan asks for a figure no true one has)."""
 
     def __init__(self, spec: InputSpec, before: float, d: int) -> None:
         self.spec, self.before, self.d = spec, before, d
@@ -319,6 +320,10 @@ class _NumberPath:
         self.q = quantum(spec)
         lo = spec.min if spec.min is not None else (0.0 if spec.type in BOUNDED_FLOOR else -math.inf)
         hi = spec.max if spec.max is not None else (1.0 if spec.type == "ratio" else math.inf)
+        if d > 0 and spec.plausible_max is not None:
+            hi = min(hi, max(before, spec.plausible_max))
+        if d < 0 and spec.plausible_min is not None:
+            lo = max(lo, min(before, spec.plausible_min))
         self.lo, self.hi = lo, hi
         self.end = max(0.0, hi - before) if d > 0 else max(0.0, before - lo)
         self.start = max(abs(before), 1.0)

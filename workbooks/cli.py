@@ -90,12 +90,10 @@ def rubric_check(ref: str, as_json: bool) -> None:
         findings.extend(check(loaded))
     if as_json:
         emit_json({"rubric": loaded.id if loaded else ref, "findings": [f.to_dict() for f in findings]})
-    elif findings:
+    else:
         for f in findings:
             click.echo(report.finding_line(f))
-        click.echo(f"共发现 {len(findings)} 个问题。")
-    else:
-        click.echo(f"{loaded.title if loaded else ref}：检查通过，未发现问题。")
+        click.echo(report.check_summary(findings, loaded.title if loaded else ref))
     finish(list(findings))
 
 
@@ -132,7 +130,7 @@ def rubric_import(source: Path, out: Path) -> None:
     click.echo(f"已生成指标体系文件：{out}")
     for f in findings:
         click.echo(report.finding_line(f))
-    click.echo("检查通过，未发现问题。" if not findings else f"共发现 {len(findings)} 个问题。")
+    click.echo(report.check_summary(findings, loaded.title))
     finish(list(findings))
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import shutil
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -39,6 +39,8 @@ SETTINGS_HELP = """\
 # project_id 是项目的身份标识，写入每份下发表，用于识别回收的文件，请勿修改。
 # subjects 是考核对象（逐一评分、排名的单位，写全称、简称或别名均可），可增删；
 # 只有逐一考核各县（市、区）或各成员单位的指标体系才有，评估一个整体的项目为空 []。
+# parameters 是计分口径参数：文件没有说清、评估者可能有不同理解之处，每个参数取其可选值之一
+# （xinyong rubric show 列出每个参数的含义和可选值）；改后重新运行 xinyong score 或 master。
 """
 README_TEXT = """\
 本文件夹是一个社会信用体系建设评估项目（xinyong）。
@@ -82,6 +84,7 @@ class Settings:
     formulas: str = "udf"  # master score cells: udf (XY_ functions, Excel with the add-in) | native (any suite)
     created: str = ""
     subjects: list[str] = field(default_factory=list)  # many-subject rubrics: every unit scored on its own (plan.subjects)
+    parameters: dict[str, object] = field(default_factory=dict)  # the project's choice for each reading the rubric parameterises
 
 
 @dataclass
@@ -173,6 +176,7 @@ def init_project(
         issuer=rubric.issuer or "社会信用体系建设领导小组办公室",
         created=today.isoformat(),
         subjects=default_subjects(rubric, registry),
+        parameters={pid: p.value for pid, p in rubric.parameters.items()},
     )
     write_settings(root, settings)
     (root / README_FILE).write_text(README_TEXT, encoding="utf-8")
@@ -184,10 +188,37 @@ def _setting(key: str, value: object) -> object:
         return int(value)  # type: ignore[arg-type]
     if key == "carry_over":
         return value is True or str(value).strip().lower() in ("true", "是", "yes", "1")
+    if key == "parameters":
+        if not isinstance(value, dict):
+            raise ProjectError(f"{SETTINGS_FILE} 中的 parameters 应逐行写“参数编号: 取值”")
+        return {str(k): v for k, v in value.items()}
     if key == "subjects":
         items = value if isinstance(value, list) else str(value or "").replace("，", "、").split("、")
         return [str(v).strip() for v in items if v is not None and str(v).strip()]
     return "" if value is None else str(value)
+
+
+def with_parameters(rubric: Rubric, chosen: dict[str, object]) -> Rubric:
+    """The rubric with the project's choice for each parameter; a name the rubric does not have or a
+    value outside a parameter's choices stops the project with the valid ones listed."""
+    params = dict(rubric.parameters)
+    for pid, value in chosen.items():
+        param = params.get(pid)
+        if param is None:
+            valid = "、".join(params) or "（本指标体系没有参数）"
+            raise ProjectError(f"{SETTINGS_FILE} 中的计分口径参数“{pid}”不是“{rubric.title}”的参数；可用的参数：{valid}")
+        match = next((c for c in param.choices if _same(c, value)), None) if param.choices else value
+        if match is None or isinstance(value, bool):
+            choices = "、".join(str(c) for c in param.choices)
+            raise ProjectError(f"{SETTINGS_FILE} 中参数“{param.label}”（{pid}）的取值“{value}”不可用；可选：{choices}")
+        params[pid] = replace(param, value=match)  # type: ignore[arg-type]
+    return replace(rubric, parameters=params)
+
+
+def _same(choice: object, value: object) -> bool:
+    if isinstance(choice, int | float) and isinstance(value, int | float):
+        return float(choice) == float(value)
+    return str(choice).strip() == str(value).strip()
 
 
 def write_settings(root: Path, settings: Settings) -> None:
@@ -220,6 +251,7 @@ def open_project(root: Path) -> tuple[Project, Findings]:
     rubric, findings = load(rubric_ref)
     if rubric is None or findings.has_errors():
         raise ProjectError(f"项目的指标体系“{settings.rubric}”有错误，请先运行 xinyong rubric check")
+    rubric = with_parameters(rubric, settings.parameters)
     registry, reg_findings = registries.load(str(root / REGISTRY_FILE))
     if registry is None or reg_findings.has_errors():
         problems = "；".join(f.message for f in reg_findings)

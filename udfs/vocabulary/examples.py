@@ -66,6 +66,7 @@ CASES: tuple[Case, ...] = (
     Case("XY_COMMITMENT_SCORE", (6000, 3000, 10000, 19, 200, 200, 50, 100), 3.4, "0.9+19/19+1+0.5"),
     Case("XY_COMMITMENT_SCORE", (30000, 0, 10000, 19, 200, 200, 100, 100), 4.0, "3+1+1+1=6，按国家评估最高4分"),
     Case("XY_COMMITMENT_SCORE", (30000, 0, 10000, 19, 200, 200, 100, 100, 6), 6.0, "3+1+1+1=6，郑州细则本项6分"),
+    Case("XY_COMMITMENT_SCORE", (30000, 0, 10000, 19, 200, 200, 100, 100, 6, "capped"), 4.0, "各项覆盖率最高100%：1+1+1+1=4"),
     Case("XY_CODE_CONVERSION_SCORE", (0.995,), 0.9, "转换率99.5%：按比例扣0.1分"),
     Case("XY_CODE_CONVERSION_SCORE", (0.995, "floor"), 1.0, "只扣满1%的整步"),
     Case("XY_CODE_CONVERSION_SCORE", (0.995, Cells((None,))), 0.9, "扣分方式单元格空白：按比例"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .bounds import Bounds
 from .core import Arg, XYInputError, close, ge, gt, lt, number, par, xy_function
-from .generic import ratio, ratio_native
+from .generic import BOTH_ZERO_ARG, ratio, ratio_native
 
 DOC = "社会信用体系建设示范城市评估指标细则（2019年参考版）七、金融生态环境建设"
 
@@ -36,28 +36,29 @@ def xy_npl_score(npl_rate: object) -> float:
     return 0.0
 
 
-def execution_rate(closed: object, pending_prev: object, received: object) -> float:
+def execution_rate(closed: object, pending_prev: object, received: object, both_zero: object = None) -> float:
     c = number(closed, "报告期银行业机构债权案件执结数", minimum=0)
     p = number(pending_prev, "上期银行业机构债权案件未执结数", minimum=0)
     n = number(received, "报告期银行业机构债权案件收案数", minimum=0)
-    return ratio(c, p + n, "金融案件执结率")
+    return ratio(c, p + n, "金融案件执结率", both_zero=both_zero)
 
 
 @xy_function(
     "XY_EXECUTION_RATE",
-    native=lambda c, p, n: ratio_native(c, f"{par(p)}+{par(n)}"),
+    native=lambda c, p, n, both_zero='"full"': ratio_native(c, f"{par(p)}+{par(n)}", both_zero),
     summary="金融案件执结率 = 执结数 ÷ (上期未执结数 + 本期收案数)",
     args=[
         Arg("closed", "报告期银行业机构债权案件执结数", "件"),
         Arg("pending_prev", "上期银行业机构债权案件未执结数", "件"),
         Arg("received", "报告期银行业机构债权案件收案数", "件"),
+        BOTH_ZERO_ARG,
     ],
     source=DOC + "·法治环境：金融案件执结率=报告期执结数/（上期未执结数+报告期收案数）",
     returns="比例",
 )
-def xy_execution_rate(closed: object, pending_prev: object, received: object) -> float:
+def xy_execution_rate(closed: object, pending_prev: object, received: object, both_zero: object = None) -> float:
     """金融案件执结率=报告期银行业机构债权案件执结数÷（上期未执结数+报告期收案数）。"""
-    return execution_rate(closed, pending_prev, received)
+    return execution_rate(closed, pending_prev, received, both_zero)
 
 
 def _rate_score_native(r: str, full_at: str) -> str:

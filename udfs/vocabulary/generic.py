@@ -18,23 +18,38 @@ MODES = ("linear", "floor", "ceil")
 # ---- ratio -------------------------------------------------------------------------------------------
 
 
-def ratio(num: object, den: object, what: str = "比例", vacuous: bool = True) -> float:
-    """num/den with the project's zero-denominator policy (docs/design.md)."""
+BOTH_ZERO = {"full": 1.0, "zero": 0.0}  # a ratio whose parts are both 0: all covered, or none
+BOTH_ZERO_ARG = Arg("both_zero", "分子分母均为0时的口径：full 按100%（默认），zero 按0%", optional=True)
+
+
+def both_zero_rule(value: object) -> str:
+    """The rule for 0/0 (a unit with no blacklisted entities, a county with no cases): full, or zero.
+    Native formulas need it fixed when they are written (parameters are inlined first)."""
+    rule = str(value if value not in (None, "") else "full").strip().strip('"').lower()
+    if rule not in BOTH_ZERO:
+        raise XYInputError(f"分子分母均为0时的口径应为 full（按100%）或 zero（按0%），收到“{value}”")
+    return rule
+
+
+def ratio(num: object, den: object, what: str = "比例", vacuous: bool = True, both_zero: object = None) -> float:
+    """num/den with the project's zero-denominator policy (docs/design.md): 0/0 by `both_zero`."""
     n = number(num, f"{what}的分子", minimum=0)
     d = number(den, f"{what}的分母", minimum=0)
     if close(d, 0.0):
         if not vacuous:
             raise XYInputError(f"{what}的分母为0，无法计算")
         if close(n, 0.0):
-            notice("vacuous-ratio", f"{what}的分子分母均为0，视为全部覆盖（100%）")
-            return 1.0
+            rule = both_zero_rule(both_zero)
+            notice("vacuous-ratio", f"{what}的分子分母均为0，{'视为全部覆盖（100%）' if rule == 'full' else '按0%计'}")
+            return BOTH_ZERO[rule]
         raise XYInputError(f"{what}的分母为0而分子大于0")
     return n / d
 
 
-def ratio_native(n: str, d: str) -> str:
+def ratio_native(n: str, d: str, both_zero: str = '"full"') -> str:
     n, d = par(n), par(d)
-    return f"IF(OR({n}<0,{d}<0),NA(),IF({d}=0,IF({n}=0,1,NA()),{n}/{d}))"
+    value = 1 if both_zero_rule(both_zero) == "full" else 0
+    return f"IF(OR({n}<0,{d}<0),NA(),IF({d}=0,IF({n}=0,{value},NA()),{n}/{d}))"
 
 
 def strict_ratio_native(n: str, d: str) -> str:
@@ -46,33 +61,34 @@ def strict_ratio_native(n: str, d: str) -> str:
     "XY_RATIO",
     native=ratio_native,
     summary="比例（分子÷分母），分母为0时按统一口径处理",
-    args=[Arg("numerator", "分子（如已完成数量）"), Arg("denominator", "分母（如应完成总量）")],
+    args=[Arg("numerator", "分子（如已完成数量）"), Arg("denominator", "分母（如应完成总量）"), BOTH_ZERO_ARG],
     source=GENERIC,
     returns="比例（0.85 即 85%）",
     kind="generic",
 )
-def xy_ratio(numerator: object, denominator: object) -> float:
-    """计算分子÷分母。分母为0且分子为0时视为全部覆盖（100%）并提示；分母为0而分子大于0时报输入错误。"""
-    return ratio(numerator, denominator)
+def xy_ratio(numerator: object, denominator: object, both_zero: object = None) -> float:
+    """计算分子÷分母。分母为0且分子为0时视为全部覆盖（100%，both_zero 为 zero 时按0%）并提示；分母为0而分子大于0时报输入错误。"""
+    return ratio(numerator, denominator, both_zero=both_zero)
 
 
 @xy_function(
     "XY_RATIO_SCORE",
     bounds=Bounds("比例（系数5，最高3分：60%封顶）", (0.0, 0.6), lambda q: (q * 100, 100, 5, 3)),
-    native=lambda n, d, factor, cap: f"MIN({cap},{ratio_native(n, d)}*{par(factor)})",
+    native=lambda n, d, factor, cap, both_zero='"full"': f"MIN({cap},{ratio_native(n, d, both_zero)}*{par(factor)})",
     summary="比例乘以系数计分，最高不超过上限",
     args=[
         Arg("numerator", "分子"),
         Arg("denominator", "分母"),
         Arg("factor", "系数（计分公式中的“*2”“*5”）"),
         Arg("cap", "最高得分", "分"),
+        BOTH_ZERO_ARG,
     ],
     source=GENERIC + "；如“计分公式为……/……*2，最高得2分”",
     kind="generic",
 )
-def xy_ratio_score(numerator: object, denominator: object, factor: object, cap: object) -> float:
+def xy_ratio_score(numerator: object, denominator: object, factor: object, cap: object, both_zero: object = None) -> float:
     """按“分子÷分母×系数”计分，最高得分为上限。分母为0的处理同 XY_RATIO。"""
-    return min(number(cap, "最高得分"), ratio(numerator, denominator) * number(factor, "系数"))
+    return min(number(cap, "最高得分"), ratio(numerator, denominator, both_zero=both_zero) * number(factor, "系数"))
 
 
 @xy_function(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..numbers import number_text
 from .bounds import Bounds
 from .core import Arg, XYInputError, close, flag, gt, number, par, xy_function
-from .generic import avg_last, avg_last_native, ratio, ratio_native, strict_ratio_native
+from .generic import BOTH_ZERO_ARG, avg_last, avg_last_native, ratio, ratio_native, strict_ratio_native
 
 DOC = "社会信用体系建设示范城市评估指标细则（2019年参考版）"
 
@@ -122,18 +122,19 @@ def xy_personal_score_coverage(with_score: object, population: object) -> float:
 @xy_function(
     "XY_XINYIPI_SCORE",
     bounds=Bounds("已实施容缺受理的部门数（共30个部门）", (0.0, 30.0), lambda q: (q, 30), near=0.5),
-    native=lambda a, b: f"MIN(2,{ratio_native(a, b)}*2)",
+    native=lambda a, b, both_zero='"full"': f"MIN(2,{ratio_native(a, b, both_zero)}*2)",
     summary="“信易批”得分：已实施容缺受理的部门数÷具有行政审批权力的部门总数×2，最高2分",
     args=[
         Arg("depts_rongque", "已经实施容缺受理的部门数量", "个"),
         Arg("depts_approval", "具有行政审批权力的部门总量", "个"),
+        BOTH_ZERO_ARG,
     ],
     source=DOC
     + "九、公共信用信息和产品应用：计分公式为已经实施容缺受理的部门数量/具有行政审批权力的部门总量*2，最高得2分",
 )
-def xy_xinyipi_score(depts_rongque: object, depts_approval: object) -> float:
+def xy_xinyipi_score(depts_rongque: object, depts_approval: object, both_zero: object = None) -> float:
     """已经实施容缺受理的部门数量÷具有行政审批权力的部门总量×2，最高2分。"""
-    return min(2.0, ratio(depts_rongque, depts_approval, "容缺受理部门比例") * 2.0)
+    return min(2.0, ratio(depts_rongque, depts_approval, "容缺受理部门比例", both_zero=both_zero) * 2.0)
 
 
 @xy_function(
@@ -153,15 +154,31 @@ def xy_xinyidai_score(amount_yuan: object, operating_entities: object) -> float:
     return min(2.0, ratio(amount_yuan, operating_entities, "户均信易贷放款额", vacuous=False) * 0.00002)
 
 
+COVERAGE_RULES = ("uncapped", "capped")
+
+
+def coverage_rule(value: object) -> str:
+    """uncapped: each coverage as the formula gives it (above 100% when commitments outnumber entities);
+    capped: each at most 100%, as a coverage is."""
+    rule = str(value if value not in (None, "") else "uncapped").strip().strip('"').lower()
+    if rule not in COVERAGE_RULES:
+        raise XYInputError(f"覆盖率口径应为 uncapped 或 capped，收到“{value}”")
+    return rule
+
+
 def _commitment_native(
-    act: str, selfreg: str, ent: str, subst: str, rq: str, items: str, rep: str, bl: str, maximum: str = "4"
-) -> str:
+    act: str, selfreg: str, ent: str, subst: str, rq: str, items: str, rep: str, bl: str, maximum: str = "4",
+    coverage: str = '"uncapped"', both_zero: str = '"full"',
+) -> str:  # fmt: skip
+    capped = coverage_rule(coverage) == "capped"  # fixed when the formula is written, as parameters are inlined
     parts = [
-        ratio_native(f"{par(act)}+{par(selfreg)}", ent),
+        ratio_native(f"{par(act)}+{par(selfreg)}", ent, both_zero),
         f"IF(OR({par(subst)}<0,{par(subst)}>19),NA(),{par(subst)}/19)",
-        ratio_native(rq, items),
-        ratio_native(rep, bl),
+        ratio_native(rq, items, both_zero),
+        ratio_native(rep, bl, both_zero),
     ]
+    if capped:
+        parts = [f"MIN(1,{p})" for p in parts]
     return f"MIN({par(maximum)},{'+'.join(parts)})"
 
 
@@ -180,6 +197,8 @@ def _commitment_native(
         Arg("repair", "失信修复型承诺数量", "个"),
         Arg("blacklist", "在运营的黑名单主体数量", "户"),
         Arg("maximum", "最高得分（默认4，国家评估的原文；其他细则按其原文给出，如6）", "分", optional=True),
+        Arg("coverage", "覆盖率口径：uncapped 各项按公式（可超过100%，默认），capped 各项最高100%", optional=True),
+        BOTH_ZERO_ARG,
     ],
     source=DOC
     + "十、信用监管：（主动承诺型+行业自律型承诺数量）/市场主体数+审批替代型承诺事项数/19+容缺受理型承诺事项数/全部行政审批事项"
@@ -195,15 +214,19 @@ def xy_commitment_score(
     repair: object,
     blacklist: object,
     maximum: object = 4,
+    coverage: object = None,
+    both_zero: object = None,
 ) -> float:
     """四项相加：（主动承诺型+行业自律型承诺数）÷市场主体数 + 审批替代型承诺事项数÷19 + 容缺受理型承诺事项数÷全部行政审批事项数 + 失信修复型承诺数÷在运营黑名单主体数，最高4分（或给定的最高分）。"""
     a = number(active, "主动承诺型承诺数量", minimum=0)
     s = number(selfreg, "行业自律型承诺数量", minimum=0)
-    total = (
-        ratio(a + s, new_entities, "主动承诺和行业自律承诺覆盖率")
-        + number(substitute_items, "审批替代型承诺事项数", minimum=0, maximum=19) / 19.0
-        + ratio(rongque_items, approval_items, "容缺受理型承诺覆盖率")
-        + ratio(repair, blacklist, "失信修复型承诺覆盖率")
-    )
+    parts = [
+        ratio(a + s, new_entities, "主动承诺和行业自律承诺覆盖率", both_zero=both_zero),
+        number(substitute_items, "审批替代型承诺事项数", minimum=0, maximum=19) / 19.0,
+        ratio(rongque_items, approval_items, "容缺受理型承诺覆盖率", both_zero=both_zero),
+        ratio(repair, blacklist, "失信修复型承诺覆盖率", both_zero=both_zero),
+    ]
+    capped = coverage_rule(coverage) == "capped"
+    total = sum(min(1.0, p) if capped else p for p in parts)
     cap = number(maximum if maximum not in (None, "") else 4, "最高得分", minimum=0)
     return min(cap, total)

@@ -57,10 +57,29 @@ def rubric_text(r: Rubric) -> str:
     if r.inputs:
         lines.append(f"数据项 {len(r.inputs)} 个：")
         for spec in r.inputs.values():
+            usual = f"  通常 {spec.plausible_text()}" if spec.plausible_text() else ""
             lines.append(
-                f"    {spec.id}  {spec.label}  [{input_kind(spec)}]  提供：{'、'.join(spec.providers)}"
+                f"    {spec.id}  {spec.label}  [{input_kind(spec)}]{usual}  提供：{'、'.join(spec.providers)}"
             )
-    return "\n".join(lines)
+    return "\n".join(lines + readings_lines(r))
+
+
+def readings_lines(r: Rubric) -> list[str]:
+    """The readings that move points: each parameter (its choice, the others, what each means; a
+    project picks its own in 项目设置.yaml) and each item read where the text leaves it open."""
+    lines = []
+    if r.parameters:
+        lines.append(f"计分口径参数 {len(r.parameters)} 个（项目在 项目设置.yaml 的 parameters 中选定，下为默认）：")
+        for p in r.parameters.values():
+            choices = f"（可选：{'、'.join(str(c) for c in p.choices)}）" if p.choices else ""
+            lines += [f"    {p.id} = {p.value}{choices}  {p.label}", f"        {p.decision}"]
+    read = [(i.id, i.title, i.reading) for s in r.sections for i in s.items if i.reading]
+    read += [(g.id, g.title, g.reading) for s in r.sections for g in s.groups if g.reading]
+    read += [(s.id, s.heading, s.reading) for s in r.sections if s.reading]
+    if read:
+        lines.append(f"文件没有定下、由指标体系选定的读法 {len(read)} 处：")
+        lines += [f"    {node}  {title}：{reading}" for node, title, reading in read]
+    return lines
 
 
 def input_kind(spec: InputSpec) -> str:
@@ -343,3 +362,12 @@ def master_dict(outcome) -> dict[str, object]:  # noqa: ANN001 - master.run.Mast
         "trend": [{"round": t.round, "total": t.total, "sections": t.sections} for t in state.trend],
         "findings": [f.to_dict() for f in state.findings],
     }  # fmt: skip
+
+
+def check_summary(findings, title: str) -> str:  # noqa: ANN001 - udfs.findings.Findings
+    """The last line of a rubric check: problems counted apart from the readings listed for review."""
+    problems = [f for f in findings if f.severity is not Severity.INFO]
+    hints = len(findings) - len(problems)
+    head = f"{title}：发现 {len(problems)} 个问题" if problems else f"{title}：检查通过，未发现问题"
+    return f"{head}；列出 {hints} 条提示（主要是文件没有定下、由指标体系选定的读法，发出结果前请复核）。" if hints else f"{head}。"
+
