@@ -102,7 +102,7 @@ MUTATIONS = [
     m("deadline-day-past", "the deadline day itself counted as past", "workbooks/master/progress.py",
       "    past = today > deadline", "    past = today >= deadline", DEADLINES),
     m("task-due-day-overdue", "a task counted overdue on its own due day", "workbooks/master/progress.py",
-      "today > when and state != DONE", "today >= when and state != DONE", DEADLINES),
+      "today > due.date and state != DONE", "today >= due.date and state != DONE", [*DEADLINES, "tests/test_reminders.py"]),
     m("before-month-lenient", "“N月前” read as the end of month N (the lenient reading)", "udfs/rubric/deadlines.py",
       "            return Deadline(raw, \"date\", _last_day(year, month - 1))",
       "            return Deadline(raw, \"date\", _last_day(year, month))", DEADLINES),

@@ -35,7 +35,7 @@ def input_line(output: str, input_id: str) -> str:
 def test_rubric_show_says_each_inputs_type_and_unit_once() -> None:
     result = CliRunner().invoke(main, ["rubric", "show", "national-2019"])
     assert result.exit_code == 0, result.output
-    brackets = re.findall(r"  \[([^\]]*)\]  提供：", result.output)
+    brackets = re.findall(r"  \[([^\]]*)\]  (?:通常 .+?  )?提供：", result.output)
     assert len(brackets) == 186  # one per input
     assert "[是/否]  提供：" in input_line(result.output, "wlx_city_relay")  # yes/no: type and range were both 是/否
     assert "[比例 0% – 100%]  提供：" in input_line(result.output, "npl_rate")  # the % once, in the range
