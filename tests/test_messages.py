@@ -39,7 +39,7 @@ def test_rubric_show_says_each_inputs_type_and_unit_once() -> None:
     assert len(brackets) == 186  # one per input
     assert "[是/否]  提供：" in input_line(result.output, "wlx_city_relay")  # yes/no: type and range were both 是/否
     assert "[比例 0% – 100%]  提供：" in input_line(result.output, "npl_rate")  # the % once, in the range
-    assert "[数量（整数） 人 ≥ 0]  提供：" in input_line(result.output, "cs_total")
+    assert "[数量（整数） 人 ≥ 0]  通常 1,000 – 1,000,000  提供：" in input_line(result.output, "cs_total")
     assert "[酌情分 分 0 – 4]  提供：" in input_line(result.output, "d_s01_implementation")
     for text in brackets:
         words = text.split()
