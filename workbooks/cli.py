@@ -18,6 +18,7 @@ from udfs.rubric.excel import export_xlsx, import_xlsx
 from udfs.rubric.serialize import to_yaml
 
 from .cli_project import PROJECT_COMMANDS, master_of
+from .cli_round import round_group
 from .console import tolerate_unencodable
 from .input_files import InputFileError, read_inputs, write_template
 from .plan import registry as registries
@@ -300,6 +301,7 @@ def init(folder: Path, ref: str, registry_ref: str | None, year: int | None, rou
 
 for command in PROJECT_COMMANDS:
     main.add_command(command)
+main.add_command(round_group)
 main.add_command(addin_commands)
 
 

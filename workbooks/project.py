@@ -25,6 +25,7 @@ from udfs.rubric import Rubric, load, resolve
 from udfs.rubric.loader import builtin_dir
 
 from .plan import registry as registries
+from .plan.rounds import first_month_round
 from .plan.subjects import SubjectError, assessed_group, default_subjects, narrowed, resolve_subjects
 
 SETTINGS_FILE = "项目设置.yaml"
@@ -155,6 +156,10 @@ def init_project(
         raise ProjectError(f"单位名录“{registry_ref or rubric.registry}”有错误")
     today = today or date.today()
     year = year or rubric.year or today.year
+    deadline = today + timedelta(days=RETURN_DAYS)
+    monthly = None if rubric.scored or round_name else first_month_round(rubric, year, today)
+    if monthly:  # a task list followed month by month, due on the document's recurring day
+        round_name, deadline = monthly[0], monthly[1].deadline
     round_name = round_name or f"{year}年度"
     root.mkdir(parents=True, exist_ok=True)
     for folder in (OUTBOX, INBOX, ARCHIVE):
@@ -172,7 +177,7 @@ def init_project(
         rubric=rubric_setting,
         year=year,
         round=round_name,
-        deadline=(today + timedelta(days=RETURN_DAYS)).isoformat(),
+        deadline=deadline.isoformat(),
         issuer=rubric.issuer or "社会信用体系建设领导小组办公室",
         created=today.isoformat(),
         subjects=default_subjects(rubric, registry),

@@ -174,13 +174,16 @@ def generate(
     progress: Callable[[str], None] | None = None,
     now: datetime | None = None,
     planned: tuple[list[UnitPackage], Findings] | None = None,
+    carried: dict[str, dict[str, tuple[str, str]]] | None = None,
 ) -> GenerateResult:
-    """`planned`: the result of `packages(project)` when the caller already has it."""
+    """`planned`: the result of `packages(project)` when the caller already has it; `carried`: a new
+    progress round's starting statuses (unit -> task -> (status, note))."""
     units, planned_findings = planned or packages(project)
     findings = Findings()
     findings.extend(planned_findings)  # a copy: the caller's `planned` is left as it was
     findings.extend(settings_findings(project))
     ctx = context(project)
+    ctx.carried = carried or {}
     taken: set[str] = set()
     files: list[Outgoing] = []
     built: dict[str, bytes] = {}

@@ -75,6 +75,8 @@ class Context:
     created: datetime
     key: bytes | None = None  # the project's signing key (workbooks.project.signing_key)
     assessment: bool = False  # a many-subject assessment: a subject's discretionary figure is its 自评分
+    # a new progress round: each unit's last reported (status, note) per task, written into its sheet
+    carried: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
 
 
 def _task_text(item: Item) -> str:
@@ -198,8 +200,12 @@ def _write_tasks(ws, package: UnitPackage, ctx: Context, fmt: Formats, layout: L
         for col, value in enumerate(values):
             ws.write_string(row, col, value, fmt.text)
         ws.set_row(row, row_height(values, TASK_WIDTH))
-        ws.write_string(row, STATUS_COL, STATUS_CHOICES[0], fmt.edit)
-        ws.write_blank(row, NOTE_COL, None, fmt.edit)
+        status, note = ctx.carried.get(package.unit.name, {}).get(item.id, (STATUS_CHOICES[0], ""))
+        ws.write_string(row, STATUS_COL, status if status in STATUS_CHOICES else STATUS_CHOICES[0], fmt.edit)
+        if note:
+            ws.write_string(row, NOTE_COL, note, fmt.edit)
+        else:
+            ws.write_blank(row, NOTE_COL, None, fmt.edit)
         ws.write_string(row, ID_COL, item.id)
         layout.tasks[item.id] = norm_ref(f"{TASKS}!{xl_rowcol_to_cell(row, STATUS_COL, row_abs=True, col_abs=True)}")
     if package.tasks:

@@ -71,6 +71,11 @@ CREATE TABLE IF NOT EXISTS masters (
     total REAL,
     inputs TEXT                      -- digest of everything the master was written from (master.run)
 );
+CREATE TABLE IF NOT EXISTS rounds (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL, deadline TEXT NOT NULL,   -- a round's return deadline; a later row for the same
+    recorded_at TEXT NOT NULL                     -- name records a changed deadline
+);
 -- a unit's latest accepted file of a round, found without reading every file (10,000 returns and more)
 CREATE INDEX IF NOT EXISTS files_by_unit ON files (round, status, unit, seq);
 """
@@ -402,6 +407,35 @@ class Ledger:
             """,
             (round_name,),
         ).fetchall()
+
+    def latest_task_states(self) -> dict[str, dict[str, tuple[str, str]]]:
+        """unit -> task -> (status, note) from the unit's latest accepted file that reported the task,
+        whatever its round: what a new round's workbook starts from."""
+        rows = self.db.execute(
+            """
+            SELECT t.unit, t.item, t.status, t.note FROM task_states t JOIN files f ON f.seq = t.file_seq
+            WHERE f.status = 'accepted' ORDER BY t.file_seq
+            """
+        ).fetchall()
+        out: dict[str, dict[str, tuple[str, str]]] = {}
+        for unit, item, status, note in rows:
+            out.setdefault(unit, {})[item] = (status, note)
+        return out
+
+    def record_round(self, name: str, deadline: str, at: str) -> None:
+        """Keep a round's return deadline (again only when it changed), so an earlier round keeps the
+        deadline it had when the office moves on to the next one."""
+        if self.round_deadlines().get(name) == deadline:
+            return
+        with self.transaction() as db:
+            db.execute("INSERT INTO rounds (name, deadline, recorded_at) VALUES (?, ?, ?)", (name, deadline, at))
+
+    def round_deadlines(self) -> dict[str, str]:
+        """Every recorded round -> its latest deadline, in the order the rounds were first recorded."""
+        rows = self.db.execute("SELECT name, deadline FROM rounds ORDER BY seq").fetchall()
+        first = {name: k for k, (name, _) in reversed(list(enumerate(rows)))}
+        latest = {name: deadline for name, deadline in rows}
+        return {name: latest[name] for name in sorted(latest, key=first.__getitem__)}
 
     def rounds(self) -> list[str]:
         """Rounds in the order their first file arrived."""

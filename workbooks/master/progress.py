@@ -1,11 +1,12 @@
 """Per responsible unit: what it was sent, what came back, what is missing or overdue, and the
 reminder the office can paste into a notice.
 
-A unit is late when the return deadline in the project settings has passed and its figures are not
-all in, or when its file arrived after that deadline. A task is overdue when its own deadline (the
-document's 完成时限, read by `normalise_deadline`) has passed and the unit's task sheet does not say
-已完成. A task the document gives no date is never overdue: the return deadline is when the unit
-reports on it, not when the work must be done.
+A unit is late when its round's return deadline (the settings' for the current round, the recorded
+one for an earlier round) has passed and its figures are not all in, or when its file arrived after
+that deadline. A task is overdue when its own deadline (the document's 完成时限, read by
+`normalise_deadline`; for a task due every month, "每月23日前", that day of the round's month) has
+passed and the unit's task sheet for the round does not say 已完成. A task the document gives no date
+is never overdue: the return deadline is when the unit reports on it, not when the work must be done.
 
 A unit is reminded only when it owes something: figures still missing, tasks past their own deadline
 and not done, or, once the return deadline has passed, the return itself.
@@ -13,6 +14,7 @@ and not done, or, once the return deadline has passed, the return itself.
 
 from __future__ import annotations
 
+import calendar
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,6 +25,7 @@ from udfs.rubric.model import Item
 from ..generate.run import packages
 from ..generate.unit_workbook import STATUS_CHOICES
 from ..ledger import Ledger
+from ..plan.rounds import month_of, recurring_due_day
 from ..project import Project
 
 DONE = STATUS_CHOICES[-1]  # 已完成
@@ -67,18 +70,42 @@ def _status(returned: bool, missing: int, late_file: bool, past: bool) -> tuple[
     return ("逾期报送", True) if late_file else ("已报齐", False)
 
 
-def unit_progress(project: Project, ledger: Ledger, today: date) -> list[UnitProgress]:
+def round_deadline(project: Project, ledger: Ledger, round_name: str) -> date:
+    """A round's return deadline: the settings' for the current round, the recorded one for an earlier
+    round (the deadline it had when the office moved on)."""
     s = project.settings
-    deadline = date.fromisoformat(s.deadline)
+    if round_name == s.round:
+        return date.fromisoformat(s.deadline)
+    return date.fromisoformat(ledger.round_deadlines().get(round_name, s.deadline))
+
+
+def task_due(item: Item, year: int, round_name: str, deadline: date) -> date | None:
+    """When a task is due in a round: its own 完成时限; for a task due every month ("每月23日前") that
+    day of the round's month; None (never overdue) when the document gives no time limit."""
+    own = normalise_deadline(item.deadline, year)
+    if own.date is not None:
+        return own.date
+    day = recurring_due_day(item)
+    if day is None:
+        return None
+    year_month = month_of(round_name) or (deadline.year, deadline.month)
+    return date(*year_month, min(day, calendar.monthrange(*year_month)[1]))
+
+
+def unit_progress(project: Project, ledger: Ledger, today: date, round_name: str | None = None) -> list[UnitProgress]:
+    """Every unit's progress in a round (the current one unless `round_name` names an earlier one)."""
+    s = project.settings
+    round_name = round_name or s.round
+    deadline = round_deadline(project, ledger, round_name)
     past = today > deadline
-    current = ledger.current_values(s.round)
+    current = ledger.current_values(round_name)
     states: dict[str, dict[str, str]] = {}
     notes: dict[str, list[tuple[str, str, str]]] = {}
-    for unit, item, status, note in ledger.task_states(s.round):
+    for unit, item, status, note in ledger.task_states(round_name):
         states.setdefault(unit, {})[item] = status
         if note:
             notes.setdefault(unit, []).append((item, status, note))
-    accepted = [f for f in ledger.files() if f["status"] == "accepted" and f["round"] == s.round]
+    accepted = [f for f in ledger.files() if f["status"] == "accepted" and f["round"] == round_name]
     counts = Counter()
     for f in ledger.file_findings():
         if f["severity"] != "info":
@@ -92,14 +119,14 @@ def unit_progress(project: Project, ledger: Ledger, today: date) -> list[UnitPro
         received = [i for i in expected if any(c.unit == name for c in current.get(i, []))]
         unit_states = states.get(name, {})
         statuses = Counter(unit_states.get(t.item.id, NOT_REPORTED) for t in package.tasks)
-        late_file = bool(last) and str(last["received_at"])[:10] > s.deadline
+        late_file = bool(last) and str(last["received_at"])[:10] > deadline.isoformat()
         status, late = _status(last is not None, len(expected) - len(received), late_file, past)
         overdue = []
         for task in package.tasks:
-            due = normalise_deadline(task.item.deadline, s.year)
+            due = task_due(task.item, s.year, round_name, deadline)
             state = unit_states.get(task.item.id, NOT_REPORTED)
-            if due.date is not None and today > due.date and state != DONE:
-                overdue.append(OverdueTask(task.item, due.date, state))
+            if due is not None and today > due and state != DONE:
+                overdue.append(OverdueTask(task.item, due, state))
         out.append(
             UnitProgress(
                 unit=name,
@@ -119,18 +146,18 @@ def unit_progress(project: Project, ledger: Ledger, today: date) -> list[UnitPro
             )
         )
     for p in out:
-        p.reminder = reminder(project, p, today)
+        p.reminder = reminder(project, p, today, deadline)
     return out
 
 
-def reminder(project: Project, p: UnitProgress, today: date) -> str:
+def reminder(project: Project, p: UnitProgress, today: date, deadline: date) -> str:
     """A notice to paste into a message or a 催报通知; empty when there is nothing to ask for."""
     s, rubric = project.settings, project.rubric
     if not (p.missing or p.overdue or p.status == "逾期未报送"):
         return ""
     lines = [f"{p.label}：", ""]
     when = f"截至{today.year}年{today.month}月{today.day}日"
-    asked = f"按照《{rubric.title}》任务分解，请贵单位于{_cn_date(s.deadline)}前报送《{p.label}-任务分解表》。"
+    asked = f"按照《{rubric.title}》任务分解，请贵单位于{_cn_date(deadline.isoformat())}前报送《{p.label}-任务分解表》。"
     if p.files == 0:
         lines.append(f"    {asked}{when}，尚未收到贵单位的报送文件。")
     else:

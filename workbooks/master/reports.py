@@ -30,6 +30,7 @@ STATUS_LABEL = {"accepted": "已采用", "rejected": "未采用"}
 def table(ws: Worksheet, title: str, hint: str, head: list[str], widths: list[float], rows: list[list[object]], st: Styles, fmts: dict[int, object] | None = None) -> int:  # fmt: skip
     ws.write_string(0, 0, title, st.title)
     header(ws, 2, head, st, widths)
+    fit_row(ws, 2, dict(enumerate(head)), widths)  # a heading that wraps shows whole
     paper.hint(ws, 1, hint, st.note)
     for r, values in enumerate(rows, 3):
         for c, value in enumerate(values):

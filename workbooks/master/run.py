@@ -43,6 +43,8 @@ from .reports import (
     write_submissions,
     write_trend,
 )
+from .rounds import write_publication_files
+from .rounds_view import write_publication, write_task_progress
 from .state import MasterState, conflict_findings, gather, provisional_scores, scoring_findings
 from .style import MasterSheet, Styles
 from .subjects import SubjectScore, subject_scores
@@ -93,6 +95,7 @@ def build(
     scored = state.project.rubric.scored and subjects is None
     names = [L.OVERVIEW, L.SCORES, L.CHECKS] if scored else []
     names += [L.RECOVERY] if scored else []
+    names += [] if state.project.rubric.scored else [L.TASKS, L.PUBLICATION]
     names += [L.REMINDERS, L.PROGRESS] + ([L.TREND] if scored else []) + [L.SUBMISSIONS, L.FINDINGS, L.DATA]
     if subjects is not None:
         names[:0] = [RANKING, L.SCORES, L.RECOVERY]
@@ -115,6 +118,9 @@ def build(
             write_overview(wb, sheets[L.OVERVIEW], state, st, one)
             write_recovery(sheets[L.RECOVERY], state, st)
             write_trend(wb, sheets[L.TREND], state, st)
+    if state.rounds:
+        write_task_progress(sheets[L.TASKS], state.project, state.rounds, st)
+        write_publication(sheets[L.PUBLICATION], state.project, state.rounds, st)
     write_reminders(sheets[L.REMINDERS], state, st)
     write_progress(sheets[L.PROGRESS], state, st)
     write_submissions(sheets[L.SUBMISSIONS], state, st)
@@ -151,6 +157,7 @@ def refresh(
     compiled = compiled or CompiledRubric(project.rubric)
     ledger = Ledger(project.root / LEDGER_FILE)
     try:
+        ledger.record_round(project.settings.round, project.settings.deadline, now.isoformat(timespec="seconds"))
         findings = read_back(project, ledger, now) if pre_read is None else pre_read
         state = gather(project, ledger, compiled, today, now, extra_findings=list(findings))
         subjects = subject_scores(project, ledger, compiled, today, now) if project.subjects else None
@@ -181,6 +188,8 @@ def refresh(
         written = now.isoformat(timespec="seconds")
         ledger.record_master(file_digest(path), written, project.settings.round, "native", state.result.total, inputs)
         write_reminder_files(project, state)
+        if state.rounds:
+            write_publication_files(project, state.rounds)
         return MasterOutcome(path, state, where, findings, subjects=subjects)
     finally:
         ledger.close()

@@ -21,6 +21,7 @@ from udfs.rubric.model import InputSpec
 from ..ledger import Conflict, Ledger, Manual, decides
 from ..project import Project
 from .progress import UnitProgress, unit_progress
+from .rounds import RoundReport, round_reports
 
 
 @dataclass
@@ -65,6 +66,7 @@ class MasterState:
     today: date
     written_at: datetime
     extra_findings: list[Finding] = field(default_factory=list)
+    rounds: list[RoundReport] = field(default_factory=list)  # a task list's rounds, the current one last
 
     @property
     def values(self) -> dict[str, object]:
@@ -264,4 +266,5 @@ def gather(
         today=today,
         written_at=now,
         extra_findings=extra,
+        rounds=[] if project.rubric.scored else round_reports(project, ledger),
     )

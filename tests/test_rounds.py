@@ -1,0 +1,145 @@
+"""A task list followed month after month (yichang-2020, March to May 2020), as an office runs it:
+each round has its own return deadline, suggested from the document's "每月23日前"; a new round is one
+command that keeps the last round whole and carries every unit's statuses forward; a task is overdue
+only against its own time limit (here only the monthly obligations of points 13, 14 and 28); the
+master shows each round's late units and publishes them, round by round."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from python_calamine import CalamineWorkbook
+
+from workbooks.cli import main
+from workbooks.generate.fill import fill_returns, outgoing_files
+from workbooks.generate.next_round import SENT_FOLDER, start_round
+from workbooks.generate.run import generate
+from workbooks.intake.consolidate import consolidate
+from workbooks.ledger import LEDGER_FILE, Ledger
+from workbooks.master import layout as L
+from workbooks.master.rounds import PUBLICATION_FOLDER
+from workbooks.master.run import write_master
+from workbooks.plan.rounds import next_round_name, recurring_due_day
+from workbooks.project import Project, init_project, open_project, write_settings
+
+MONTHLY = {"t13", "t14", "t28"}  # 每月23日前 / 每月23日: due again every month
+
+
+def march(_n: int, item: str) -> tuple[str, str]:
+    return "推进中", f"3月：{item}正在推进"
+
+
+def april(n: int, item: str) -> tuple[str, str]:
+    return ("已完成", "本月已报送") if item in MONTHLY or n % 2 else ("推进中", "")
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, list[str]]:
+    """March: 50 units on time (20th), 8 late (26th), 4 never. Then April begins."""
+    root = tmp_path_factory.mktemp("rounds") / "宜昌要点"
+    p = init_project(root, "yichang-2020", today=date(2020, 3, 1))
+    p.settings.contact, p.settings.phone = "张三", "0717-1234567"
+    write_settings(root, p.settings)
+    p, _ = open_project(root)
+    generate(p)
+    units = list(outgoing_files(p))
+    fill_returns(p, {}, units=units[:50], tasks=march, received=datetime(2020, 3, 20, 10))
+    fill_returns(p, {}, units=units[50:58], tasks=march, received=datetime(2020, 3, 26, 10))
+    consolidate(p, now=datetime(2020, 3, 27, 9))
+    return p, units
+
+
+def test_the_first_round_is_this_months_due_on_the_documents_day(project) -> None:  # noqa: ANN001
+    p, _ = project
+    assert (p.settings.round, p.settings.deadline) == ("2020年3月", "2020-03-23")
+    assert {i.id for i in p.rubric.items if recurring_due_day(i) == 23} == MONTHLY
+    assert next_round_name("2020年12月") == "2021年1月" and next_round_name("第2轮") == "第3轮"
+
+
+def test_march_late_units_and_only_monthly_obligations_overdue(project) -> None:  # noqa: ANN001
+    p, units = project
+    state = write_master(p, today=date(2020, 3, 27), now=datetime(2020, 3, 27, 9)).state
+    late = {u.unit for u in state.units if u.late}
+    assert late == set(units[50:])  # 8 late files, 4 never returned
+    overdue = {t.item.id for u in state.units for t in u.overdue}
+    assert overdue and overdue <= MONTHLY  # year-long work points have no time limit: never overdue
+    on_time = [u for u in state.units if u.unit in units[:50]]
+    assert any(not u.overdue for u in on_time)  # units without monthly obligations
+    for u in on_time:  # reminded only of this month's obligations, never of year-long work in progress
+        assert bool(u.reminder) == bool(u.overdue), u.label
+
+
+def test_a_new_round_keeps_the_last_one_and_carries_statuses(project) -> None:  # noqa: ANN001
+    p, units = project
+    started = start_round(p, now=datetime(2020, 4, 1, 9))
+    assert (started.previous, started.name, started.deadline) == ("2020年3月", "2020年4月", "2020-04-23")
+    assert "每月23日前" in started.why and "13" in started.why
+    archived = p.root / started.archived_to
+    assert archived == p.archive / SENT_FOLDER / "2020年3月" and len(list(archived.glob("*-任务分解表.xlsx"))) == len(units)
+    p, _ = open_project(p.root)
+    assert (p.settings.round, p.settings.deadline) == ("2020年4月", "2020-04-23")
+    ledger = Ledger(p.root / LEDGER_FILE)
+    try:
+        assert ledger.round_deadlines() == {"2020年3月": "2020-03-23", "2020年4月": "2020-04-23"}
+    finally:
+        ledger.close()
+    sent = outgoing_files(p)
+    tasks = openpyxl.load_workbook(sent[units[0]][0])["任务清单"]
+    rows = {tasks.cell(r, 2).value: (tasks.cell(r, 11).value, tasks.cell(r, 12).value) for r in range(3, tasks.max_row + 1)}
+    number = {i.number: i.id for i in p.rubric.items}
+    for shown, (status, note) in rows.items():
+        item = number.get(str(shown))
+        if item in MONTHLY:
+            assert (status, note) == ("未开始", None), item  # a new month's obligation
+        elif item:
+            assert (status, note) == ("推进中", f"3月：{item}正在推进"), item
+    silent = openpyxl.load_workbook(sent[units[-1]][0])["任务清单"]  # never returned in March
+    assert {silent.cell(r, 11).value for r in range(3, silent.max_row + 1)} == {"未开始"}
+
+
+def test_april_judged_on_aprils_deadline_and_march_stays_as_it_was(project) -> None:  # noqa: ANN001
+    p, units = project
+    p, _ = open_project(p.root)
+    fill_returns(p, {}, units=units[:40], tasks=april, received=datetime(2020, 4, 20, 10))
+    fill_returns(p, {}, units=units[40:45], tasks=april, received=datetime(2020, 4, 25, 10))
+    consolidate(p, now=datetime(2020, 4, 26, 9))
+    state = write_master(p, today=date(2020, 4, 26), now=datetime(2020, 4, 26, 9)).state
+    assert {u.unit for u in state.units if u.late} == set(units[40:])
+    march_round, april_round = state.rounds
+    assert [march_round.standing(u) for u in (units[0], units[55], units[60])] == ["按时报送", "逾期报送", "未报送"]
+    assert [april_round.standing(u) for u in (units[0], units[42], units[50])] == ["按时报送", "逾期报送", "未报送"]
+    text = (p.root / PUBLICATION_FOLDER / "2020年3月.txt").read_text(encoding="utf-8")
+    labels = {k: p.registry.label_of(k) for k in units}
+    assert "按时报送 50 个，逾期报送 8 个，未报送 4 个" in text
+    assert all(labels[u] in text.split("逾期报送的单位：")[1].split("。")[0] for u in units[50:58])
+    book = CalamineWorkbook.from_path(str(p.root / L.MASTER_FILE))
+    assert book.sheet_names[:2] == [L.TASKS, L.PUBLICATION]
+    published = book.get_sheet_by_name(L.PUBLICATION).to_python()
+    assert published[3][1:] == ["按时 50，逾期 8，未报送 4", "按时 40，逾期 5，未报送 17"]
+    table = book.get_sheet_by_name(L.TASKS).to_python()
+    rows = [r for r in table[3:] if r and r[0]]
+    assert [str(r[0]) for r in rows] == [i.number for i in p.rubric.items]  # numbered as the document numbers
+    for r in rows:
+        assert sum(r[4:8]) == r[3]  # every unit of the task in one of the four columns
+
+
+def test_the_round_commands(project, tmp_path: Path) -> None:  # noqa: ANN001
+    p, _ = project
+    runner = CliRunner()
+    again = runner.invoke(main, ["round", "new", str(p.root), "2020年4月"])
+    assert again.exit_code == 2 and "已经有了" in again.output
+    bad = runner.invoke(main, ["round", "new", str(p.root), "--deadline", "5月23日"])
+    assert bad.exit_code == 2 and "2020-04-23 这样的日期" in bad.output
+    done = runner.invoke(main, ["round", "new", str(p.root), "--deadline", "2020-05-25"])
+    assert done.exit_code in (0, 1), done.output
+    assert "已开始新轮次：2020年5月（上一轮：2020年4月）" in done.output and "2020-05-25（按指定日期）" in done.output
+    listed = runner.invoke(main, ["round", "list", str(p.root)]).output.splitlines()
+    assert listed == [
+        "2020年3月  回收截止 2020-03-23  收到文件 58 个",
+        "2020年4月  回收截止 2020-04-23  收到文件 45 个",
+        "2020年5月（当前）  回收截止 2020-05-25  收到文件 0 个",
+    ]

@@ -1,0 +1,56 @@
+"""The master's sheets for a task list followed round after round: 任务进度 (each task's lead unit
+and status, round by round) and 报送情况 (who reported on time, late or not at all, each round)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from xlsxwriter.worksheet import Worksheet
+
+from ..generate.run import packages
+from ..project import Project
+from .progress import DONE, NOT_REPORTED
+from .reports import table
+from .rounds import COUNTED, LATE, NONE, ON_TIME, PUBLICATION_FOLDER, RoundReport
+from .style import Styles
+
+
+def write_publication(ws: Worksheet, project: Project, reports: list[RoundReport], st: Styles) -> None:
+    """Units down, rounds across: 按时报送 (date), 逾期报送 (date) or 未报送; counts over the table."""
+    units = [(k.unit.name, k.unit.label) for k in packages(project)[0]]
+    head = ["单位", *[f"{r.name}（截止 {r.deadline.isoformat()}）" for r in reports]]
+    rows = [
+        [label, *[f"{r.standing(unit)}{'（' + r.received[unit] + '）' if unit in r.received else ''}" for r in reports]]
+        for unit, label in units
+    ]
+    counts = [Counter(r.standing(u) for u, _ in units) for r in reports]
+    rows.insert(0, ["合计", *[f"按时 {c[ON_TIME]}，逾期 {c[LATE]}，未报送 {c[NONE]}" for c in counts]])
+    table(
+        ws, "各轮次报送情况（可用于每月公布）",
+        f"每轮按该轮的回收截止日期判断按时、逾期；括号内是该轮第一次报送的日期。每轮的公布文字在项目文件夹的“{PUBLICATION_FOLDER}”中。",
+        head, [20] + [24] * len(reports), rows, st,
+    )  # fmt: skip
+
+
+def write_task_progress(ws: Worksheet, project: Project, reports: list[RoundReport], st: Styles) -> None:
+    """A task a row: its lead unit and the lead's status this round first, then how many of its
+    units stand where this round, then how many had it 已完成 in each round."""
+    owners: dict[str, list[tuple[str, str, bool]]] = {}  # task -> (unit, label, lead?)
+    for k in packages(project)[0]:
+        for task in k.tasks:
+            owners.setdefault(task.item.id, []).append((k.unit.name, k.unit.label, "lead" in task.roles))
+    current = reports[-1]
+    rows = []
+    for item in project.rubric.items:
+        units = owners.get(item.id, [])
+        leads = [(u, label) for u, label, lead in units if lead]
+        now = Counter(current.states.get(u, {}).get(item.id, NOT_REPORTED) for u, _, _ in units)
+        lead_text = "；".join(f"{label}：{current.states.get(u, {}).get(item.id, NOT_REPORTED)}" for u, label in leads)
+        done = [sum(1 for u, _, _ in units if r.states.get(u, {}).get(item.id) == DONE) for r in reports]
+        rows.append([item.number or item.id, item.title, lead_text or "（文件未写牵头单位）", len(units), *[now[c] for c in COUNTED], *done])
+    head = ["序号", "工作要点", "牵头单位及本轮状态", "责任单位数", *[f"本轮{c}" for c in COUNTED], *[f"{r.name}已完成" for r in reports]]
+    table(
+        ws, f"任务进度（本轮：{current.name}）",
+        "每项工作要点一行：牵头单位及其本轮填报的状态；各责任单位本轮的状态分布；各轮次填报“已完成”的单位数。",
+        head, [6, 30, 28, 10, 10, 10, 10, 10] + [12] * len(reports), rows, st,
+    )  # fmt: skip
