@@ -98,11 +98,11 @@ MUTATIONS = [
       "            values[input_id] = entry.value", "            values.setdefault(input_id, entry.value)", LEDGER),
     # deadlines
     m("deadline-day-file-late", "a file received on the deadline day counted late", "workbooks/master/progress.py",
-      'str(last["received_at"])[:10] > s.deadline', 'str(last["received_at"])[:10] >= s.deadline', DEADLINES),
+      'str(last["received_at"])[:10] > deadline.isoformat()', 'str(last["received_at"])[:10] >= deadline.isoformat()', DEADLINES),
     m("deadline-day-past", "the deadline day itself counted as past", "workbooks/master/progress.py",
       "    past = today > deadline", "    past = today >= deadline", DEADLINES),
     m("task-due-day-overdue", "a task counted overdue on its own due day", "workbooks/master/progress.py",
-      "today > due.date and state != DONE", "today >= due.date and state != DONE", [*DEADLINES, "tests/test_reminders.py"]),
+      "today > due and state != DONE", "today >= due and state != DONE", [*DEADLINES, "tests/test_reminders.py", "tests/test_rounds.py"]),
     m("before-month-lenient", "“N月前” read as the end of month N (the lenient reading)", "udfs/rubric/deadlines.py",
       "            return Deadline(raw, \"date\", _last_day(year, month - 1))",
       "            return Deadline(raw, \"date\", _last_day(year, month))", DEADLINES),
