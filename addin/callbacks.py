@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from workbooks.console import tolerate_unencodable
+from workbooks.generate.next_round import RoundRefused, start_round
 from workbooks.generate.run import GenerateRefused, generate
 from workbooks.intake.consolidate import consolidate
 from workbooks.lock import LockBusy
@@ -37,6 +38,7 @@ HELP = """xinyong 信用评估加载项
 生成下发表：按指标体系和单位名录，为每个责任单位生成任务分解表（项目文件夹“下发”）。
 汇总回收表：读取“回收”文件夹中各单位交回的文件，记入台账并更新评分总表。
 校验回收表：只检查“回收”中的文件、列出问题，不写入任何内容。
+开始下一轮：如每月一次的进展报送，开始下一个轮次（名称和回收截止日期按文件推算），生成新一轮的任务分解表。
 重新计分：读回评分总表中“人工录入”的值（如评审酌情分），重新计分。
 提分空间：列出失分最多、最容易挽回的指标和需要催报的单位。
 生成反馈表：逐一考核各县（市、区）或各成员单位的项目，为每个考核对象生成考核结果反馈表（项目文件夹“反馈”）。
@@ -92,6 +94,21 @@ def _consolidate(project: Project, dry_run: bool) -> Reply:
     return Reply(_short(text), ok=not any(f.severity.value == "error" for f in summary.findings))
 
 
+def _new_round(project: Project) -> Reply:
+    """The same service as `xinyong round new DIR`, with the suggested name and deadline."""
+    try:
+        started = start_round(project)
+    except RoundRefused as refused:
+        return Reply(f"{refused}。可在命令行运行 xinyong round new 项目文件夹 新轮次名称 --deadline 日期。", ok=False)
+    return Reply(
+        f"已开始新轮次：{started.name}（上一轮：{started.previous}）。\n"
+        f"回收截止日期：{started.deadline}（{started.why}）；如需改动，修改项目设置.yaml 的 deadline 后重新生成下发表。\n"
+        f"已生成任务分解表 {len(started.generated.files)} 份，带入上一轮填报的任务状态 {started.carried} 项。\n"
+        f"上一轮下发的文件已移入：{started.archived_to}",
+        open_path=project.outbox,
+    )
+
+
 def _rescore(project: Project) -> Reply:
     outcome = write_master(project)
     return Reply(_short(report.master_lines(outcome)), ok=outcome.path is not None)
@@ -134,6 +151,7 @@ JOBS: dict[str, Callable[[Project], Reply]] = {
     "xy_generate": _generate,
     "xy_consolidate": lambda p: _consolidate(p, dry_run=False),
     "xy_check": lambda p: _consolidate(p, dry_run=True),
+    "xy_new_round": _new_round,
     "xy_rescore": _rescore,
     "xy_report": _report,
     "xy_feedback": _feedback,
@@ -143,6 +161,7 @@ BUTTONS = {  # id -> label, in ribbon order
     "xy_generate": "生成下发表",
     "xy_consolidate": "汇总回收表",
     "xy_check": "校验回收表",
+    "xy_new_round": "开始下一轮",
     "xy_rescore": "重新计分",
     "xy_report": "提分空间",
     "xy_feedback": "生成反馈表",

@@ -46,7 +46,7 @@ def test_every_button_runs_its_job_for_the_active_workbooks_project(project: Pro
     assert "生成下发表" in on_action("xy_help", None).message
     one_whole = on_action("xy_feedback", master)
     assert not one_whole.ok and "评估的是一个整体" in one_whole.message  # feedback is for many-subject projects
-    assert set(BUTTONS) == {"xy_generate", "xy_consolidate", "xy_check", "xy_rescore", "xy_report", "xy_feedback", "xy_open_folder", "xy_help"}  # fmt: skip
+    assert set(BUTTONS) == {"xy_generate", "xy_consolidate", "xy_check", "xy_new_round", "xy_rescore", "xy_report", "xy_feedback", "xy_open_folder", "xy_help"}  # fmt: skip
 
 
 def test_the_feedback_button_writes_one_workbook_per_subject(tmp_path: Path) -> None:
@@ -119,3 +119,16 @@ def test_release_saves_only_a_changed_master_and_closes_only_the_master(project:
     log = []
     app = type("App", (), {"books": [FakeBook(str(project.inbox / "回执.xlsx"), False, log)]})()
     assert _release(app, master) == (False, False) and log == []
+
+
+def test_the_new_round_button_starts_next_month_or_says_how(tmp_path: Path) -> None:
+    """A task list's monthly round starts from the ribbon with the suggested name and deadline; a
+    project whose round name says no month asks for the command line's name and --deadline."""
+    monthly = init_project(tmp_path / "要点", "yichang-2020", today=date(2020, 3, 1))
+    on_action("xy_generate", str(monthly.root / "项目设置.yaml"))
+    reply = on_action("xy_new_round", str(monthly.root / "项目设置.yaml"))
+    assert reply.ok and "已开始新轮次：2020年4月（上一轮：2020年3月）" in reply.message and "2020-04-23" in reply.message
+    assert reply.open_path == monthly.outbox and (monthly.archive / "下发" / "2020年3月").is_dir()
+    yearly = init_project(tmp_path / "年度", "national-2019", today=date(2019, 3, 1))
+    refused = on_action("xy_new_round", str(yearly.root / "项目设置.yaml"))
+    assert not refused.ok and "2019年度" in refused.message and "xinyong round new" in refused.message
