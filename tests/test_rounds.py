@@ -125,6 +125,25 @@ def test_april_judged_on_aprils_deadline_and_march_stays_as_it_was(project) -> N
     assert [str(r[0]) for r in rows] == [i.number for i in p.rubric.items]  # numbered as the document numbers
     for r in rows:
         assert sum(r[4:8]) == r[3]  # every unit of the task in one of the four columns
+    progress = book.get_sheet_by_name(L.PROGRESS).to_python()
+    head = next(k for k, r in enumerate(progress) if r[:4] == ["单位", "序号", "指标（任务）", "本单位角色"])
+    notes = [r for r in progress[head + 1 :] if r and r[0]]
+    assert notes and {str(r[1]) for r in notes} <= {i.number for i in p.rubric.items} and all(r[3] for r in notes)
+
+
+def test_the_workbook_carries_the_documents_words(project) -> None:  # noqa: ANN001
+    """工作方法 and quantitative targets verbatim in the task's text; a blank time limit stays 未规定."""
+    p, units = project
+    p, _ = open_project(p.root)
+    targeted = next(i for i in p.rubric.items if i.targets)
+    for source, _ in outgoing_files(p).values():
+        sheet = openpyxl.load_workbook(source)["任务清单"]
+        for r in range(3, sheet.max_row + 1):
+            if str(sheet.cell(r, 2).value) == targeted.number:
+                assert "量化目标：" + "；".join(targeted.targets) in sheet.cell(r, 6).value
+                assert sheet.cell(r, 10).value == "未规定"
+                return
+    raise AssertionError("no unit has the task with targets")
 
 
 def test_the_round_commands(project, tmp_path: Path) -> None:  # noqa: ANN001

@@ -80,7 +80,13 @@ class Context:
 
 
 def _task_text(item: Item) -> str:
-    return item.tasks or item.standard
+    """The task as the document words it, with its 工作方法 and quantitative targets verbatim."""
+    parts = [item.tasks or item.standard]
+    if item.method:
+        parts.append(f"工作方法：{item.method}")
+    if item.targets:
+        parts.append("量化目标：" + "；".join(item.targets))
+    return "\n".join(p for p in parts if p)
 
 
 def _deadline_text(item: Item, ctx: Context) -> str:

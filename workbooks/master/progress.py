@@ -55,6 +55,7 @@ class UnitProgress:
     late: bool
     overdue: list[OverdueTask] = field(default_factory=list)
     notes: list[tuple[str, str, str]] = field(default_factory=list)  # (item, status, note) as the unit wrote them
+    roles: dict[str, list[str]] = field(default_factory=dict)  # task -> the unit's roles in it (plan.responsibility.ROLES)
     reminder: str = ""
 
     @property
@@ -143,6 +144,7 @@ def unit_progress(project: Project, ledger: Ledger, today: date, round_name: str
                 late=late,
                 overdue=overdue,
                 notes=notes.get(name, []),
+                roles={t.item.id: t.roles for t in package.tasks},
             )
         )
     for p in out:

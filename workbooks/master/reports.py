@@ -12,6 +12,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from udfs.recovery import UNSCORED, grouped
 from udfs.rubric.model import KIND_LABELS, OP_SIGNS
+from workbooks.plan.responsibility import ROLES
 from workbooks.report.text import SEVERITY_LABEL
 
 from . import layout as L
@@ -132,13 +133,16 @@ def write_progress(ws: Worksheet, state: MasterState, st: Styles) -> None:
     )  # fmt: skip
     row = last + 2
     ws.write_string(row, 0, "各单位填写的任务进展说明（原文照录）", st.bold)
-    header(ws, row + 1, ["单位", "指标编号", "指标（任务）", "完成状态", "进展说明"], st)
-    titles = {i.id: i.title for i in state.project.rubric.items}
+    header(ws, row + 1, ["单位", "序号", "指标（任务）", "本单位角色", "完成状态", "进展说明"], st)
+    items = {i.id: i for i in state.project.rubric.items}
     row += 1
     for u in state.units:
-        for item, status, note in u.notes:
+        for item_id, status, note in u.notes:
             row += 1
-            for c, value in enumerate([u.label, item, titles.get(item, ""), status, note]):
+            item = items.get(item_id)
+            role = "、".join(ROLES[r] for r in u.roles.get(item_id, []))
+            number = (item.number or item.id) if item else item_id
+            for c, value in enumerate([u.label, number, item.title if item else "", role, status, note]):
                 put(ws, row, c, value, st.text)
 
 
