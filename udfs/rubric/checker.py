@@ -97,6 +97,16 @@ def _readings(rubric: Rubric, findings: Findings, file: str | None) -> None:
         for node_id, what, reading in nodes:
             if reading:
                 findings.add("reading-not-in-text", f"{what}：{reading}", Severity.INFO, file=file, item=node_id)
+    before = [i for i in rubric.items if re.fullmatch(r"\s*\d{1,2}\s*月\s*(?:前|之前|以前)\s*", i.deadline or "")]
+    if before:  # udfs.rubric.deadlines: the stricter of two readings, which moves every such deadline a month
+        example = before[0]
+        day = normalise_deadline(example.deadline, rubric.year or 2000).date
+        message = (
+            f"工作进度要求“N月前”（{len(before)} 项，如{_quoted(example.title)}的“{example.deadline.strip()}”）读作第N月开始之前，"
+            f"即上个月的最后一天（{day.month if day else ''}月{day.day if day else ''}日）；另一读法为第N月底前，每项完成时限晚一个月，"
+            "逾期任务和催报随之变化。"
+        )
+        findings.add("reading-not-in-text", message, Severity.INFO, file=file, item=example.id)
 
 
 def _check_ids(rubric: Rubric, findings: Findings, file: str | None) -> None:

@@ -255,14 +255,22 @@ def write_scores(ws: Worksheet, state: MasterState, f: Formulas, st: Styles, whe
     ws.protect("", {"format_columns": True, "format_rows": True, "autofilter": True, "sort": True})
 
 
+CHECK_HINTS = {  # what the rubric's hard indicators decide, said once over the table
+    frozenset({"veto"}): "任何一项基础性指标未达标即一票否决，与总分无关。",
+    frozenset({"certification"}): "认定条件须全部符合才能认定，与总分无关。",
+    frozenset({"veto", "certification"}): "任何一项基础性指标未达标即一票否决；认定条件须全部符合才能认定。两者都与总分无关。",
+    frozenset(): "引导性指标只统计达标数，不影响总分。",
+}
 CHECK_HEAD = ["类别", "序号", "指标", "条件", "当前值", "要求", "阈值", "条件状态", "指标状态", "风险提示"]
 
 
 def write_checks(ws: Worksheet, state: MasterState, f: Formulas, st: Styles, where: Where) -> None:
-    ws.write_string(0, 0, "硬指标：基础性指标（一票否决）、引导性指标和认定条件", st.title)
+    kinds = {c.kind for c in state.project.rubric.checks}
+    named = "、".join(CHECK_KIND_LABELS[k] for k in ("veto", "target", "certification") if k in kinds)
+    ws.write_string(0, 0, f"硬指标：{named or '本指标体系没有硬指标'}", st.title)
     widths = [16, 5, 30, 26, 12, 6, 12, 10, 10, 38]
     header(ws, 2, CHECK_HEAD, st, widths)
-    paper.hint(ws, 1, "任何一项基础性指标未达标即一票否决，与总分无关。", st.note)
+    paper.hint(ws, 1, CHECK_HINTS.get(frozenset(kinds) & {"veto", "certification"}, ""), st.note)
     results = {c.id: c for c in state.result.checks}
     risks = {(r.check, r.label): r for r in state.risks}
     row = 3
