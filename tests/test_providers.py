@@ -9,11 +9,14 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from python_calamine import CalamineWorkbook
+
 from tests.test_exit_codes import full_marks
 from udfs.rubric import check
 from workbooks.generate.fill import fill_returns
 from workbooks.generate.run import generate, packages
 from workbooks.intake.consolidate import consolidate
+from workbooks.master import layout as L
 from workbooks.master.run import write_master
 from workbooks.project import init_project
 
@@ -55,3 +58,5 @@ def test_a_round_without_conflicts_and_with_only_the_late_units_late(tmp_path) -
     assert {u.unit for u in state.units if u.late} == {late, never}
     statuses = {u.unit: u.status for u in state.units}
     assert statuses[late] == "逾期报送" and statuses[never].startswith("逾期未报")
+    checks = CalamineWorkbook.from_path(str(p.root / L.MASTER_FILE)).get_sheet_by_name(L.CHECKS).to_python()
+    assert checks[0][0] == "硬指标：认定条件" and "一票否决" not in checks[1][0]  # this rubric has no veto

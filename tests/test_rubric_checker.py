@@ -119,3 +119,12 @@ def test_unreadable_yaml(tmp_path: Path) -> None:
 )
 def test_defined_name_rules(name: str, ok: bool) -> None:
     assert valid_defined_name(name) is ok
+
+
+def test_the_reading_of_n_months_before_is_listed_with_the_other() -> None:
+    """“10月前” is read as before October begins (30 September); the other reading moves it a month."""
+    rubric, _ = load("wangyi-district")
+    (reading,) = [f for f in check(rubric) if f.code == "reading-not-in-text" and "N月前" in f.message]
+    assert "上个月的最后一天" in reading.message and "第N月底前" in reading.message
+    national, _ = load("national-2019")
+    assert not [f for f in check(national) if "N月前" in f.message]  # no such deadline there
