@@ -58,5 +58,9 @@ def test_a_round_without_conflicts_and_with_only_the_late_units_late(tmp_path) -
     assert {u.unit for u in state.units if u.late} == {late, never}
     statuses = {u.unit: u.status for u in state.units}
     assert statuses[late] == "逾期报送" and statuses[never].startswith("逾期未报")
-    checks = CalamineWorkbook.from_path(str(p.root / L.MASTER_FILE)).get_sheet_by_name(L.CHECKS).to_python()
+    book = CalamineWorkbook.from_path(str(p.root / L.MASTER_FILE))
+    tasks = [r for r in book.get_sheet_by_name(L.TASKS).to_python()[3:] if r and r[0]]
+    for r, item in zip(tasks, p.rubric.items, strict=True):  # the evidence boxes can be assembled from the master
+        assert r[1] == item.title and r[3:7] == [item.method, item.deadline.strip() or "未规定", item.evidence_box, item.evidence]
+    checks = book.get_sheet_by_name(L.CHECKS).to_python()
     assert checks[0][0] == "硬指标：认定条件" and "一票否决" not in checks[1][0]  # this rubric has no veto

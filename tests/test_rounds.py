@@ -6,6 +6,7 @@ master shows each round's late units and publishes them, round by round."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import date, datetime
 from pathlib import Path
 
@@ -123,12 +124,23 @@ def test_april_judged_on_aprils_deadline_and_march_stays_as_it_was(project) -> N
     table = book.get_sheet_by_name(L.TASKS).to_python()
     rows = [r for r in table[3:] if r and r[0]]
     assert [str(r[0]) for r in rows] == [i.number for i in p.rubric.items]  # numbered as the document numbers
-    for r in rows:
-        assert sum(r[4:8]) == r[3]  # every unit of the task in one of the four columns
+    for r, item in zip(rows, p.rubric.items, strict=True):
+        assert sum(r[8:12]) == r[7]  # every unit of the task in one of the four columns
+        assert r[3:7] == [item.method, item.deadline or "未规定", item.evidence_box, item.evidence]  # the document's words
     progress = book.get_sheet_by_name(L.PROGRESS).to_python()
     head = next(k for k, r in enumerate(progress) if r[:4] == ["单位", "序号", "指标（任务）", "本单位角色"])
     notes = [r for r in progress[head + 1 :] if r and r[0]]
     assert notes and {str(r[1]) for r in notes} <= {i.number for i in p.rubric.items} and all(r[3] for r in notes)
+
+
+def test_a_march_form_sent_in_april_is_refused_with_what_to_do(project) -> None:  # noqa: ANN001
+    p, _ = project
+    p, _ = open_project(p.root)
+    march_form = next((p.archive / SENT_FOLDER / "2020年3月").glob("*-任务分解表.xlsx"))
+    shutil.copyfile(march_form, p.inbox / "三月的表.xlsx")
+    summary = consolidate(p, now=datetime(2020, 4, 27, 9))
+    (refused,) = [f for f in summary.findings if f.code == "file-other-round"]
+    assert "“2020年3月”" in refused.message and "本轮下发的表" in refused.message and refused.file == "三月的表.xlsx"
 
 
 def test_the_workbook_carries_the_documents_words(project) -> None:  # noqa: ANN001
@@ -156,6 +168,7 @@ def test_the_round_commands(project, tmp_path: Path) -> None:  # noqa: ANN001
     done = runner.invoke(main, ["round", "new", str(p.root), "--deadline", "2020-05-25"])
     assert done.exit_code in (0, 1), done.output
     assert "已开始新轮次：2020年5月（上一轮：2020年4月）" in done.output and "2020-05-25（按指定日期）" in done.output
+    assert done.exit_code == 1 and "settings-before-document" in done.output  # the document is dated 2020-06-30
     listed = runner.invoke(main, ["round", "list", str(p.root)]).output.splitlines()
     assert listed == [
         "2020年3月  回收截止 2020-03-23  收到文件 58 个",

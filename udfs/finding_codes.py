@@ -102,6 +102,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "item-no-unit": ("指标找不到任何责任单位。", "在指标体系中填写责任单位，或在名录中补充相应单位。"),
     # project settings
+    "settings-before-document": (
+        "本轮的回收截止日期早于指标体系（文件）的印发日期。",
+        "核对项目设置中的轮次和截止日期；确是补记以前的轮次，可不处理。",
+    ),
     "settings-contact-missing": (
         "项目设置.yaml 中没有填写联系人或电话，下发的任务分解表封面上联系人一栏为空，单位不知道该找谁。",
         "在 项目设置.yaml 中填写 contact（联系人）和 phone（电话），再运行 xinyong generate 项目文件夹 --force 重新生成。",

@@ -7,10 +7,13 @@ from pathlib import Path
 
 import click
 
+from udfs.findings import Severity
+
 from .generate.next_round import RoundRefused, start_round
 from .ledger import LEDGER_FILE, Ledger
 from .lock import LockBusy
 from .master.progress import round_deadline
+from .report import text as report
 from .usage import UsageFailure, finish, open_folder
 
 
@@ -50,6 +53,9 @@ def round_new(folder: Path, name: str | None, deadline: str | None) -> None:
         "（每月定期报送的任务从“未开始”重新填）"
     )
     click.echo(f"  按下发清单发给各单位：{project.outbox}")
+    for f in result.findings:
+        if f.severity is not Severity.INFO:
+            click.echo(report.finding_line(f))
     finish(list(result.findings))
 
 

@@ -144,6 +144,15 @@ def settings_findings(project: Project) -> Findings:
             Severity.WARNING,
             file=SETTINGS_FILE,
         )
+    issued = project.rubric.issued
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", issued or "") and s.deadline < issued:
+        findings.add(
+            "settings-before-document",
+            f"本轮（{s.round}）回收截止日期 {s.deadline} 早于《{project.rubric.title}》的印发日期 {issued}：文件印发前各单位还没有"
+            f"这些任务；请核对 {SETTINGS_FILE} 中的轮次和截止日期",
+            Severity.WARNING,
+            file=SETTINGS_FILE,
+        )
     return findings
 
 

@@ -190,7 +190,10 @@ def extract(
     if identity.round != round_name:
         result.template = "foreign"
         result.findings.add(
-            "file-other-round", f"这是“{identity.round}”轮次的表，不是本轮“{round_name}”，未读取", **where
+            "file-other-round",
+            f"这是“{identity.round}”轮次的表，不是本轮“{round_name}”，未读取；请该单位用本轮下发的表报送"
+            "（按月报送的项目开始新一轮时，该单位上一轮填报的状态和说明已带入新表）",
+            **where,
         )
         return result
     if identity.unit not in expected:

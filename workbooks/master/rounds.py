@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from udfs.rubric import Rubric
+
 from ..generate.run import packages
 from ..generate.unit_workbook import STATUS_CHOICES
 from ..ledger import Ledger
@@ -21,6 +23,12 @@ from .progress import NOT_REPORTED, round_deadline
 PUBLICATION_FOLDER = "报送情况公布"  # in the project folder: a text a round
 ON_TIME, LATE, NONE = "按时报送", "逾期报送", "未报送"
 COUNTED = [*reversed(STATUS_CHOICES), NOT_REPORTED]  # 已完成, 推进中, 未开始, 未填报
+
+
+def follows_tasks(rubric: Rubric) -> bool:
+    """A rubric followed task by task: a task list, or a scored rubric whose items carry their own
+    工作进度要求 or 资料盒编号 (wangyi-district), which the office assembles evidence by."""
+    return not rubric.scored or any(i.deadline or i.evidence_box for i in rubric.items)
 
 
 @dataclass

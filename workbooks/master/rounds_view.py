@@ -41,16 +41,19 @@ def write_task_progress(ws: Worksheet, project: Project, reports: list[RoundRepo
             owners.setdefault(task.item.id, []).append((k.unit.name, k.unit.label, "lead" in task.roles))
     current = reports[-1]
     rows = []
-    for item in project.rubric.items:
+    for k, item in enumerate(project.rubric.items, 1):
         units = owners.get(item.id, [])
         leads = [(u, label) for u, label, lead in units if lead]
         now = Counter(current.states.get(u, {}).get(item.id, NOT_REPORTED) for u, _, _ in units)
         lead_text = "；".join(f"{label}：{current.states.get(u, {}).get(item.id, NOT_REPORTED)}" for u, label in leads)
         done = [sum(1 for u, _, _ in units if r.states.get(u, {}).get(item.id) == DONE) for r in reports]
-        rows.append([item.number or item.id, item.title, lead_text or "（文件未写牵头单位）", len(units), *[now[c] for c in COUNTED], *done])
-    head = ["序号", "工作要点", "牵头单位及本轮状态", "责任单位数", *[f"本轮{c}" for c in COUNTED], *[f"{r.name}已完成" for r in reports]]
+        words = [item.method, item.deadline.strip() or "未规定", item.evidence_box, item.evidence]  # verbatim
+        rows.append([item.number or str(k), item.title, lead_text or "（文件未写牵头单位）", *words, len(units), *[now[c] for c in COUNTED], *done])
+    head = ["序号", "工作要点", "牵头单位及本轮状态", "工作方法", "工作进度要求", "资料盒编号", "佐证材料", "责任单位数",
+            *[f"本轮{c}" for c in COUNTED], *[f"{r.name}已完成" for r in reports]]  # fmt: skip
     table(
         ws, f"任务进度（本轮：{current.name}）",
-        "每项工作要点一行：牵头单位及其本轮填报的状态；各责任单位本轮的状态分布；各轮次填报“已完成”的单位数。",
-        head, [6, 30, 28, 10, 10, 10, 10, 10] + [12] * len(reports), rows, st,
+        "每项一行（序号同文件；文件未编号的按顺序编）：牵头单位及其本轮填报的状态；文件写的工作方法、工作进度要求、资料盒编号和佐证材料"
+        "（原文照录）；各责任单位本轮的状态分布；各轮次填报“已完成”的单位数。",
+        head, [5, 24, 18, 30, 10, 6, 22, 7, 7, 7, 7, 7] + [10] * len(reports), rows, st,
     )  # fmt: skip

@@ -95,7 +95,7 @@ def build(
     scored = state.project.rubric.scored and subjects is None
     names = [L.OVERVIEW, L.SCORES, L.CHECKS] if scored else []
     names += [L.RECOVERY] if scored else []
-    names += [] if state.project.rubric.scored else [L.TASKS, L.PUBLICATION]
+    names += [L.TASKS, L.PUBLICATION] if state.rounds else []
     names += [L.REMINDERS, L.PROGRESS] + ([L.TREND] if scored else []) + [L.SUBMISSIONS, L.FINDINGS, L.DATA]
     if subjects is not None:
         names[:0] = [RANKING, L.SCORES, L.RECOVERY]

@@ -21,7 +21,7 @@ from udfs.rubric.model import InputSpec
 from ..ledger import Conflict, Ledger, Manual, decides
 from ..project import Project
 from .progress import UnitProgress, unit_progress
-from .rounds import RoundReport, round_reports
+from .rounds import RoundReport, follows_tasks, round_reports
 
 
 @dataclass
@@ -266,5 +266,5 @@ def gather(
         today=today,
         written_at=now,
         extra_findings=extra,
-        rounds=[] if project.rubric.scored else round_reports(project, ledger),
+        rounds=round_reports(project, ledger) if follows_tasks(project.rubric) and not project.subjects and subject is None else [],
     )
