@@ -18,7 +18,7 @@ from python_calamine import CalamineWorkbook
 from workbooks.cli import main
 from workbooks.generate.fill import fill_returns, outgoing_files
 from workbooks.generate.next_round import SENT_FOLDER, start_round
-from workbooks.generate.run import generate
+from workbooks.generate.run import generate, packages
 from workbooks.intake.consolidate import consolidate
 from workbooks.ledger import LEDGER_FILE, Ledger
 from workbooks.master import layout as L
@@ -118,7 +118,17 @@ def test_april_judged_on_aprils_deadline_and_march_stays_as_it_was(project) -> N
     assert f"按时报送 50 个，逾期报送 8 个，未报送 {len(units) - 58} 个" in text
     assert all(labels[u] in text.split("逾期报送的单位：")[1].split("。")[0] for u in units[50:58])
     book = CalamineWorkbook.from_path(str(p.root / L.MASTER_FILE))
-    assert book.sheet_names[:2] == [L.TASKS, L.PUBLICATION]
+    assert book.sheet_names[:3] == [L.TASKS, L.TASK_MATRIX, L.PUBLICATION]
+    matrix = book.get_sheet_by_name(L.TASK_MATRIX).to_python()
+    labels = matrix[2][3:]
+    by_label = {p.registry.label_of(u): u for u in units}
+    assert sorted(labels) == sorted(by_label)
+    first = matrix[3]  # the first work point: each unit's April status where it is the unit's task
+    april_states = state.rounds[-1].states
+    for label, cell in zip(labels, first[3:], strict=True):
+        unit = by_label[label]
+        mine = any(t.item.id == p.rubric.items[0].id for k in packages(p)[0] if k.unit.name == unit for t in k.tasks)
+        assert cell == (april_states.get(unit, {}).get(p.rubric.items[0].id, "未填报") if mine else ""), label
     published = book.get_sheet_by_name(L.PUBLICATION).to_python()
     assert published[3][1:] == [f"按时 50，逾期 8，未报送 {len(units) - 58}", f"按时 40，逾期 5，未报送 {len(units) - 45}"]
     table = book.get_sheet_by_name(L.TASKS).to_python()

@@ -57,3 +57,33 @@ def write_task_progress(ws: Worksheet, project: Project, reports: list[RoundRepo
         "（原文照录）；各责任单位本轮的状态分布；各轮次填报“已完成”的单位数。",
         head, [5, 24, 18, 30, 10, 6, 22, 7, 7, 7, 7, 7] + [10] * len(reports), rows, st,
     )  # fmt: skip
+
+
+LEAD_MARK = "★"  # before the status of the task's lead unit
+
+
+def write_task_matrix(ws: Worksheet, project: Project, reports: list[RoundReport], st: Styles) -> None:
+    """Tasks down, units across: each unit's status this round where the task is its own (★ the lead,
+    whose status also comes first), blank where it is not."""
+    current = reports[-1]
+    packages_ = packages(project)[0]
+    units = [(k.unit.name, k.unit.label, {t.item.id: "lead" in t.roles for t in k.tasks}) for k in packages_]
+    rows = []
+    for k, item in enumerate(project.rubric.items, 1):
+        cells, leads = [], []
+        for unit, _label, tasks in units:
+            if item.id not in tasks:
+                cells.append("")
+                continue
+            status = current.states.get(unit, {}).get(item.id, NOT_REPORTED)
+            cells.append(f"{LEAD_MARK}{status}" if tasks[item.id] else status)
+            if tasks[item.id]:
+                leads.append(status)
+        rows.append([item.number or str(k), item.title, "、".join(leads) or "—", *cells])
+    head = ["序号", "工作要点", "牵头单位状态", *[label for _, label, _ in units]]
+    table(
+        ws, f"任务 × 单位（本轮：{current.name}）",
+        f"每格是该单位本轮填报的状态（{LEAD_MARK} 为牵头单位）；空白表示不是该单位的任务；“{NOT_REPORTED}”表示本轮还没有报送或没有选状态。",
+        head, [5, 24, 10] + [9] * len(units), rows, st,
+    )  # fmt: skip
+
