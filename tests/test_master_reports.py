@@ -186,4 +186,4 @@ def test_task_list_project_gets_progress_and_reminders_without_scores(tmp_path: 
     assert "任务清单，没有分值" in result.output
     assert "不计算提分空间" in runner.invoke(main, ["report", str(p.root)]).output
     sheets = CalamineWorkbook.from_path(str(p.root / L.MASTER_FILE)).sheet_names
-    assert sheets == [L.TASKS, L.TASK_MATRIX, L.PUBLICATION, L.REMINDERS, L.PROGRESS, L.SUBMISSIONS, L.FINDINGS, L.DATA]
+    assert sheets == [L.TASKS, L.TASK_MATRIX, L.ROUND_STATES, L.PUBLICATION, L.REMINDERS, L.PROGRESS, L.SUBMISSIONS, L.FINDINGS, L.DATA]

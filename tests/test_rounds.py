@@ -118,7 +118,18 @@ def test_april_judged_on_aprils_deadline_and_march_stays_as_it_was(project) -> N
     assert f"按时报送 50 个，逾期报送 8 个，未报送 {len(units) - 58} 个" in text
     assert all(labels[u] in text.split("逾期报送的单位：")[1].split("。")[0] for u in units[50:58])
     book = CalamineWorkbook.from_path(str(p.root / L.MASTER_FILE))
-    assert book.sheet_names[:3] == [L.TASKS, L.TASK_MATRIX, L.PUBLICATION]
+    assert book.sheet_names[:4] == [L.TASKS, L.TASK_MATRIX, L.ROUND_STATES, L.PUBLICATION]
+    history = book.get_sheet_by_name(L.ROUND_STATES).to_python()
+    assert history[2][4:] == ["2020年3月", "2020年4月"]
+    rows = [r for r in history[3:] if r and r[0]]
+    assert len(rows) == sum(len(k.tasks) for k in packages(p)[0])
+    first = p.registry.label_of(units[0])
+    mine = {str(r[1]): r[4:] for r in rows if r[0] == first}
+    number = {i.id: i.number for i in p.rubric.items}
+    assert mine and all(march_april[0] == "推进中" for march_april in mine.values())  # March as it was
+    assert {number[i]: ["推进中", s] for i, s in state.rounds[-1].states[units[0]].items()} == mine  # April as now
+    never = p.registry.label_of(units[-1])
+    assert {tuple(r[4:]) for r in rows if r[0] == never} == {("未报送", "未报送")}
     matrix = book.get_sheet_by_name(L.TASK_MATRIX).to_python()
     labels = matrix[2][3:]
     by_label = {p.registry.label_of(u): u for u in units}

@@ -8,6 +8,7 @@ from collections import Counter
 from xlsxwriter.worksheet import Worksheet
 
 from ..generate.run import packages
+from ..plan.responsibility import ROLES
 from ..project import Project
 from .progress import DONE, NOT_REPORTED
 from .reports import table
@@ -85,5 +86,26 @@ def write_task_matrix(ws: Worksheet, project: Project, reports: list[RoundReport
         ws, f"任务 × 单位（本轮：{current.name}）",
         f"每格是该单位本轮填报的状态（{LEAD_MARK} 为牵头单位）；空白表示不是该单位的任务；“{NOT_REPORTED}”表示本轮还没有报送或没有选状态。",
         head, [5, 24, 10] + [9] * len(units), rows, st,
+    )  # fmt: skip
+
+
+def write_round_states(ws: Worksheet, project: Project, reports: list[RoundReport], st: Styles) -> None:
+    """Every unit's every task, its status in each round side by side: earlier rounds stay readable
+    (未报送: no file from the unit that round; 未填报: a file without a status for the task)."""
+    items = {i.id: (k, i) for k, i in enumerate(project.rubric.items, 1)}
+    rows = []
+    for package in packages(project)[0]:
+        unit = package.unit.name
+        for task in package.tasks:
+            k, item = items[task.item.id]
+            statuses = [
+                r.states.get(unit, {}).get(item.id, NOT_REPORTED) if unit in r.received else NONE for r in reports
+            ]
+            role = "、".join(ROLES[x] for x in task.roles)
+            rows.append([package.unit.label, item.number or str(k), item.title, role, *statuses])
+    table(
+        ws, "各轮次任务状态",
+        f"每个单位的每项任务一行，各轮次填报的状态并排（“{NONE}”：该轮没有收到该单位的文件；“{NOT_REPORTED}”：收到了但没有选状态）。",
+        ["单位", "序号", "工作要点", "本单位角色", *[r.name for r in reports]], [16, 5, 30, 10] + [10] * len(reports), rows, st,
     )  # fmt: skip
 

@@ -44,7 +44,7 @@ from .reports import (
     write_trend,
 )
 from .rounds import write_publication_files
-from .rounds_view import write_publication, write_task_matrix, write_task_progress
+from .rounds_view import write_publication, write_round_states, write_task_matrix, write_task_progress
 from .state import MasterState, conflict_findings, gather, provisional_scores, scoring_findings
 from .style import MasterSheet, Styles
 from .subjects import SubjectScore, subject_scores
@@ -95,7 +95,7 @@ def build(
     scored = state.project.rubric.scored and subjects is None
     names = [L.OVERVIEW, L.SCORES, L.CHECKS] if scored else []
     names += [L.RECOVERY] if scored else []
-    names += [L.TASKS, L.TASK_MATRIX, L.PUBLICATION] if state.rounds else []
+    names += [L.TASKS, L.TASK_MATRIX, L.ROUND_STATES, L.PUBLICATION] if state.rounds else []
     names += [L.REMINDERS, L.PROGRESS] + ([L.TREND] if scored else []) + [L.SUBMISSIONS, L.FINDINGS, L.DATA]
     if subjects is not None:
         names[:0] = [RANKING, L.SCORES, L.RECOVERY]
@@ -121,6 +121,7 @@ def build(
     if state.rounds:
         write_task_progress(sheets[L.TASKS], state.project, state.rounds, st)
         write_task_matrix(sheets[L.TASK_MATRIX], state.project, state.rounds, st)
+        write_round_states(sheets[L.ROUND_STATES], state.project, state.rounds, st)
         write_publication(sheets[L.PUBLICATION], state.project, state.rounds, st)
     write_reminders(sheets[L.REMINDERS], state, st)
     write_progress(sheets[L.PROGRESS], state, st)
