@@ -17,6 +17,7 @@ from udfs.rubric import resolve as resolve_rubric
 from udfs.rubric.excel import export_xlsx, import_xlsx
 from udfs.rubric.serialize import to_yaml
 
+from . import click_zh
 from .cli_project import PROJECT_COMMANDS, master_of
 from .cli_round import round_group
 from .console import tolerate_unencodable
@@ -36,7 +37,7 @@ def _load(ref: str) -> Rubric:
     try:
         rubric, findings = load(ref)
     except RubricNotFound:
-        raise UsageFailure(f"找不到指标体系“{ref}”。内置指标体系：{', '.join(list_builtin())}") from None
+        raise UsageFailure(rubric_not_found(ref)) from None
     if rubric is None or findings.has_errors():
         for f in findings:
             click.echo(report.finding_line(f), err=True)
@@ -45,7 +46,7 @@ def _load(ref: str) -> Rubric:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="xinyong")
+@click.version_option(package_name="xinyong", help="显示版本号并退出。", message="%(prog)s，版本 %(version)s")
 def main() -> None:
     """xinyong：社会信用体系建设评估工具（指标体系、数据填报、评分）。"""
 
@@ -84,9 +85,7 @@ def rubric_check(ref: str, as_json: bool) -> None:
     try:
         loaded, findings = load(ref)
     except RubricNotFound:
-        raise UsageFailure(
-            f"找不到指标体系“{ref}”（内置：{', '.join(list_builtin())}，或给出 .yaml 文件路径）"
-        ) from None
+        raise UsageFailure(rubric_not_found(ref)) from None
     if loaded is not None:
         findings.extend(check(loaded))
     if as_json:
@@ -173,6 +172,8 @@ def score(folder: Path | None, ref: str, inputs_path: Path | None, as_json: bool
     逐一考核各县（市、区）或各成员单位的项目：按台账为每个考核对象计分并排名（--subject 只看一个）。
     """
     project = open_folder(folder) if folder is not None else None
+    if project is None and subject is not None:
+        raise UsageFailure("--subject 要和项目文件夹一起用：xinyong score 项目文件夹 --subject 简称")
     if project is not None and (subject is not None or project.subjects):
         _score_subjects(project, subject, as_json)
         return
@@ -245,7 +246,7 @@ def _registry(ref: str) -> registries.Registry:
     try:
         loaded, findings = registries.load(ref)
     except registries.RegistryNotFound:
-        raise UsageFailure(f"找不到单位名录“{ref}”。内置名录：{', '.join(registries.list_builtin())}") from None
+        raise UsageFailure(registry_not_found(ref)) from None
     for f in findings:
         click.echo(report.finding_line(f), err=True)
     if loaded is None or findings.has_errors():
@@ -291,8 +292,12 @@ def init(folder: Path, ref: str, registry_ref: str | None, year: int | None, rou
     """新建评估项目文件夹（项目设置、单位名录、下发/回收/归档文件夹）。"""
     try:
         project = init_project(folder, ref, registry_ref, year, round_name)
-    except (ProjectError, RubricNotFound, registries.RegistryNotFound) as exc:
-        raise UsageFailure(str(exc) or "找不到指定的指标体系或单位名录") from None
+    except RubricNotFound:
+        raise UsageFailure(rubric_not_found(ref)) from None
+    except registries.RegistryNotFound:
+        raise UsageFailure(registry_not_found(registry_ref or "")) from None
+    except ProjectError as exc:
+        raise UsageFailure(str(exc)) from None
     s = project.settings
     click.echo(f"已新建评估项目：{folder}")
     click.echo(f"  指标体系：{project.rubric.title}；轮次：{s.round}；回收截止：{s.deadline}")
@@ -303,6 +308,16 @@ for command in PROJECT_COMMANDS:
     main.add_command(command)
 main.add_command(round_group)
 main.add_command(addin_commands)
+click_zh.install()
+click_zh.localise(main)
+
+
+def rubric_not_found(ref: str) -> str:
+    return click_zh.near(ref, list_builtin(), "指标体系", "（也可以给出指标体系 .yaml 文件的路径）")
+
+
+def registry_not_found(ref: str) -> str:
+    return click_zh.near(ref, registries.list_builtin(), "单位名录", "（也可以给出名录 .yaml 或 .xlsx 文件的路径）")
 
 
 def entry() -> None:

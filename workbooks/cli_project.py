@@ -48,7 +48,7 @@ def master(folder: Path, formulas: str | None, as_json: bool) -> None:
 
 @click.command("report")
 @click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option("--top", default=15, show_default=True, help="列出提分空间的前几项")
+@click.option("--top", default=15, show_default=True, type=click.IntRange(min=1), help="列出提分空间的前几项（1 或以上）")
 @click.option("--reminders", is_flag=True, help="同时显示每个催报单位的通知文字")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）")
 @click.option("--feedback", is_flag=True, help="逐一考核的项目：为每个考核对象生成考核结果反馈表（“反馈”文件夹）")
@@ -198,6 +198,11 @@ def resolve_conflict(folder: Path, input_id: str, value: str, unit: str | None, 
     spec = project.rubric.inputs.get(input_id)
     if spec is None:
         raise UsageFailure(f"指标体系中没有数据项“{input_id}”")
+    if unit is not None:
+        kind, unit_name = project.registry.names().get(unit.strip(), ("", ""))
+        if kind != "unit":
+            raise UsageFailure(f"单位名录中没有“{unit}”这个单位（--unit 写单位的全称、简称或别名，如“{project.registry.label_of(next(iter(project.registry.units)))}”）")
+        unit = project.registry.label_of(unit_name)
     try:
         typed = type_value(spec, value)
     except ValueProblem as problem:

@@ -262,6 +262,10 @@ def import_xlsx(path: Path) -> tuple[Rubric | None, Findings]:
         findings.add("rubric-unreadable", f"无法打开指标体系工作簿：{type(exc).__name__}", file=path.name)
         return None, findings
     try:
+        if not {"指标", "数据项"} <= set(wb.sheetnames):  # some other workbook (a 填报表, a unit's return)
+            message = "不是指标体系工作簿（没有“指标”“数据项”两张表）；请在 xinyong rubric export 导出的工作簿上修改后再读回"
+            findings.add("rubric-unreadable", message, file=path.name)
+            return None, findings
         data: dict[str, Any] = {}
         if ABOUT_SHEET in wb.sheetnames:
             about = {

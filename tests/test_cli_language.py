@@ -1,0 +1,89 @@
+"""The command line speaks the office's language: click's own usage lines, help headings and errors
+in Chinese, a wrong rubric or registry name answered with the valid ones and the near one, and
+options that are checked instead of silently ignored (nothing written when refused)."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from workbooks.cli import main
+from workbooks.ledger import LEDGER_FILE
+from workbooks.project import init_project
+
+CLICK_ENGLISH = re.compile(
+    r"Usage:|Error:|Try '|Invalid value|Missing (argument|option|parameter)|No such|Show this message|does not exist|"
+    r"Did you mean|Options:|Commands:|is not a valid|is a file|is a directory|\[OPTIONS\]|COMMAND \[ARGS\]"
+)
+
+
+def run(*args: object) -> tuple[int, str]:
+    result = CliRunner().invoke(main, [str(a) for a in args], prog_name="xinyong")
+    return result.exit_code, result.output
+
+
+def commands(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    out = [path]
+    for name, command in group.commands.items():
+        out += commands(command, (*path, name)) if isinstance(command, click.Group) else [(*path, name)]
+    return out
+
+
+def test_every_help_is_chinese_throughout() -> None:
+    for path in commands(main):
+        code, out = run(*path, "--help")
+        assert code == 0 and "用法：xinyong" in out and not CLICK_ENGLISH.search(out), (path, out)
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["scroe"], "没有“scroe”这个命令。 是不是要写 'score'？"),
+        (["report", "不存在的文件夹"], "'项目文件夹' 的值不对：文件夹“不存在的文件夹”不存在"),
+        (["rubric", "show"], "缺少参数 '指标体系'"),
+        (["report", "--top", "十"], "“十”不是有效的数字"),
+        (["rubric", "check", "--nope"], "没有“--nope”这个选项"),
+        (["round"], "用法：xinyong round [选项] 命令 [参数]..."),
+    ],
+)
+def test_clicks_own_errors_are_chinese(args: list[str], said: str) -> None:
+    code, out = run(*args)
+    assert not CLICK_ENGLISH.search(out), out
+    assert said in out
+
+
+def test_a_wrong_rubric_or_registry_name_lists_the_valid_ones_and_the_near_one(tmp_path: Path) -> None:
+    code, out = run("init", tmp_path / "新项目", "--rubric", "nationl-2019")
+    assert code == 2 and "national-2019、wangyi-district" in out and "是不是“national-2019”？" in out
+    code, out = run("init", tmp_path / "新项目", "--registry", "yichang2")
+    assert code == 2 and "wangyi、yichang、zhengzhou" in out and "是不是“yichang”？" in out
+    assert not (tmp_path / "新项目").exists()
+
+
+def test_options_are_checked_not_ignored(tmp_path: Path) -> None:
+    p = init_project(tmp_path / "项目", "national-2019", today=date(2019, 3, 1))
+    code, out = run("report", p.root, "--top", "0")
+    assert code == 2 and "--top" in out
+    code, out = run("score", "--subject", "金水区")
+    assert code == 2 and "--subject 要和项目文件夹一起用" in out
+    code, out = run("resolve", p.root, "npl_rate", "2.8%", "--unit", "不存在的单位")
+    assert code == 2 and "单位名录中没有“不存在的单位”这个单位" in out
+    ledger = p.root / LEDGER_FILE
+    if ledger.exists():
+        with sqlite3.connect(ledger) as db:
+            assert db.execute("SELECT COUNT(*) FROM resolutions").fetchone()[0] == 0  # nothing recorded
+    code, out = run("resolve", p.root, "npl_rate", "2.8%", "--unit", "人行")
+    assert code == 0 and "（人行宜昌中心支行）" in out  # recorded under the name office staff know
+
+
+def test_rubric_import_refuses_a_workbook_that_is_not_a_rubric_and_writes_nothing(tmp_path: Path) -> None:
+    form = tmp_path / "填报.xlsx"
+    assert run("inputs", "template", form)[0] == 0
+    code, out = run("rubric", "import", form, tmp_path / "r.yaml")
+    assert code == 2 and "不是指标体系工作簿" in out and not (tmp_path / "r.yaml").exists()
