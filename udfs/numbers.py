@@ -16,6 +16,10 @@ from __future__ import annotations
 
 import math
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .rubric.model import InputSpec
 
 SIGNIFICANT = 10
 
@@ -62,3 +66,39 @@ def value_text(value: object) -> str:
     if isinstance(value, list | tuple):
         return "、".join(value_text(v) for v in value)
     return str(value)
+
+
+def points(x: float) -> str:
+    """Points as office staff read them, everywhere (a gain in 提分空间, a score, a total): two
+    decimals, no trailing zeros; four only where two would show a nonzero gain as 0."""
+    places = 2 if abs(x) >= 0.005 or x == 0 else 4
+    text = f"{x:.{places}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def input_value(spec: InputSpec, x: object) -> str:
+    """A value of an input as the office would write it, the one way every message shows one: a
+    ratio as a percentage, a count with thousands separated, 是/否 (without the unit for numbers)."""
+    if x is None:
+        return "（未填报）"
+    if isinstance(x, bool):
+        return "是" if x else "否"
+    if isinstance(x, list):
+        return "、".join(number_text(float(v)) for v in x)
+    if not isinstance(x, int | float):
+        return str(x)
+    if spec.type == "ratio":
+        return f"{percent(x)}%"
+    if spec.type == "count":
+        return f"{x:,.0f}"
+    if spec.type in ("amount", "number"):
+        return f"{x:,.2f}"
+    return points(float(x))
+
+
+def percent(x: float) -> str:
+    """A fraction in percent with 2 decimals; more (up to 6) only for tiny values 2 would distort by >5%."""
+    places, pct = 2, abs(x) * 100
+    while places < 6 and abs(round(pct, places) - pct) > 0.05 * pct:
+        places += 1
+    return f"{x * 100:.{places}f}"

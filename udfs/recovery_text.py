@@ -6,41 +6,9 @@ yes/no as 是/否, each with the input's unit of measure.
 
 from __future__ import annotations
 
-from .numbers import number_text
+from .numbers import input_value as value
+from .numbers import number_text, percent, points
 from .rubric.model import InputSpec
-
-
-def points(x: float) -> str:
-    """Points as shown beside a gain: up to 4 decimals, no trailing zeros."""
-    text = f"{x:.4f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def value(spec: InputSpec, x: object) -> str:
-    """A value of the input as the office would write it (without the unit for numbers)."""
-    if x is None:
-        return "（未填报）"
-    if isinstance(x, bool):
-        return "是" if x else "否"
-    if isinstance(x, list):
-        return "、".join(number_text(float(v)) for v in x)
-    if not isinstance(x, int | float):
-        return str(x)
-    if spec.type == "ratio":
-        return f"{percent(x)}%"
-    if spec.type == "count":
-        return f"{x:,.0f}"
-    if spec.type in ("amount", "number"):
-        return f"{x:,.2f}"
-    return points(float(x))
-
-
-def percent(x: float) -> str:
-    """A fraction in percent with 2 decimals; more (up to 6) only for tiny values 2 would distort by >5%."""
-    places, pct = 2, abs(x) * 100
-    while places < 6 and abs(round(pct, places) - pct) > 0.05 * pct:
-        places += 1
-    return f"{x * 100:.{places}f}"
 
 
 def _delta(spec: InputSpec, diff: float) -> str:

@@ -16,7 +16,8 @@ from functools import partial
 from pathlib import Path
 
 from udfs.findings import Finding, Findings, Severity
-from udfs.numbers import value_text
+from udfs.numbers import input_value, value_text
+from udfs.rubric.model import InputSpec
 
 from ..ledger import Ledger
 from ..project import Project
@@ -180,7 +181,7 @@ class Batch:
         unit = extracted.identity.unit if extracted and extracted.identity else ""
         superseded = accepted and unit in self.seen_units
         if superseded and extracted is not None:
-            _changes(self.ledger, extracted, findings, item.name)
+            _changes(self.ledger, extracted, findings, item.name, self.project)
         _write(
             self.ledger,
             item.path,
@@ -231,7 +232,7 @@ def log_internal_error(project: Project, name: str, digest: str, detail: str, no
     return str(path.relative_to(project.root))
 
 
-def _changes(ledger: Ledger, extracted: Extracted, findings: Findings, name: str) -> None:
+def _changes(ledger: Ledger, extracted: Extracted, findings: Findings, name: str, project: Project) -> None:
     """A resubmission that changes what was adopted from the same unit says what changed: it never
     replaces a unit's figures without anyone seeing it (a file claiming another unit's identity too)."""
     identity = extracted.identity
@@ -242,11 +243,17 @@ def _changes(ledger: Ledger, extracted: Extracted, findings: Findings, name: str
         new = now.get((input_id, about))
         if new is not None and new.json == old:
             continue  # equal values have equal texts (ledger.store.value_json; values hold no mappings)
-        shown = "未填写" if new is None else value_text(new.value)
-        whose = f"{about}的" if about else ""
+        spec = project.rubric.inputs.get(input_id)
+
+        def show(v: object, spec: InputSpec | None = spec) -> str:
+            return input_value(spec, v) if spec else value_text(v)
+
+        shown = "未填写" if new is None else show(new.value)
+        whose = f"{project.registry.label_of(about)}的" if about else ""
         findings.add(
             "resubmission-changed",
-            f"{identity.unit_short}重新报送（{name}）：{whose}“{input_id}”由 {value_text(json.loads(old))}（{old_file} {sheet}!{cell}）改为 {shown}",
+            f"{identity.unit_short}重新报送（{name}）：{whose}“{spec.label if spec else input_id}”由 {show(json.loads(old))}"
+            f"（{old_file} {sheet}!{cell}）改为 {shown}",
             Severity.WARNING,
             file=name,
             sheet=None if new is None else new.sheet,

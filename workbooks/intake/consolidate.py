@@ -45,15 +45,26 @@ class Summary:
     dry_run: bool
     carried: dict[str, str] = field(default_factory=dict)  # input -> the earlier round its value comes from
     master: MasterOutcome | None = None  # the master written after the run (None for a dry run)
+    project: Project | None = None  # whose labels the findings show
+
+    def unit_label(self, unit: str) -> str:
+        return self.project.registry.label_of(unit) if self.project is not None else unit
+
+    def labels(self, inputs: list[str]) -> list[str]:
+        """Data items by the labels the unit's form shows (ids when there is no project to ask)."""
+        specs = self.project.rubric.inputs if self.project is not None else {}
+        return [specs[i].label if i in specs else i for i in inputs]
 
     @property
     def findings(self) -> list[Finding]:
         """Every file's findings, then what the ledger now says: conflicts, carried-over values, and
         the units whose figures are still missing (something to act on, as the master says too)."""
         out = [f for o in self.outcomes for f in o.findings]
-        out += conflict_findings(self.conflicts, self.carried)
+        if self.project is not None:
+            out += conflict_findings(self.conflicts, self.carried, self.project)
         for unit, inputs in self.missing.items():
-            message = f"{unit}：还有 {len(inputs)} 个数据项未报送或未能采用（{'、'.join(inputs[:5])}{' 等' if len(inputs) > 5 else ''}）"
+            names = self.labels(inputs[:5])
+            message = f"{self.unit_label(unit)}：还有 {len(inputs)} 个数据项未报送或未能采用（{'、'.join(names)}{' 等' if len(inputs) > 5 else ''}）"
             out.append(Finding("unit-data-missing", Severity.WARNING, message))
         return out
 
@@ -134,7 +145,8 @@ def _consolidate(project: Project, dry_run: bool, progress: Callable[[str], None
             unit: [i for i in inputs if not any(c.unit == unit for c in current.get(i, []))]
             for unit, inputs in wanted.items()
         }
-        return Summary(outcomes, values, conflicts, {u: m for u, m in missing.items() if m}, dry_run, carried)
+        missing = {u: m for u, m in missing.items() if m}
+        return Summary(outcomes, values, conflicts, missing, dry_run, carried, project=project)
     finally:
         ledger.close()
         if scratch is not None:

@@ -165,7 +165,7 @@ def refresh(
         subjects = subject_scores(project, ledger, compiled, today, now) if project.subjects else None
         for s in subjects or []:  # each subject's scoring findings and conflicts, named by the subject
             files = [f for f in state.findings if f.subject == s.subject]  # its own files' findings, already listed
-            own = [*conflict_findings(s.state.conflicts, s.state.carried), *scoring_findings(s.state.result, files)]
+            own = [*conflict_findings(s.state.conflicts, s.state.carried, project), *scoring_findings(s.state.result, files)]
             provisional = provisional_scores(s.state.inputs)
             if provisional:  # one line a subject: the items are on its 数据 block
                 message = f"{len(provisional)} 项酌情计分暂按自评分计分，待评审在“数据”表该对象的“人工录入/考核分”栏填写考核分"

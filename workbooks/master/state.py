@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from udfs.evaluate import CompiledRubric, Result, evaluate
 from udfs.findings import Finding, Severity
-from udfs.numbers import value_text
+from udfs.numbers import input_value, value_text
 from udfs.recovery import CheckRisk, Recovery, recover
 from udfs.rubric.model import InputSpec
 
@@ -187,14 +187,22 @@ def provisional_scores(inputs: list[Adopted]) -> list[Finding]:
     ]
 
 
-def conflict_findings(conflicts: list[Conflict], carried: dict[str, str]) -> list[Finding]:
+def conflict_findings(conflicts: list[Conflict], carried: dict[str, str], project: Project) -> list[Finding]:
+    """Each figure by its label, each value as the office writes it (2.8%, not 0.028), each unit by
+    the name office staff know; the id only where a clerk types it (the resolve command)."""
+    specs, label = project.rubric.inputs, project.registry.label_of
     out = []
     for c in conflicts:
-        shown = "；".join(f"{u}：{value_text(v)}" for u, v in c.values.items())
-        message = f"不同单位报送的“{c.input}”不一致（{shown}），需确认后用 xinyong resolve 指定，或在总表“数据”表的“人工录入”栏填写"
+        spec = specs.get(c.input)
+        shown = "；".join(f"{label(u)}：{input_value(spec, v) if spec else value_text(v)}" for u, v in c.values.items())
+        message = (
+            f"不同单位报送的“{spec.label if spec else c.input}”不一致（{shown}），需确认后用 xinyong resolve 项目文件夹 "
+            f"{c.input} 值 指定，或在总表“数据”表的“人工录入”栏填写"
+        )
         out.append(Finding("value-conflict", Severity.ERROR, message, input=c.input))
     for input_id, round_name in carried.items():
-        message = f"“{input_id}”本轮未报送，沿用“{round_name}”的值（项目设置 carry_over）"
+        name = specs[input_id].label if input_id in specs else input_id
+        message = f"“{name}”本轮未报送，沿用“{round_name}”的值（项目设置 carry_over）"
         out.append(Finding("value-carried-over", Severity.INFO, message, input=input_id))
     return out
 
@@ -241,7 +249,7 @@ def gather(
     recoveries, risks = recover(compiled, result.values)
     extra = list(extra_findings or [])
     opened = _open_findings(ledger, round_name, subject, frozenset(project.subjects))
-    findings = extra + opened + conflict_findings(conflicts, carried)
+    findings = extra + opened + conflict_findings(conflicts, carried, project)
     if subject is not None or not project.subjects:  # a many-subject project's whole has no score to find fault with
         findings += scoring_findings(result, opened)
     if subject is not None:

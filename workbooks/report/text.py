@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from udfs.evaluate import Result
 from udfs.findings import Finding, Severity
+from udfs.numbers import points as numbers_points
 from udfs.recovery import UNSCORED, Recovery, grouped
 from udfs.rubric import Rubric
 from udfs.rubric.model import CHECK_KIND_LABELS, TYPE_LABELS, InputSpec
@@ -98,9 +99,7 @@ def _status(met: bool | None) -> str:
     return {True: "达标", False: "未达标", None: "无法判断"}[met]
 
 
-def points(x: float) -> str:
-    """Scores as office staff read them: two decimals, no trailing zeros."""
-    return f"{x:.2f}".rstrip("0").rstrip(".")
+points = numbers_points  # one way of showing points (udfs.numbers)
 
 
 def veto_line(vetoed: bool | None) -> str:
@@ -227,7 +226,7 @@ def consolidation_text(summary) -> str:  # noqa: ANN001 - consolidate.Summary
     if summary.missing:
         lines.append(f"尚缺数据的单位 {len(summary.missing)} 个：")
         for unit, inputs in summary.missing.items():
-            lines.append(f"  {unit}：缺 {len(inputs)} 项（{'、'.join(inputs[:6])}{' 等' if len(inputs) > 6 else ''}）")
+            lines.append(f"  {summary.unit_label(unit)}：缺 {len(inputs)} 项（{'、'.join(summary.labels(inputs[:6]))}{' 等' if len(inputs) > 6 else ''}）")
     findings = summary.findings
     if findings:
         lines += ["", f"问题清单（{len(findings)}）："]
