@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime
+from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -23,7 +24,7 @@ from workbooks.generate.fill import fill_workbook, outgoing_files
 from workbooks.intake.consolidate import Summary, consolidate
 from workbooks.ledger import Conflict
 from workbooks.master.state import conflict_findings
-from workbooks.project import Project
+from workbooks.project import Project, init_project
 
 # ---- rubric show -----------------------------------------------------------------------------------------
 
@@ -106,12 +107,18 @@ def test_short_decimals_come_back_exactly_as_typed(n: int, places: int) -> None:
 # ---- messages that carried noise or exponents --------------------------------------------------------------
 
 
-def test_value_conflict_shows_the_figures_as_reported() -> None:
-    conflict = Conflict("fin_recovered_amount", "2019年度", {"中原区人民政府": 0.3 * 3, "金水区人民政府": 1.5, "二七区人民政府": 1.2})
-    for findings in (conflict_findings([conflict], {}), Summary([], {}, [conflict], {}, dry_run=True).findings):
+def test_value_conflict_shows_the_figures_as_reported(tmp_path: Path) -> None:
+    """By the item's label and each unit's known name, the amount as the office writes it (元, two
+    decimals), the id only in the command to type."""
+    project = init_project(tmp_path / "项目", "national-2019", today=date(2019, 3, 1))
+    units = {"宜昌市人民政府": 0.3 * 3, "中国人民银行宜昌市中心支行": 1.5, "宜昌市地方金融工作局": 1.2}
+    conflict = Conflict("fin_recovered_amount", "2019年度", units)
+    summary = Summary([], {}, [conflict], {}, dry_run=True, project=project)
+    for findings in (conflict_findings([conflict], {}, project), summary.findings):
         [finding] = [f for f in findings if f.code == "value-conflict"]
-        assert "中原区人民政府：0.9；金水区人民政府：1.5；二七区人民政府：1.2" in finding.message, finding.message
-        assert "0.8999" not in finding.message
+        assert "“报告期内银行业机构胜诉债权案件受偿金额”不一致" in finding.message, finding.message
+        assert "：0.90；人行宜昌中心支行：1.50；市地方金融局：1.20" in finding.message, finding.message
+        assert "0.8999" not in finding.message and "resolve 项目文件夹 fin_recovered_amount 值" in finding.message
 
 
 def test_value_conflict_from_returned_workbooks(generated_national: Project) -> None:
