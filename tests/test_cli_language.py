@@ -4,6 +4,7 @@ options that are checked instead of silently ignored (nothing written when refus
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from datetime import date
@@ -25,7 +26,7 @@ CLICK_ENGLISH = re.compile(
 
 def run(*args: object) -> tuple[int, str]:
     result = CliRunner().invoke(main, [str(a) for a in args], prog_name="xinyong")
-    return result.exit_code, result.output
+    return result.exit_code, result.stdout if "--json" in args else result.output
 
 
 def commands(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -87,3 +88,20 @@ def test_rubric_import_refuses_a_workbook_that_is_not_a_rubric_and_writes_nothin
     assert run("inputs", "template", form)[0] == 0
     code, out = run("rubric", "import", form, tmp_path / "r.yaml")
     assert code == 2 and "不是指标体系工作簿" in out and not (tmp_path / "r.yaml").exists()
+
+
+def test_a_many_subject_project_counts_per_subject_and_the_demo_names_reports_late_units(tmp_path: Path) -> None:
+    from workbooks.demo_subjects import run_subjects_demo, subjects_summary_text
+
+    demo = run_subjects_demo(tmp_path / "考核", "zhengzhou-2019-counties")
+    root = demo.project.root
+    code, out = run("consolidate", root, "--json")
+    per_subject = json.loads(out)["subject_values"]
+    assert set(per_subject) == set(demo.project.subjects)
+    assert sum(len(v) for v in per_subject.values()) > 0 and per_subject[demo.missing] == {}
+    code, out = run("consolidate", root)
+    assert f"逐一考核 {len(demo.project.subjects)} 个对象，已确定的数据项每个对象 0–" in out
+    late = [u.label for u in demo.master.state.units if u.late]
+    assert len(late) >= 2  # the staged late file and the resubmission after the deadline
+    assert f"逾期：{'、'.join(late)}；" in subjects_summary_text(demo)
+    assert f"逾期单位 {len(late)} 个：{'、'.join(late)}" in run("report", root)[1]

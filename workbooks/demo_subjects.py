@@ -139,7 +139,8 @@ def subjects_summary_text(demo: SubjectsDemo, shown: int = 3) -> str:
     label = p.registry.label_of
     lines = [
         f"演示项目：{p.root}（{p.rubric.title}，逐一考核 {len(p.subjects)} 个对象）",
-        f"收回文件 {len(demo.summary.outcomes)} 个；逾期：{label(demo.late)}；重新报送：{label(demo.resubmitted)}；未报送：{label(demo.missing)}",
+        f"收回文件 {len(demo.summary.outcomes)} 个；逾期：{'、'.join(u.label for u in demo.master.state.units if u.late)}；"
+        f"重新报送：{label(demo.resubmitted)}；未报送：{label(demo.missing)}",
         f"酌情计分项：评审已在评分总表录入考核分；{label(demo.unassessed)} 尚未录入，暂按其自评分计分",
         *_mistyped_line(demo),
         "",

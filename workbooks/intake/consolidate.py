@@ -46,6 +46,7 @@ class Summary:
     carried: dict[str, str] = field(default_factory=dict)  # input -> the earlier round its value comes from
     master: MasterOutcome | None = None  # the master written after the run (None for a dry run)
     project: Project | None = None  # whose labels the findings show
+    subject_values: dict[str, dict[str, object]] = field(default_factory=dict)  # a many-subject project's, per subject
 
     def unit_label(self, unit: str) -> str:
         return self.project.registry.label_of(unit) if self.project is not None else unit
@@ -135,8 +136,11 @@ def _consolidate(project: Project, dry_run: bool, progress: Callable[[str], None
             if archive is not None:
                 archive.close()
         outcomes = irregular(project, entries) + run.outcomes
+        subject_values: dict[str, dict[str, object]] = {}
         if project.subjects:  # each subject's figures are its own: a conflict is within one subject only
-            values, conflicts = {}, [c for subject in project.subjects for c in ledger.settled(s.round, subject=subject)[1]]
+            settled = {subject: ledger.settled(s.round, subject=subject) for subject in project.subjects}
+            values, conflicts = {}, [c for _, found in settled.values() for c in found]
+            subject_values = {subject: found for subject, (found, _) in settled.items()}
         else:
             values, conflicts = ledger.settled(s.round)
         carried = ledger.carry_over(s.round, values, conflicts) if s.carry_over and not project.subjects else {}
@@ -146,7 +150,7 @@ def _consolidate(project: Project, dry_run: bool, progress: Callable[[str], None
             for unit, inputs in wanted.items()
         }
         missing = {u: m for u, m in missing.items() if m}
-        return Summary(outcomes, values, conflicts, missing, dry_run, carried, project=project)
+        return Summary(outcomes, values, conflicts, missing, dry_run, carried, project=project, subject_values=subject_values)
     finally:
         ledger.close()
         if scratch is not None:

@@ -205,6 +205,7 @@ def consolidation_dict(summary) -> dict[str, object]:  # noqa: ANN001 - consolid
             for o in summary.outcomes
         ],
         "values": summary.values,
+        "subject_values": summary.subject_values,  # a many-subject project: subject -> its settled figures
         "conflicts": [{"input": c.input, "round": c.round, "values": c.values} for c in summary.conflicts],
         "missing": summary.missing,
         "findings": [f.to_dict() for f in summary.findings],
@@ -222,7 +223,14 @@ def consolidation_text(summary) -> str:  # noqa: ANN001 - consolidate.Summary
         if o.status == "rejected":
             reasons = "；".join(f.message for f in o.findings if f.severity is not Severity.INFO) or "未知原因"
             lines.append(f"  未采用：{o.name}：{reasons}")
-    lines.append(f"当前已确定的数据项 {len(summary.values)} 个；冲突 {len(summary.conflicts)} 个")
+    if summary.subject_values:  # a many-subject project: every subject's figures are its own
+        counts = [len(v) for v in summary.subject_values.values()]
+        lines.append(
+            f"逐一考核 {len(counts)} 个对象，已确定的数据项每个对象 {min(counts)}–{max(counts)} 个（共 {sum(counts)} 个）；"
+            f"冲突 {len(summary.conflicts)} 个"
+        )
+    else:
+        lines.append(f"当前已确定的数据项 {len(summary.values)} 个；冲突 {len(summary.conflicts)} 个")
     if summary.missing:
         lines.append(f"尚缺数据的单位 {len(summary.missing)} 个：")
         for unit, inputs in summary.missing.items():
