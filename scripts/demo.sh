@@ -6,7 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/venv.sh
 python -m pip install -q .
-out="xinyong-演示"
-n=2
-while [ -e "$out" ]; do out="xinyong-演示-$n"; n=$((n + 1)); done
-xinyong demo "$out"
+xinyong demo

@@ -73,3 +73,14 @@ def _overview_total(cells: dict[str, object]) -> float:
     value = cells["B" + label[1:]]
     assert isinstance(value, float)
     return value
+
+
+def test_demo_without_a_folder_takes_the_next_free_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As the README's first command runs it: xinyong-演示, then xinyong-演示-2 (a used folder is never touched)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "xinyong-演示").mkdir()
+    (tmp_path / "xinyong-演示" / "别人的文件.txt").write_text("留着", encoding="utf-8")
+    done = CliRunner().invoke(main, ["demo"])
+    assert done.exit_code == 0, done.output
+    assert "演示项目：xinyong-演示-2" in done.output and (tmp_path / "xinyong-演示-2" / MASTER_FILE).exists()
+    assert sorted(p.name for p in (tmp_path / "xinyong-演示").iterdir()) == ["别人的文件.txt"]

@@ -217,8 +217,11 @@ def resolve_conflict(folder: Path, input_id: str, value: str, unit: str | None, 
     click.echo(f"已记录：{whose}{spec.label}（{input_id}）采用 {value}" + (f"（{unit}）" if unit else ""))
 
 
+DEMO_FOLDER = "xinyong-演示"  # in the current folder, when `demo` is given none
+
+
 @click.command()
-@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path), default=Path("xinyong-演示"))
+@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--rubric",
     type=click.Choice(["national-2019", "zhengzhou-2019-counties", "zhengzhou-2019-units"]),
@@ -226,13 +229,15 @@ def resolve_conflict(folder: Path, input_id: str, value: str, unit: str | None, 
     show_default=True,
     help="national-2019：宜昌一个城市的评估；zhengzhou-2019-counties / -units：逐一考核各县（市、区）/ 各市直成员单位并排名",
 )
-def demo(folder: Path, rubric: str) -> None:
+def demo(folder: Path | None, rubric: str) -> None:
     """演示：用内置指标体系走完一次评估（生成、填报、汇总、评分总表、提分空间、催报；逐一考核的指标体系还有排名）。"""
     from .demo import run_demo, summary_text
     from .demo_subjects import run_subjects_demo, subjects_summary_text
     from .project import ProjectError
 
-    if folder.exists() and any(folder.iterdir()):
+    if folder is None:  # the next free name: xinyong-演示, then -2, -3, … (a demo never lands in a used folder)
+        folder = next(p for n in range(1, 10_000) if not (p := Path(DEMO_FOLDER + (f"-{n}" if n > 1 else ""))).exists())
+    elif folder.exists() and any(folder.iterdir()):
         raise UsageFailure(f"文件夹 {folder} 已存在且不是空的；请指定一个新文件夹：xinyong demo 新文件夹")
     click.echo("正在生成演示项目（生成各单位任务分解表、模拟各单位填报、汇总、计分）……", err=True)
     try:
