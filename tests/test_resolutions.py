@@ -35,7 +35,8 @@ class Round:
     def send(self, unit: str, npl_rate: object) -> None:
         self.n += 1
         target = self.project.inbox / f"{self.n:02d}-{unit}.xlsx"
-        fill_openpyxl(outgoing(self.project, unit), target, {"npl_rate": npl_rate})
+        # each send is a new file, whatever the clock says (a note that differs), not a duplicate of the last
+        fill_openpyxl(outgoing(self.project, unit), target, {"npl_rate": npl_rate}, cells={"任务清单!L3": f"第{self.n}次报送"})
         t = START + self.n * 3600
         os.utime(target, (t, t))
 
