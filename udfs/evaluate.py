@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from .engines.python import Compiled, compile_node
 from .findings import Findings, Severity
 from .formula import names, parse
-from .numbers import number_text
-from .rubric.model import OP_SIGNS, Check, Condition, Rubric, grouped_text
+from .numbers import input_value, number_text
+from .rubric.model import OP_SIGNS, Check, Condition, Rubric
 from .values import ValueProblem, implausible, is_blank, type_value
 from .vocabulary import XYInputError, collect_notices
 from .vocabulary.core import close, ge, gt, le, lt
@@ -192,7 +192,7 @@ def type_inputs(rubric: Rubric, raw: Mapping[str, object], findings: Findings) -
         try:
             values[spec.id] = type_value(spec, value)
             if why := implausible(spec, values[spec.id]):
-                shown = grouped_text(values[spec.id], spec.type) if isinstance(values[spec.id], float) else str(value)  # type: ignore[arg-type]
+                shown = input_value(spec, values[spec.id])
                 message = f"数据项“{spec.label}”（{spec.id}）为 {shown}{spec.unit if spec.type != 'ratio' else ''}，{why}"
                 findings.add("input-implausible", message, Severity.WARNING, input=spec.id, expected=spec.plausible_text())
         except ValueProblem as problem:

@@ -76,9 +76,12 @@ def points(x: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def input_value(spec: InputSpec, x: object) -> str:
+def input_value(spec: InputSpec | None, x: object) -> str:
     """A value of an input as the office would write it, the one way every message shows one: a
-    ratio as a percentage, a count with thousands separated, 是/否 (without the unit for numbers)."""
+    ratio as a percentage, a count with thousands separated, 是/否 (without the unit for numbers);
+    `value_text` for a figure whose input the rubric does not have (None)."""
+    if spec is None:
+        return value_text(x)
     if x is None:
         return "（未填报）"
     if isinstance(x, bool):

@@ -13,6 +13,7 @@ from .generate.next_round import RoundRefused, start_round
 from .ledger import LEDGER_FILE, Ledger
 from .lock import LockBusy
 from .master.progress import round_deadline
+from .master.rounds import round_names
 from .report import text as report
 from .usage import UsageFailure, finish, open_folder
 
@@ -66,7 +67,7 @@ def round_list(folder: Path) -> None:
     project = open_folder(folder)
     ledger = Ledger(project.root / LEDGER_FILE)
     try:
-        names = list(dict.fromkeys([*ledger.round_deadlines(), *ledger.rounds(), project.settings.round]))
+        names = round_names(project, ledger)
         received = {n: sum(1 for f in ledger.files() if f["round"] == n and f["status"] == "accepted") for n in names}
         for n in names:
             mark = "（当前）" if n == project.settings.round else ""

@@ -94,14 +94,15 @@ def run_subjects_demo(root: Path, rubric: str) -> SubjectsDemo:
     generate(project)
     subjects = project.subjects
     missing, late, resubmitted = subjects[-1], subjects[1], subjects[2]
-    mistyped = (subjects[4], _typed_in_wan(project.rubric))
+    wan = _typed_in_wan(project.rubric)
+    mistyped = (subjects[4], wan) if wan else None
     files = outgoing_files(project)
     own: dict[str, dict[str, object]] = {}  # each subject's figures as finally reported
     for subject in subjects:
         if subject == missing:
             continue
         figures = own[subject] = _figures(project.rubric, example, rng)
-        if subject == mistyped[0] and mistyped[1]:
+        if mistyped and subject == mistyped[0]:
             figures[mistyped[1]] = float(round(float(figures[mistyped[1]]) / 10000))  # type: ignore[arg-type]
         when = LATE_FILE if subject == late else ON_TIME
         fill_returns(project, figures, units=[subject], received=when)
@@ -124,8 +125,7 @@ def run_subjects_demo(root: Path, rubric: str) -> SubjectsDemo:
     }
     enter_in_master(project, entries)
     master = write_master(project, now=MASTER_AT)
-    staged = (mistyped[0], mistyped[1]) if mistyped[1] else None
-    return SubjectsDemo(project, summary, master, late, resubmitted, missing, unassessed, staged)
+    return SubjectsDemo(project, summary, master, late, resubmitted, missing, unassessed, mistyped)
 
 
 def subjects_summary_text(demo: SubjectsDemo, shown: int = 3) -> str:

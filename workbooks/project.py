@@ -117,6 +117,12 @@ class Project:
 KEY_FILE = ".xinyong-key"  # in 归档/: the project's signing key, never written into a workbook
 
 
+def safe_name(text: str) -> str:
+    """A name every file system takes for a file or folder the tool writes (a unit's notice, a round's
+    publication, a subject's feedback): the characters Windows refuses become “_”."""
+    return "".join("_" if ch in '\\/:*?"<>|' else ch for ch in text)
+
+
 def signing_key(project: Project) -> bytes | None:
     """The key that signs every unit workbook's layout (see generate.identity); None for a project
     made before keys existed, whose workbooks carry plain hashes and keep working."""

@@ -21,7 +21,7 @@ from ..formula.parser import Call, walk
 from ..numbers import number_text
 from ..vocabulary import REGISTRY, XYInputError, collect_notices
 from ..vocabulary.core import close
-from .deadlines import normalise_deadline
+from .deadlines import normalise_deadline, reads_before_month
 from .model import Group, InputSpec, Rubric, Section
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]{0,254}$")
@@ -97,7 +97,7 @@ def _readings(rubric: Rubric, findings: Findings, file: str | None) -> None:
         for node_id, what, reading in nodes:
             if reading:
                 findings.add("reading-not-in-text", f"{what}：{reading}", Severity.INFO, file=file, item=node_id)
-    before = [i for i in rubric.items if re.fullmatch(r"\s*\d{1,2}\s*月\s*(?:前|之前|以前)\s*", i.deadline or "")]
+    before = [i for i in rubric.items if reads_before_month(i.deadline)]
     if before:  # udfs.rubric.deadlines: the stricter of two readings, which moves every such deadline a month
         example = before[0]
         day = normalise_deadline(example.deadline, rubric.year or 2000).date

@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+BEFORE_MONTH = re.compile(r"(\d{1,2})月(?:前|之前|以前)")  # “10月前”: see the module docstring for its reading
 ONGOING_WORDS = ("全年持续工作", "全年工作", "全年", "持续", "长期", "及时报送", "注重质量", "常态化")
 
 
@@ -34,9 +35,18 @@ def _last_day(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
+def _plain(text: str) -> str:
+    return unicodedata.normalize("NFKC", (text or "").strip()).replace(" ", "")
+
+
+def reads_before_month(text: str) -> bool:
+    """Whether a deadline is written “N月前”, the one form with two readings (rubric check lists it)."""
+    return BEFORE_MONTH.fullmatch(_plain(text)) is not None
+
+
 def normalise_deadline(text: str, year: int, before_month: str = "previous") -> Deadline:
     raw = (text or "").strip()
-    t = unicodedata.normalize("NFKC", raw).replace(" ", "")
+    t = _plain(raw)
     if not t:
         return Deadline(raw, "none")
     if m := re.fullmatch(r"(\d{1,2})月(\d{1,2})日(?:前|之前|以前)?", t):
@@ -47,7 +57,7 @@ def normalise_deadline(text: str, year: int, before_month: str = "previous") -> 
         month = int(m.group(1))
         if 1 <= month <= 12:
             return Deadline(raw, "date", _last_day(year, month))
-    if m := re.fullmatch(r"(\d{1,2})月(?:前|之前|以前)", t):
+    if m := BEFORE_MONTH.fullmatch(t):
         month = int(m.group(1))
         if 1 <= month <= 12:
             if before_month == "end":

@@ -65,12 +65,12 @@ class InputSpec:
 
     def plausible_text(self) -> str:
         """“1,000 – 3,000,000” (or “≤ 60”): where a true figure lies; empty when nothing is declared."""
-        lo = "" if self.plausible_min is None else grouped_text(self.plausible_min, self.type)
-        hi = "" if self.plausible_max is None else grouped_text(self.plausible_max, self.type)
+        lo = "" if self.plausible_min is None else _grouped(self.plausible_min, self.type)
+        hi = "" if self.plausible_max is None else _grouped(self.plausible_max, self.type)
         return f"{lo} – {hi}" if lo and hi else f"≥ {lo}" if lo else f"≤ {hi}" if hi else ""
 
 
-def grouped_text(x: float, kind: str) -> str:
+def _grouped(x: float, kind: str) -> str:
     """A bound as office staff read it: thousands grouped (3,000,000), a ratio as a percentage."""
     return f"{int(x):,}" if kind != "ratio" and float(x).is_integer() else _show(x, kind)
 

@@ -22,13 +22,18 @@ BOTH_ZERO = {"full": 1.0, "zero": 0.0}  # a ratio whose parts are both 0: all co
 BOTH_ZERO_ARG = Arg("both_zero", "分子分母均为0时的口径：full 按100%（默认），zero 按0%", optional=True)
 
 
+def word_choice(value: object, choices: tuple[str, ...], default: str, refusal: str) -> str:
+    """A rule named by a fixed word (blank: `default`), as a UDF argument or as a literal a native
+    formula was written with (parameters are inlined, quotes and all); `refusal` names the choices."""
+    word = str(value if value not in (None, "") else default).strip().strip('"').lower()
+    if word not in choices:
+        raise XYInputError(f"{refusal}，收到“{value}”")
+    return word
+
+
 def both_zero_rule(value: object) -> str:
-    """The rule for 0/0 (a unit with no blacklisted entities, a county with no cases): full, or zero.
-    Native formulas need it fixed when they are written (parameters are inlined first)."""
-    rule = str(value if value not in (None, "") else "full").strip().strip('"').lower()
-    if rule not in BOTH_ZERO:
-        raise XYInputError(f"分子分母均为0时的口径应为 full（按100%）或 zero（按0%），收到“{value}”")
-    return rule
+    """The rule for 0/0 (a unit with no blacklisted entities, a county with no cases): full, or zero."""
+    return word_choice(value, tuple(BOTH_ZERO), "full", "分子分母均为0时的口径应为 full（按100%）或 zero（按0%）")
 
 
 def ratio(num: object, den: object, what: str = "比例", vacuous: bool = True, both_zero: object = None) -> float:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..numbers import number_text
 from .bounds import Bounds
 from .core import Arg, XYInputError, close, flag, gt, number, par, xy_function
-from .generic import BOTH_ZERO_ARG, avg_last, avg_last_native, ratio, ratio_native, strict_ratio_native
+from .generic import BOTH_ZERO_ARG, avg_last, avg_last_native, ratio, ratio_native, strict_ratio_native, word_choice
 
 DOC = "社会信用体系建设示范城市评估指标细则（2019年参考版）"
 
@@ -160,10 +160,7 @@ COVERAGE_RULES = ("uncapped", "capped")
 def coverage_rule(value: object) -> str:
     """uncapped: each coverage as the formula gives it (above 100% when commitments outnumber entities);
     capped: each at most 100%, as a coverage is."""
-    rule = str(value if value not in (None, "") else "uncapped").strip().strip('"').lower()
-    if rule not in COVERAGE_RULES:
-        raise XYInputError(f"覆盖率口径应为 uncapped 或 capped，收到“{value}”")
-    return rule
+    return word_choice(value, COVERAGE_RULES, "uncapped", "覆盖率口径应为 uncapped 或 capped")
 
 
 def _commitment_native(

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from ..ledger import LEDGER_FILE, Ledger
 from ..lock import project_lock
 from ..plan.rounds import next_round_name, recurring_due_day, suggested_deadline
-from ..project import Project, open_project, write_settings
+from ..project import Project, open_project, safe_name, write_settings
 from .run import GenerateResult, generate
 
 SENT_FOLDER = "下发"  # in 归档/: the workbooks each earlier round sent, one folder a round
@@ -91,4 +91,4 @@ def _carried(project: Project, latest: dict[str, dict[str, tuple[str, str]]]) ->
 
 
 def _safe(name: str) -> str:
-    return "".join("_" if ch in '\\/:*?"<>|' else ch for ch in name) or "未命名轮次"
+    return safe_name(name) or "未命名轮次"

@@ -16,8 +16,7 @@ from functools import partial
 from pathlib import Path
 
 from udfs.findings import Finding, Findings, Severity
-from udfs.numbers import input_value, value_text
-from udfs.rubric.model import InputSpec
+from udfs.numbers import input_value
 
 from ..ledger import Ledger
 from ..project import Project
@@ -244,15 +243,11 @@ def _changes(ledger: Ledger, extracted: Extracted, findings: Findings, name: str
         if new is not None and new.json == old:
             continue  # equal values have equal texts (ledger.store.value_json; values hold no mappings)
         spec = project.rubric.inputs.get(input_id)
-
-        def show(v: object, spec: InputSpec | None = spec) -> str:
-            return input_value(spec, v) if spec else value_text(v)
-
-        shown = "未填写" if new is None else show(new.value)
+        shown = "未填写" if new is None else input_value(spec, new.value)
         whose = f"{project.registry.label_of(about)}的" if about else ""
         findings.add(
             "resubmission-changed",
-            f"{identity.unit_short}重新报送（{name}）：{whose}“{spec.label if spec else input_id}”由 {show(json.loads(old))}"
+            f"{identity.unit_short}重新报送（{name}）：{whose}“{spec.label if spec else input_id}”由 {input_value(spec, json.loads(old))}"
             f"（{old_file} {sheet}!{cell}）改为 {shown}",
             Severity.WARNING,
             file=name,

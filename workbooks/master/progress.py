@@ -14,7 +14,6 @@ and not done, or, once the return deadline has passed, the return itself.
 
 from __future__ import annotations
 
-import calendar
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,7 +24,7 @@ from udfs.rubric.model import Item
 from ..generate.run import packages
 from ..generate.unit_workbook import STATUS_CHOICES
 from ..ledger import Ledger
-from ..plan.rounds import month_of, recurring_due_day
+from ..plan.rounds import day_of_month, month_of, recurring_due_day
 from ..project import Project
 
 DONE = STATUS_CHOICES[-1]  # 已完成
@@ -89,8 +88,7 @@ def task_due(item: Item, year: int, round_name: str, deadline: date) -> date | N
     day = recurring_due_day(item)
     if day is None:
         return None
-    year_month = month_of(round_name) or (deadline.year, deadline.month)
-    return date(*year_month, min(day, calendar.monthrange(*year_month)[1]))
+    return day_of_month(*(month_of(round_name) or (deadline.year, deadline.month)), day)
 
 
 def unit_progress(project: Project, ledger: Ledger, today: date, round_name: str | None = None) -> list[UnitProgress]:

@@ -15,6 +15,7 @@ from udfs.rubric.model import KIND_LABELS, OP_SIGNS
 from workbooks.plan.responsibility import ROLES
 from workbooks.report.text import SEVERITY_LABEL
 
+from ..project import safe_name
 from . import layout as L
 from . import paper
 from .progress import DONE, NOT_REPORTED
@@ -102,7 +103,7 @@ def write_reminders(ws: Worksheet, state: MasterState, st: Styles) -> None:
 
 def notice_file(label: str) -> str:
     """The file a unit's notice is saved in (a name every file system takes)."""
-    return "".join("_" if ch in '\\/:*?"<>|' else ch for ch in label) + ".txt"
+    return safe_name(label) + ".txt"
 
 
 def shortened(notice: str, file: str) -> str:

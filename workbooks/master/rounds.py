@@ -14,11 +14,10 @@ from pathlib import Path
 
 from udfs.rubric import Rubric
 
-from ..generate.run import packages
 from ..generate.unit_workbook import STATUS_CHOICES
 from ..ledger import Ledger
-from ..project import Project
-from .progress import NOT_REPORTED, round_deadline
+from ..project import Project, safe_name
+from .progress import NOT_REPORTED, UnitProgress, round_deadline
 
 PUBLICATION_FOLDER = "报送情况公布"  # in the project folder: a text a round
 ON_TIME, LATE, NONE = "按时报送", "逾期报送", "未报送"
@@ -45,12 +44,16 @@ class RoundReport:
         return LATE if first > self.deadline.isoformat() else ON_TIME
 
 
+def round_names(project: Project, ledger: Ledger) -> list[str]:
+    """Every round the ledger knows (recorded or with files) in the order it came, the current one last."""
+    names = dict.fromkeys([*ledger.round_deadlines(), *ledger.rounds()])
+    return [n for n in names if n != project.settings.round] + [project.settings.round]
+
+
 def round_reports(project: Project, ledger: Ledger) -> list[RoundReport]:
-    """Every round the ledger knows (recorded or with files), the current one last."""
-    names = list(dict.fromkeys([*ledger.round_deadlines(), *ledger.rounds()]))
-    names = [n for n in names if n != project.settings.round] + [project.settings.round]
+    """Every round's returns and statuses (round_names' order)."""
     out = []
-    for name in names:
+    for name in round_names(project, ledger):
         received: dict[str, str] = {}
         for f in ledger.files():
             if f["status"] == "accepted" and f["round"] == name:
@@ -62,18 +65,17 @@ def round_reports(project: Project, ledger: Ledger) -> list[RoundReport]:
     return out
 
 
-def publication_text(project: Project, report: RoundReport) -> str:
+def publication_text(project: Project, report: RoundReport, units: list[UnitProgress]) -> str:
     """The round's publication, as the office sends it: who reported on time, late, not at all."""
-    labels = {k.unit.name: k.unit.label for k in packages(project)[0]}
-    by = {ON_TIME: [], LATE: [], NONE: []}  # type: dict[str, list[str]]
-    for unit, label in labels.items():
-        by[report.standing(unit)].append(label)
+    by: dict[str, list[str]] = {ON_TIME: [], LATE: [], NONE: []}
+    for u in units:
+        by[report.standing(u.unit)].append(u.label)
     d = report.deadline
     lines = [
         f"{report.name}各单位报送情况",
         "",
         f"    按照《{project.rubric.title}》任务分解，各单位应于{d.year}年{d.month}月{d.day}日前报送本轮进展。"
-        f"应报送单位 {len(labels)} 个，按时报送 {len(by[ON_TIME])} 个，逾期报送 {len(by[LATE])} 个，未报送 {len(by[NONE])} 个。",
+        f"应报送单位 {len(units)} 个，按时报送 {len(by[ON_TIME])} 个，逾期报送 {len(by[LATE])} 个，未报送 {len(by[NONE])} 个。",
     ]
     for what in (LATE, NONE):
         if by[what]:
@@ -84,12 +86,10 @@ def publication_text(project: Project, report: RoundReport) -> str:
     return "\n".join(lines)
 
 
-def write_publication_files(project: Project, reports: list[RoundReport]) -> Path:
+def write_publication_files(project: Project, reports: list[RoundReport], units: list[UnitProgress]) -> Path:
+    """`units`: the units the project sends workbooks to (master.progress)."""
     folder = project.root / PUBLICATION_FOLDER
     folder.mkdir(exist_ok=True)
     for report in reports:
-        name = "".join("_" if ch in '\\/:*?"<>|' else ch for ch in report.name)
-        (folder / f"{name}.txt").write_text(publication_text(project, report) + "\n", encoding="utf-8")
+        (folder / f"{safe_name(report.name)}.txt").write_text(publication_text(project, report, units) + "\n", encoding="utf-8")
     return folder
-
-

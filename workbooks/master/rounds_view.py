@@ -7,24 +7,22 @@ from collections import Counter
 
 from xlsxwriter.worksheet import Worksheet
 
-from ..generate.run import packages
 from ..plan.responsibility import ROLES
 from ..project import Project
-from .progress import DONE, NOT_REPORTED
+from .progress import DONE, NOT_REPORTED, UnitProgress
 from .reports import table
 from .rounds import COUNTED, LATE, NONE, ON_TIME, PUBLICATION_FOLDER, RoundReport
 from .style import Styles
 
 
-def write_publication(ws: Worksheet, project: Project, reports: list[RoundReport], st: Styles) -> None:
+def write_publication(ws: Worksheet, units: list[UnitProgress], reports: list[RoundReport], st: Styles) -> None:
     """Units down, rounds across: 按时报送 (date), 逾期报送 (date) or 未报送; counts over the table."""
-    units = [(k.unit.name, k.unit.label) for k in packages(project)[0]]
     head = ["单位", *[f"{r.name}（截止 {r.deadline.isoformat()}）" for r in reports]]
     rows = [
-        [label, *[f"{r.standing(unit)}{'（' + r.received[unit] + '）' if unit in r.received else ''}" for r in reports]]
-        for unit, label in units
+        [u.label, *[f"{r.standing(u.unit)}{'（' + r.received[u.unit] + '）' if u.unit in r.received else ''}" for r in reports]]
+        for u in units
     ]
-    counts = [Counter(r.standing(u) for u, _ in units) for r in reports]
+    counts = [Counter(r.standing(u.unit) for u in units) for r in reports]
     rows.insert(0, ["合计", *[f"按时 {c[ON_TIME]}，逾期 {c[LATE]}，未报送 {c[NONE]}" for c in counts]])
     table(
         ws, "各轮次报送情况（可用于每月公布）",
@@ -33,13 +31,15 @@ def write_publication(ws: Worksheet, project: Project, reports: list[RoundReport
     )  # fmt: skip
 
 
-def write_task_progress(ws: Worksheet, project: Project, reports: list[RoundReport], st: Styles) -> None:
+def write_task_progress(
+    ws: Worksheet, project: Project, units: list[UnitProgress], reports: list[RoundReport], st: Styles
+) -> None:
     """A task a row: its lead unit and the lead's status this round first, then how many of its
     units stand where this round, then how many had it 已完成 in each round."""
     owners: dict[str, list[tuple[str, str, bool]]] = {}  # task -> (unit, label, lead?)
-    for k in packages(project)[0]:
-        for task in k.tasks:
-            owners.setdefault(task.item.id, []).append((k.unit.name, k.unit.label, "lead" in task.roles))
+    for u in units:
+        for item_id, roles in u.roles.items():
+            owners.setdefault(item_id, []).append((u.unit, u.label, "lead" in roles))
     current = reports[-1]
     rows = []
     for k, item in enumerate(project.rubric.items, 1):
@@ -63,25 +63,26 @@ def write_task_progress(ws: Worksheet, project: Project, reports: list[RoundRepo
 LEAD_MARK = "★"  # before the status of the task's lead unit
 
 
-def write_task_matrix(ws: Worksheet, project: Project, reports: list[RoundReport], st: Styles) -> None:
+def write_task_matrix(
+    ws: Worksheet, project: Project, units: list[UnitProgress], reports: list[RoundReport], st: Styles
+) -> None:
     """Tasks down, units across: each unit's status this round where the task is its own (★ the lead,
     whose status also comes first), blank where it is not."""
     current = reports[-1]
-    packages_ = packages(project)[0]
-    units = [(k.unit.name, k.unit.label, {t.item.id: "lead" in t.roles for t in k.tasks}) for k in packages_]
     rows = []
     for k, item in enumerate(project.rubric.items, 1):
         cells, leads = [], []
-        for unit, _label, tasks in units:
-            if item.id not in tasks:
+        for u in units:
+            if item.id not in u.roles:
                 cells.append("")
                 continue
-            status = current.states.get(unit, {}).get(item.id, NOT_REPORTED)
-            cells.append(f"{LEAD_MARK}{status}" if tasks[item.id] else status)
-            if tasks[item.id]:
+            status = current.states.get(u.unit, {}).get(item.id, NOT_REPORTED)
+            lead = "lead" in u.roles[item.id]
+            cells.append(f"{LEAD_MARK}{status}" if lead else status)
+            if lead:
                 leads.append(status)
         rows.append([item.number or str(k), item.title, "、".join(leads) or "—", *cells])
-    head = ["序号", "工作要点", "牵头单位状态", *[label for _, label, _ in units]]
+    head = ["序号", "工作要点", "牵头单位状态", *[u.label for u in units]]
     table(
         ws, f"任务 × 单位（本轮：{current.name}）",
         f"每格是该单位本轮填报的状态（{LEAD_MARK} 为牵头单位）；空白表示不是该单位的任务；“{NOT_REPORTED}”表示本轮还没有报送或没有选状态。",
@@ -89,23 +90,22 @@ def write_task_matrix(ws: Worksheet, project: Project, reports: list[RoundReport
     )  # fmt: skip
 
 
-def write_round_states(ws: Worksheet, project: Project, reports: list[RoundReport], st: Styles) -> None:
+def write_round_states(
+    ws: Worksheet, project: Project, units: list[UnitProgress], reports: list[RoundReport], st: Styles
+) -> None:
     """Every unit's every task, its status in each round side by side: earlier rounds stay readable
     (未报送: no file from the unit that round; 未填报: a file without a status for the task)."""
     items = {i.id: (k, i) for k, i in enumerate(project.rubric.items, 1)}
     rows = []
-    for package in packages(project)[0]:
-        unit = package.unit.name
-        for task in package.tasks:
-            k, item = items[task.item.id]
+    for u in units:
+        for item_id, roles in u.roles.items():
+            k, item = items[item_id]
             statuses = [
-                r.states.get(unit, {}).get(item.id, NOT_REPORTED) if unit in r.received else NONE for r in reports
+                r.states.get(u.unit, {}).get(item_id, NOT_REPORTED) if u.unit in r.received else NONE for r in reports
             ]
-            role = "、".join(ROLES[x] for x in task.roles)
-            rows.append([package.unit.label, item.number or str(k), item.title, role, *statuses])
+            rows.append([u.label, item.number or str(k), item.title, "、".join(ROLES[x] for x in roles), *statuses])
     table(
         ws, "各轮次任务状态",
         f"每个单位的每项任务一行，各轮次填报的状态并排（“{NONE}”：该轮没有收到该单位的文件；“{NOT_REPORTED}”：收到了但没有选状态）。",
         ["单位", "序号", "工作要点", "本单位角色", *[r.name for r in reports]], [16, 5, 30, 10] + [10] * len(reports), rows, st,
     )  # fmt: skip
-

@@ -119,10 +119,10 @@ def build(
             write_recovery(sheets[L.RECOVERY], state, st)
             write_trend(wb, sheets[L.TREND], state, st)
     if state.rounds:
-        write_task_progress(sheets[L.TASKS], state.project, state.rounds, st)
-        write_task_matrix(sheets[L.TASK_MATRIX], state.project, state.rounds, st)
-        write_round_states(sheets[L.ROUND_STATES], state.project, state.rounds, st)
-        write_publication(sheets[L.PUBLICATION], state.project, state.rounds, st)
+        write_task_progress(sheets[L.TASKS], state.project, state.units, state.rounds, st)
+        write_task_matrix(sheets[L.TASK_MATRIX], state.project, state.units, state.rounds, st)
+        write_round_states(sheets[L.ROUND_STATES], state.project, state.units, state.rounds, st)
+        write_publication(sheets[L.PUBLICATION], state.units, state.rounds, st)
     write_reminders(sheets[L.REMINDERS], state, st)
     write_progress(sheets[L.PROGRESS], state, st)
     write_submissions(sheets[L.SUBMISSIONS], state, st)
@@ -191,7 +191,7 @@ def refresh(
         ledger.record_master(file_digest(path), written, project.settings.round, "native", state.result.total, inputs)
         write_reminder_files(project, state)
         if state.rounds:
-            write_publication_files(project, state.rounds)
+            write_publication_files(project, state.rounds, state.units)
         return MasterOutcome(path, state, where, findings, subjects=subjects)
     finally:
         ledger.close()

@@ -194,7 +194,7 @@ def conflict_findings(conflicts: list[Conflict], carried: dict[str, str], projec
     out = []
     for c in conflicts:
         spec = specs.get(c.input)
-        shown = "；".join(f"{label(u)}：{input_value(spec, v) if spec else value_text(v)}" for u, v in c.values.items())
+        shown = "；".join(f"{label(u)}：{input_value(spec, v)}" for u, v in c.values.items())
         message = (
             f"不同单位报送的“{spec.label if spec else c.input}”不一致（{shown}），需确认后用 xinyong resolve 项目文件夹 "
             f"{c.input} 值 指定，或在总表“数据”表的“人工录入”栏填写"

@@ -43,8 +43,7 @@ def next_round_name(name: str) -> str | None:
     None when the name says neither, and the office names the round itself."""
     month = month_of(name)
     if month:
-        year, m = month
-        return f"{year + m // 12}年{m % 12 + 1}月"
+        return "{}年{}月".format(*next_month(*month))
     numbered = NUMBERED_ROUND.match(name.strip())
     if numbered:
         return f"{numbered.group(1)}{int(numbered.group(2)) + 1}{numbered.group(3)}"
@@ -70,7 +69,12 @@ def recurring_day(rubric: Rubric) -> tuple[int, list[str]] | None:
     return day, days[day]
 
 
-def _on(year: int, month: int, day: int) -> date:
+def next_month(year: int, month: int) -> tuple[int, int]:
+    return year + month // 12, month % 12 + 1
+
+
+def day_of_month(year: int, month: int, day: int) -> date:
+    """That day of the month, or its last day when the month is shorter (每月31日 in April: the 30th)."""
     return date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
 
@@ -79,15 +83,15 @@ def suggested_deadline(rubric: Rubric, name: str, previous: date | None) -> Sugg
     the previous deadline a month on. None when neither can be worked out."""
     month = month_of(name)
     if month is None and previous is not None:
-        month = (previous.year + previous.month // 12, previous.month % 12 + 1)
+        month = next_month(previous.year, previous.month)
     if month is None:
         return None
     recurring = recurring_day(rubric)
     if recurring:
         day, items = recurring
-        return Suggested(_on(*month, day), f"文件要求每月{day}日前报送（第{'、'.join(items)}项）")
+        return Suggested(day_of_month(*month, day), f"文件要求每月{day}日前报送（第{'、'.join(items)}项）")
     if previous is not None:
-        return Suggested(_on(*month, previous.day), "上一轮回收截止日期推后一个月")
+        return Suggested(day_of_month(*month, previous.day), "上一轮回收截止日期推后一个月")
     return None
 
 

@@ -22,7 +22,7 @@ from ..master import paper
 from ..master.recalc import convert_many, find_soffice
 from ..master.style import Styles, fit_row, header, put
 from ..master.subjects import SubjectScore
-from ..project import Project
+from ..project import Project, safe_name
 from .text import points
 
 FOLDER = "反馈"
@@ -32,7 +32,7 @@ PROVISIONAL = "（暂按自评分，待评审录入考核分）"
 
 
 def feedback_name(s: SubjectScore) -> str:
-    safe = "".join("_" if ch in '\\/:*?"<>|' else ch for ch in s.short)
+    safe = safe_name(s.short)
     return f"{safe}-考核结果反馈.xlsx"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from udfs.evaluate import Result
 from udfs.findings import Finding, Severity
-from udfs.numbers import points as numbers_points
+from udfs.numbers import points  # the one way of showing points (also imported from here)
 from udfs.recovery import UNSCORED, Recovery, grouped
 from udfs.rubric import Rubric
 from udfs.rubric.model import CHECK_KIND_LABELS, TYPE_LABELS, InputSpec
@@ -99,7 +99,7 @@ def _status(met: bool | None) -> str:
     return {True: "达标", False: "未达标", None: "无法判断"}[met]
 
 
-points = numbers_points  # one way of showing points (udfs.numbers)
+
 
 
 def veto_line(vetoed: bool | None) -> str:
