@@ -18,16 +18,12 @@ from datetime import datetime
 from pathlib import Path
 
 from workbooks.console import tolerate_unencodable
-from workbooks.generate.next_round import RoundRefused, start_round
-from workbooks.generate.run import GenerateRefused, generate
-from workbooks.intake.consolidate import consolidate
 from workbooks.lock import LockBusy
 from workbooks.master.layout import MASTER_FILE
-from workbooks.master.run import write_master
 from workbooks.project import SETTINGS_FILE, Project, ProjectError, open_project
-from workbooks.report import text as report
-from workbooks.report.feedback import feedback_pdfs, write_feedback
-from workbooks.report.subjects import recovery_lines
+
+# Each button imports the services of its own job when clicked: Excel starts a new Python for every
+# click, which then pays only for what that button does (BENCHMARKS.md, Start-up).
 
 TITLE = "信用评估"
 MAX_MESSAGE = 900  # Excel's message box shows about 1,024 characters
@@ -71,6 +67,9 @@ def _short(text: str) -> str:
 
 
 def _generate(project: Project) -> Reply:
+    from workbooks.generate.run import GenerateRefused, generate
+    from workbooks.report import text as report
+
     try:
         result = generate(project)
     except GenerateRefused as refused:
@@ -87,6 +86,9 @@ def _generate(project: Project) -> Reply:
 
 
 def _consolidate(project: Project, dry_run: bool) -> Reply:
+    from workbooks.intake.consolidate import consolidate
+    from workbooks.report import text as report
+
     summary = consolidate(project, dry_run=dry_run)
     text = report.consolidation_text(summary)
     if summary.master is not None:
@@ -96,6 +98,8 @@ def _consolidate(project: Project, dry_run: bool) -> Reply:
 
 def _new_round(project: Project) -> Reply:
     """The same service as `xinyong round new DIR`, with the suggested name and deadline."""
+    from workbooks.generate.next_round import RoundRefused, start_round
+
     try:
         started = start_round(project)
     except RoundRefused as refused:
@@ -110,11 +114,18 @@ def _new_round(project: Project) -> Reply:
 
 
 def _rescore(project: Project) -> Reply:
+    from workbooks.master.run import write_master
+    from workbooks.report import text as report
+
     outcome = write_master(project)
     return Reply(_short(report.master_lines(outcome)), ok=outcome.path is not None)
 
 
 def _report(project: Project) -> Reply:
+    from workbooks.master.run import write_master
+    from workbooks.report import text as report
+    from workbooks.report.subjects import recovery_lines
+
     outcome = write_master(project)
     if project.subjects:  # every subject's top items (the whole project has no figures of its own)
         return Reply(_short(recovery_lines(outcome.subjects or [])), ok=outcome.path is not None)
@@ -123,6 +134,9 @@ def _report(project: Project) -> Reply:
 
 def _feedback(project: Project) -> Reply:
     """The same service as `xinyong report DIR --feedback`: one workbook per subject in 反馈/."""
+    from workbooks.master.run import write_master
+    from workbooks.report.feedback import feedback_pdfs, write_feedback
+
     if not project.subjects:
         return Reply(f"“{project.rubric.title}”评估的是一个整体，没有逐一考核的对象，不生成反馈表。", ok=False)
     outcome = write_master(project)  # the 考核分 typed into the master first: the feedback says what it says

@@ -75,7 +75,7 @@ def test_buttons_explain_what_is_wrong(project: Project, tmp_path: Path, monkeyp
     def broken(*_args: object, **_kw: object) -> None:
         raise RuntimeError("磁盘已满")
 
-    monkeypatch.setattr("addin.callbacks.write_master", broken)
+    monkeypatch.setattr("workbooks.master.run.write_master", broken)  # imported by the button when clicked
     failed = on_action("xy_rescore", settings)
     assert not failed.ok and "磁盘已满" in failed.message
     log = project.root / LOG_FILE

@@ -20,7 +20,8 @@ from workbooks.project import init_project
 
 CLICK_ENGLISH = re.compile(
     r"Usage:|Error:|Try '|Invalid value|Missing (argument|option|parameter)|No such|Show this message|does not exist|"
-    r"Did you mean|Options:|Commands:|is not a valid|is a file|is a directory|\[OPTIONS\]|COMMAND \[ARGS\]"
+    r"Did you mean|Options:|Commands:|is not a valid|is a file|is a directory|\[OPTIONS\]|COMMAND \[ARGS\]|"
+    r"\bTEXT\b|\bINTEGER\b|\brequired\b"
 )
 
 
@@ -40,6 +41,16 @@ def test_every_help_is_chinese_throughout() -> None:
     for path in commands(main):
         code, out = run(*path, "--help")
         assert code == 0 and "用法：xinyong" in out and not CLICK_ENGLISH.search(out), (path, out)
+
+
+def test_help_never_breaks_a_name_a_clerk_types() -> None:
+    """At any terminal width, a hyphenated name (a rubric, a default, an option) stays on one line."""
+    hyphen_break = re.compile(r"[A-Za-z0-9]-\n")
+    for width in (30, 44, 60, 80):
+        for path in commands(main):
+            done = CliRunner().invoke(main, [*path, "--help"], prog_name="xinyong", terminal_width=width)
+            assert not hyphen_break.search(done.output), (width, path, done.output)
+            assert "national-2019" in done.output or "national-" not in done.output
 
 
 @pytest.mark.parametrize(
@@ -73,6 +84,8 @@ def test_options_are_checked_not_ignored(tmp_path: Path) -> None:
     assert code == 2 and "--top" in out
     code, out = run("score", "--subject", "金水区")
     assert code == 2 and "--subject 要和项目文件夹一起用" in out
+    code, out = run("init", tmp_path / "又一个项目", "--year", "20")
+    assert code == 2 and "--year" in out and "2000" in out and not (tmp_path / "又一个项目").exists()
     code, out = run("resolve", p.root, "npl_rate", "2.8%", "--unit", "不存在的单位")
     assert code == 2 and "单位名录中没有“不存在的单位”这个单位" in out
     ledger = p.root / LEDGER_FILE
@@ -105,3 +118,54 @@ def test_a_many_subject_project_counts_per_subject_and_the_demo_names_reports_la
     assert len(late) >= 2  # the staged late file and the resubmission after the deadline
     assert f"逾期：{'、'.join(late)}；" in subjects_summary_text(demo)
     assert f"逾期单位 {len(late)} 个：{'、'.join(late)}" in run("report", root)[1]
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def readme_table() -> tuple[dict[tuple[str, ...], set[str]], set[str]]:
+    """The README's table of commands (“能做什么”): each row's command and the options it names; and
+    the options the lines around the table give every command (“加 `--json` …”)."""
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("### 能做什么") : text.index("#### 退出码")]
+    rows: dict[tuple[str, ...], set[str]] = {}
+    general: set[str] = set()
+    for line in section.splitlines():
+        options = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", line))
+        if not line.startswith("| `xinyong "):
+            general |= options
+            continue
+        words = line.split("`")[1].split()[1:]
+        path: tuple[str, ...] = ()
+        group: click.Command = main
+        while words and isinstance(group, click.Group) and words[0] in group.commands:
+            group = group.commands[words[0]]
+            path, words = (*path, words[0]), words[1:]
+        rows.setdefault(path, set()).update(options)
+    return rows, general
+
+
+def test_the_readme_lists_every_command_and_option_a_user_can_type() -> None:
+    rows, general = readme_table()
+    for path in commands(main):
+        command: click.Command = main
+        for word in path:
+            command = command.commands[word]  # type: ignore[attr-defined]
+        if isinstance(command, click.Group):
+            continue
+        assert path in rows, f"README 的命令表缺 xinyong {' '.join(path)}"
+        for param in command.params:
+            if not isinstance(param, click.Option) or param.hidden:
+                continue
+            names = {*param.opts, *param.secondary_opts} - {"-h"}
+            assert names & (rows[path] | general), f"README 的命令表缺 xinyong {' '.join(path)} 的 {param.opts[0]}"
+    known = {"--help"} | {o for path in commands(main) for o in _options(path)}
+    unknown = (set().union(*rows.values()) | general) - known
+    assert not unknown, f"README 写了命令行没有的选项：{unknown}"
+
+
+def _options(path: tuple[str, ...]) -> set[str]:
+    command: click.Command = main
+    for word in path:
+        command = command.commands[word]  # type: ignore[attr-defined]
+    return {o for p in command.params if isinstance(p, click.Option) for o in (*p.opts, *p.secondary_opts)}

@@ -84,3 +84,34 @@ def test_demo_without_a_folder_takes_the_next_free_name(tmp_path: Path, monkeypa
     assert done.exit_code == 0, done.output
     assert "演示项目：xinyong-演示-2" in done.output and (tmp_path / "xinyong-演示-2" / MASTER_FILE).exists()
     assert sorted(p.name for p in (tmp_path / "xinyong-演示").iterdir()) == ["别人的文件.txt"]
+
+
+@pytest.mark.parametrize(("rubric", "has_figures"), [("wangyi-district", True), ("yichang-2020", False)])
+def test_every_one_subject_rubric_has_the_same_story_with_its_own_units(
+    rubric: str, has_figures: bool, tmp_path: Path
+) -> None:
+    """`demo --rubric` takes every built-in rubric: the national story's roles go to the rubric's own
+    units by rule; a task list (no figures) keeps the late and missing returns and the old template."""
+    done = CliRunner().invoke(main, ["demo", str(tmp_path / "演示"), "--rubric", rubric])
+    assert done.exit_code == 0, done.output
+    demo = run_demo(tmp_path / "再演示", rubric)
+    story, state = demo.story, demo.master.state
+    units = {u.label: u for u in state.units}
+    assert story.not_returned and all(units[label].status == "逾期未报送" for label in story.not_returned)
+    assert units[story.returns_late].status == "逾期报送"
+    codes = {f.code for f in state.findings}
+    assert "file-outdated-template" in codes and story.outdated
+    assert (story.mistypes is not None) == (story.resubmits is not None) == has_figures
+    if story.mistypes:
+        wrong = next(f for f in state.findings if f.code == "input-wrong-type")
+        assert wrong.input in story.mistypes[1] and wrong.cell
+        assert sum(1 for o in demo.summary.outcomes if o.superseded) == 1
+    late = [u.label for u in state.units if u.late]
+    assert f"逾期单位 {len(late)} 个：" in done.output
+    assert ("总分" in done.output) == has_figures and ("任务清单（无分值）" in done.output) != has_figures
+
+
+def test_demo_refuses_a_rubric_it_has_no_story_for_and_lists_the_built_ins(tmp_path: Path) -> None:
+    done = CliRunner().invoke(main, ["demo", str(tmp_path / "演示"), "--rubric", "wangyi-distric"])
+    assert done.exit_code == 2 and "yichang-2020" in done.output and "是不是“wangyi-district”" in done.output
+    assert not (tmp_path / "演示").exists()

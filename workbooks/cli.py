@@ -7,33 +7,34 @@ an input that cannot be read at all.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from addin.commands import addin as addin_commands
-from udfs.evaluate import CompiledRubric, evaluate
-from udfs.rubric import Rubric, RubricNotFound, check, list_builtin, load
-from udfs.rubric import resolve as resolve_rubric
-from udfs.rubric.excel import export_xlsx, import_xlsx
-from udfs.rubric.serialize import to_yaml
 
 from . import click_zh
 from .cli_project import PROJECT_COMMANDS, master_of
 from .cli_round import round_group
 from .console import tolerate_unencodable
-from .input_files import InputFileError, read_inputs, write_template
-from .plan import registry as registries
-from .plan.responsibility import resolve as resolve_units
-from .project import SETTINGS_FILE, Project, ProjectError, init_project
-from .report import subjects as report_subjects
-from .report import text as report
 from .usage import UsageFailure, chosen_subject, emit_json, finish, open_folder
+
+if TYPE_CHECKING:
+    from udfs.rubric import Rubric
+    from workbooks.plan.registry import Registry
+    from workbooks.project import Project
+
+# Each command imports the services it runs when it runs: `xinyong --help` and a ribbon click pay
+# for click and these few modules only (BENCHMARKS.md, Start-up).
 
 DEFAULT_RUBRIC = "national-2019"
 EXIT_FINDINGS = 1
 
 
 def _load(ref: str) -> Rubric:
+    from udfs.rubric import RubricNotFound, load
+    from workbooks.report import text as report
+
     try:
         rubric, findings = load(ref)
     except RubricNotFound:
@@ -59,6 +60,8 @@ def rubric() -> None:
 @rubric.command("list")
 def rubric_list() -> None:
     """列出内置指标体系。"""
+    from udfs.rubric import list_builtin, load
+
     for ref in list_builtin():
         loaded, _ = load(ref)
         title = loaded.title if loaded else "（文件有错误）"
@@ -70,6 +73,8 @@ def rubric_list() -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）")
 def rubric_show(ref: str, as_json: bool) -> None:
     """显示指标体系的部分、指标和数据项。"""
+    from workbooks.report import text as report
+
     r = _load(ref)
     if as_json:
         emit_json(report.rubric_dict(r))
@@ -82,6 +87,9 @@ def rubric_show(ref: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）")
 def rubric_check(ref: str, as_json: bool) -> None:
     """检查指标体系文件：分值合计、公式、数据项、得分范围。"""
+    from udfs.rubric import RubricNotFound, check, load
+    from workbooks.report import text as report
+
     try:
         loaded, findings = load(ref)
     except RubricNotFound:
@@ -102,6 +110,8 @@ def rubric_check(ref: str, as_json: bool) -> None:
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 def rubric_export(ref: str, out: Path) -> None:
     """把指标体系导出为 Excel 指标体系表（每项指标一行），便于查看和修改。"""
+    from udfs.rubric.excel import export_xlsx
+
     r = _load(ref)
     if out.suffix.lower() != ".xlsx":
         raise UsageFailure("导出文件须以 .xlsx 结尾")
@@ -116,6 +126,11 @@ def rubric_export(ref: str, out: Path) -> None:
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 def rubric_import(source: Path, out: Path) -> None:
     """把编辑好的 Excel 指标体系表读回为指标体系文件（.yaml），并运行检查。"""
+    from udfs.rubric import check
+    from udfs.rubric.excel import import_xlsx
+    from udfs.rubric.serialize import to_yaml
+    from workbooks.report import text as report
+
     if out.suffix.lower() not in (".yaml", ".yml"):
         raise UsageFailure("输出文件须以 .yaml 结尾")
     if out.exists():
@@ -144,6 +159,8 @@ def inputs() -> None:
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 def inputs_template(ref: str, out: Path) -> None:
     """生成空白数据填报文件（.json 或 .xlsx）。"""
+    from .input_files import InputFileError, write_template
+
     r = _load(ref)
     if out.exists():
         raise UsageFailure(f"文件已存在，未覆盖：{out}")
@@ -156,7 +173,9 @@ def inputs_template(ref: str, out: Path) -> None:
 
 @main.command()
 @click.argument("folder", required=False, type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option("--rubric", "ref", default=DEFAULT_RUBRIC, show_default=True, help="指标体系编号或文件（不给项目文件夹时）")
+@click.option(
+    "--rubric", "ref", default=DEFAULT_RUBRIC, show_default=True, help="指标体系编号或文件（不给项目文件夹时）"
+)
 @click.option(
     "--inputs",
     "inputs_path",
@@ -171,6 +190,12 @@ def score(folder: Path | None, ref: str, inputs_path: Path | None, as_json: bool
     给出项目文件夹时：先读回评分总表中人工录入的值（如评审酌情分），再按台账重新计分并重写评分总表。
     逐一考核各县（市、区）或各成员单位的项目：按台账为每个考核对象计分并排名（--subject 只看一个）。
     """
+    from udfs.evaluate import CompiledRubric, evaluate
+    from udfs.rubric import resolve as resolve_rubric
+    from workbooks.report import text as report
+
+    from .input_files import InputFileError, read_inputs
+
     project = open_folder(folder) if folder is not None else None
     if project is None and subject is not None:
         raise UsageFailure("--subject 要和项目文件夹一起用：xinyong score 项目文件夹 --subject 简称")
@@ -216,6 +241,9 @@ def score(folder: Path | None, ref: str, inputs_path: Path | None, as_json: bool
 def _score_subjects(project: Project, subject: str | None, as_json: bool) -> None:
     """A many-subject project: the 考核分 and corrections typed into the master read back first, as
     `master` and the ribbon's 重新计分 do; then each subject on its own figures, ranked."""
+    from workbooks.report import subjects as report_subjects
+    from workbooks.report import text as report
+
     wanted = chosen_subject(project, subject)
     outcome = master_of(project)
     scores = outcome.subjects or []
@@ -242,7 +270,10 @@ def units() -> None:
     """责任单位名录与责任分解。"""
 
 
-def _registry(ref: str) -> registries.Registry:
+def _registry(ref: str) -> Registry:
+    from workbooks.plan import registry as registries
+    from workbooks.report import text as report
+
     try:
         loaded, findings = registries.load(ref)
     except registries.RegistryNotFound:
@@ -260,6 +291,9 @@ def _registry(ref: str) -> registries.Registry:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）")
 def units_resolve(ref: str, registry_ref: str | None, as_json: bool) -> None:
     """把各指标的责任单位文字解析为名录中的单位，列出每个单位负责的指标。"""
+    from workbooks.plan.responsibility import resolve as resolve_units
+    from workbooks.report import text as report
+
     r = _load(ref)
     reg = _registry(registry_ref or r.registry or "")
     plan = resolve_units(r, reg)
@@ -275,6 +309,8 @@ def units_resolve(ref: str, registry_ref: str | None, as_json: bool) -> None:
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 def units_export(registry_ref: str, out: Path) -> None:
     """把单位名录导出为 Excel，供编辑后用 --registry 使用。"""
+    from workbooks.plan import registry as registries
+
     reg = _registry(registry_ref)
     if out.exists():
         raise UsageFailure(f"文件已存在，未覆盖：{out}")
@@ -286,10 +322,15 @@ def units_export(registry_ref: str, out: Path) -> None:
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--rubric", "ref", default=DEFAULT_RUBRIC, show_default=True, help="指标体系编号或文件")
 @click.option("--registry", "registry_ref", help="单位名录（内置编号、.yaml 或 .xlsx）；默认用指标体系指定的名录")
-@click.option("--year", type=int, help="评估年度（默认取指标体系的年度）")
+@click.option("--year", type=click.IntRange(2000, 2100), help="评估年度，如 2020（默认取指标体系的年度）")
 @click.option("--round", "round_name", help="评估轮次名称，如“2019年度”“第一季度”")
 def init(folder: Path, ref: str, registry_ref: str | None, year: int | None, round_name: str | None) -> None:
     """新建评估项目文件夹（项目设置、单位名录、下发/回收/归档文件夹）。"""
+    from udfs.rubric import RubricNotFound
+    from workbooks.plan import registry as registries
+
+    from .project import SETTINGS_FILE, ProjectError, init_project
+
     try:
         project = init_project(folder, ref, registry_ref, year, round_name)
     except RubricNotFound:
@@ -313,10 +354,14 @@ click_zh.localise(main)
 
 
 def rubric_not_found(ref: str) -> str:
+    from udfs.rubric import list_builtin
+
     return click_zh.near(ref, list_builtin(), "指标体系", "（也可以给出指标体系 .yaml 文件的路径）")
 
 
 def registry_not_found(ref: str) -> str:
+    from workbooks.plan import registry as registries
+
     return click_zh.near(ref, registries.list_builtin(), "单位名录", "（也可以给出名录 .yaml 或 .xlsx 文件的路径）")
 
 

@@ -5,25 +5,24 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from .generate.distribution import DISTRIBUTION_FILE
-from .generate.run import GenerateRefused, packages
-from .generate.run import generate as run_generate
-from .intake.consolidate import consolidate as run_consolidate
-from .intake.consolidate import inbox_files
-from .ledger import LEDGER_FILE, Ledger
-from .lock import LockBusy
-from .master.run import MasterOutcome, write_master
-from .project import Project
-from .report import text as report
+from . import click_zh
 from .usage import UsageFailure, chosen_subject, emit_json, finish, open_folder
+
+if TYPE_CHECKING:
+    from .master.run import MasterOutcome
+    from .project import Project
 
 
 def master_of(project: Project) -> MasterOutcome:
     """Read back what the office typed into the master, score from the ledger and rewrite the master
     (the one path for master, score, report and the ribbon's 重新计分)."""
+    from .lock import LockBusy
+    from .master.run import write_master
+
     try:
         return write_master(project)
     except LockBusy as busy:
@@ -36,8 +35,13 @@ def master_of(project: Project) -> MasterOutcome:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）")
 def master(folder: Path, formulas: str | None, as_json: bool) -> None:
     """生成（或更新）评分总表：总览、评分表、硬指标、提分空间、催报、单位进度、轮次趋势、提交记录、问题清单。"""
+    from .report import text as report
+
     if formulas is not None:
-        click.echo("提示：评分总表现在总是用 Excel 自带函数计算（装不装加载项、WPS、LibreOffice 结果相同），不再需要 --formulas。", err=True)
+        click.echo(
+            "提示：评分总表现在总是用 Excel 自带函数计算（装不装加载项、WPS、LibreOffice 结果相同），不再需要 --formulas。",
+            err=True,
+        )
     outcome = master_of(open_folder(folder))
     if as_json:
         emit_json(report.master_dict(outcome))
@@ -48,7 +52,9 @@ def master(folder: Path, formulas: str | None, as_json: bool) -> None:
 
 @click.command("report")
 @click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option("--top", default=15, show_default=True, type=click.IntRange(min=1), help="列出提分空间的前几项（1 或以上）")
+@click.option(
+    "--top", default=15, show_default=True, type=click.IntRange(min=1), help="列出提分空间的前几项（1 或以上）"
+)
 @click.option("--reminders", is_flag=True, help="同时显示每个催报单位的通知文字")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）")
 @click.option("--feedback", is_flag=True, help="逐一考核的项目：为每个考核对象生成考核结果反馈表（“反馈”文件夹）")
@@ -58,6 +64,8 @@ def report_command(
     folder: Path, top: int, reminders: bool, as_json: bool, feedback: bool, subject: str | None, pdf: bool
 ) -> None:
     """提分空间（失分项及挽回办法）、硬指标风险和催报名单；同时更新评分总表。"""
+    from .report import text as report
+
     if feedback:
         _feedback(folder, as_json, pdf)
         return
@@ -80,6 +88,7 @@ def _subjects_report(
 ) -> None:
     """`report` on a many-subject project: every subject's top items, or one subject's whole plan."""
     from .master.ranking import TOP
+    from .report import text as report
     from .report.subjects import recovery_lines, subject_dict
 
     wanted = chosen_subject(project, subject)
@@ -101,6 +110,11 @@ def _subjects_report(
 @click.option("--force", is_flag=True, help="替换已下发但内容有变化的文件（旧文件移入 归档/已替换）")
 def generate(folder: Path, force: bool) -> None:
     """为每个责任单位生成任务分解表，并生成下发清单。"""
+    from .generate.distribution import DISTRIBUTION_FILE
+    from .generate.run import GenerateRefused, packages
+    from .generate.run import generate as run_generate
+    from .report import text as report
+
     project = open_folder(folder)
     planned = packages(project)
     try:
@@ -146,7 +160,9 @@ def _feedback(folder: Path, as_json: bool, pdf: bool) -> None:
     else:
         click.echo(f"已为 {len(written)} 个考核对象生成考核结果反馈表：{written[0].parent if written else ''}")
         if pdf and pdfs is None:
-            click.echo("未找到 LibreOffice，没有生成 PDF 版；反馈表（xlsx）已生成，装上 LibreOffice 后重新运行即可一并生成 PDF。")
+            click.echo(
+                "未找到 LibreOffice，没有生成 PDF 版；反馈表（xlsx）已生成，装上 LibreOffice 后重新运行即可一并生成 PDF。"
+            )
         elif pdfs is not None:
             failed = sum(1 for p in pdfs if p is None)
             click.echo(f"PDF 版 {len(pdfs) - failed} 份在同一文件夹" + (f"；{failed} 份未能转换" if failed else ""))
@@ -159,6 +175,11 @@ def _feedback(folder: Path, as_json: bool, pdf: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）")
 def consolidate(folder: Path, dry_run: bool, as_json: bool) -> None:
     """汇总“回收”文件夹中的全部文件：识别、校验、记入台账。"""
+    from .intake.consolidate import consolidate as run_consolidate
+    from .intake.consolidate import inbox_files
+    from .lock import LockBusy
+    from .report import text as report
+
     project = open_folder(folder)
     files = inbox_files(project)
     try:
@@ -191,6 +212,8 @@ def resolve_conflict(folder: Path, input_id: str, value: str, unit: str | None, 
 
     from udfs.values import ValueProblem, type_value
 
+    from .ledger import LEDGER_FILE, Ledger
+
     project = open_folder(folder)
     if project.subjects and subject is None:
         raise UsageFailure("本项目逐一考核各对象：请用 --subject 指明这个值属于哪个考核对象")
@@ -201,7 +224,9 @@ def resolve_conflict(folder: Path, input_id: str, value: str, unit: str | None, 
     if unit is not None:
         kind, unit_name = project.registry.names().get(unit.strip(), ("", ""))
         if kind != "unit":
-            raise UsageFailure(f"单位名录中没有“{unit}”这个单位（--unit 写单位的全称、简称或别名，如“{project.registry.label_of(next(iter(project.registry.units)))}”）")
+            raise UsageFailure(
+                f"单位名录中没有“{unit}”这个单位（--unit 写单位的全称、简称或别名，如“{project.registry.label_of(next(iter(project.registry.units)))}”）"
+            )
         unit = project.registry.label_of(unit_name)
     try:
         typed = type_value(spec, value)
@@ -224,27 +249,31 @@ DEMO_FOLDER = "xinyong-演示"  # in the current folder, when `demo` is given no
 @click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--rubric",
-    type=click.Choice(["national-2019", "zhengzhou-2019-counties", "zhengzhou-2019-units"]),
     default="national-2019",
     show_default=True,
-    help="national-2019：宜昌一个城市的评估；zhengzhou-2019-counties / -units：逐一考核各县（市、区）/ 各市直成员单位并排名",
+    help="内置指标体系编号（xinyong rubric list 列出全部）；逐一考核的指标体系另有排名",
 )
 def demo(folder: Path | None, rubric: str) -> None:
     """演示：用内置指标体系走完一次评估（生成、填报、汇总、评分总表、提分空间、催报；逐一考核的指标体系还有排名）。"""
+    from udfs.rubric import list_builtin, load
+
     from .demo import run_demo, summary_text
     from .demo_subjects import run_subjects_demo, subjects_summary_text
     from .project import ProjectError
 
+    if rubric not in list_builtin():  # a demo needs the rubric's own example figures: built-ins only
+        raise UsageFailure(click_zh.near(rubric, list_builtin(), "内置指标体系", "（演示只用内置指标体系）"))
     if folder is None:  # the next free name: xinyong-演示, then -2, -3, … (a demo never lands in a used folder)
         folder = next(p for n in range(1, 10_000) if not (p := Path(DEMO_FOLDER + (f"-{n}" if n > 1 else ""))).exists())
     elif folder.exists() and any(folder.iterdir()):
         raise UsageFailure(f"文件夹 {folder} 已存在且不是空的；请指定一个新文件夹：xinyong demo 新文件夹")
     click.echo("正在生成演示项目（生成各单位任务分解表、模拟各单位填报、汇总、计分）……", err=True)
+    loaded, _ = load(rubric)
     try:
-        if rubric == "national-2019":
-            click.echo(summary_text(run_demo(folder)))
-        else:
+        if loaded is not None and loaded.assessed:
             click.echo(subjects_summary_text(run_subjects_demo(folder, rubric)))
+        else:
+            click.echo(summary_text(run_demo(folder, rubric)))
     except ProjectError as exc:
         raise UsageFailure(str(exc)) from None
 

@@ -7,14 +7,6 @@ from pathlib import Path
 
 import click
 
-from udfs.findings import Severity
-
-from .generate.next_round import RoundRefused, start_round
-from .ledger import LEDGER_FILE, Ledger
-from .lock import LockBusy
-from .master.progress import round_deadline
-from .master.rounds import round_names
-from .report import text as report
 from .usage import UsageFailure, finish, open_folder
 
 
@@ -38,6 +30,12 @@ def _deadline(text: str | None) -> date | None:
 @click.option("--deadline", help="新轮次的回收截止日期，如 2020-04-23（不写则按文件要求推算）")
 def round_new(folder: Path, name: str | None, deadline: str | None) -> None:
     """开始下一轮：记下本轮的截止日期，归档本轮下发的表，生成新一轮的任务分解表（带入各单位上一轮填报的状态）。"""
+    from udfs.findings import Severity
+
+    from .generate.next_round import RoundRefused, start_round
+    from .lock import LockBusy
+    from .report import text as report
+
     project = open_folder(folder)
     try:
         started = start_round(project, name, _deadline(deadline))
@@ -64,6 +62,10 @@ def round_new(folder: Path, name: str | None, deadline: str | None) -> None:
 @click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
 def round_list(folder: Path) -> None:
     """列出各轮次及其回收截止日期、收到的文件数。"""
+    from .ledger import LEDGER_FILE, Ledger
+    from .master.progress import round_deadline
+    from .master.rounds import round_names
+
     project = open_folder(folder)
     ledger = Ledger(project.root / LEDGER_FILE)
     try:

@@ -11,6 +11,8 @@ are click's own; a Chinese text may drop one it does not need (str.format ignore
 from __future__ import annotations
 
 import importlib
+import re
+import unicodedata
 
 import click
 
@@ -42,6 +44,7 @@ MESSAGES = {
     "Aborted!": "已取消。",
     "unknown error": "未知错误",
     "default: {default}": "默认：{default}",
+    "required": "必填",
     "env var: {var}": "环境变量：{var}",
     "(dynamic)": "（动态）",
     "file": "文件",
@@ -73,6 +76,11 @@ ARGUMENTS = {  # an argument's name -> how the usage line and its errors call it
 }  # fmt: skip
 MODULES = ("core", "exceptions", "formatting", "decorators", "parser", "types", "termui", "utils")
 OPTIONS_METAVAR = "[选项]"
+OPTION_VALUES = {  # an option's name -> what its value is, in the help (“--registry 名录”)
+    "ref": "指标体系", "rubric": "指标体系", "registry_ref": "名录", "subject": "考核对象", "unit": "单位",
+    "note": "说明", "round_name": "轮次", "year": "年度", "deadline": "日期", "top": "项数",
+}  # fmt: skip
+METAVARS = {"StringParamType": "文字", "IntParamType": "整数", "IntRange": "整数", "FloatParamType": "数字"}  # by click type
 SUBCOMMAND_METAVAR = "命令 [参数]..."
 
 
@@ -90,6 +98,12 @@ def translate_plural(singular: str, plural: str, n: int) -> str:
 def install() -> None:
     """Point click's message lookups at the Chinese catalogue (idempotent)."""
     click.Context.formatter_class = HelpFormatter
+    formatting = _import("formatting")
+    if formatting is not None and callable(getattr(formatting, "term_len", None)):
+        formatting.term_len = _display_width(formatting.term_len)  # the help's columns line up
+    wrapping = _import("_textwrap")
+    if wrapping is not None and isinstance(getattr(wrapping, "TextWrapper", None), type):
+        wrapping.TextWrapper = _whole_names(wrapping.TextWrapper)
     for name in MODULES:
         try:
             module = importlib.import_module(f"click.{name}")
@@ -99,6 +113,52 @@ def install() -> None:
             module._ = translate  # type: ignore[attr-defined]
         if hasattr(module, "ngettext"):
             module.ngettext = translate_plural  # type: ignore[attr-defined]
+
+
+def _import(name: str):  # noqa: ANN202 - a click module or None
+    try:
+        return importlib.import_module(f"click.{name}")
+    except ImportError:
+        return None
+
+
+def _display_width(term_len):  # noqa: ANN001, ANN202 - click's own measure, wrapped once
+    """A Chinese character takes two columns of a terminal: click counts one, so the option
+    descriptions after a Chinese metavar (“--registry 名录”) would not line up."""
+    if getattr(term_len, "counts_wide", False):
+        return term_len
+
+    def width(text: str) -> int:
+        return term_len(text) + sum(1 for ch in text if unicodedata.east_asian_width(ch) in "WF")
+
+    width.counts_wide = True  # type: ignore[attr-defined]
+    return width
+
+
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+# one Chinese character, or one run of anything else (a name, a number), with the opening punctuation
+# before it and the closing punctuation after it: a line never starts with “）” or ends with “（”
+CJK_OR_WORD = re.compile(f"[“‘（《「【]*(?:[{_CJK}]|[^{_CJK}]+)[”’）》」】，。；：、！？]*")
+
+
+def _whole_names(wrapper: type) -> type:
+    """click's help wrapper, breaking lines between Chinese characters or at spaces, never inside a
+    name a clerk types (“zhengzhou-2019-counties”, “national-2019”); idempotent."""
+    if getattr(wrapper, "keeps_names_whole", False):
+        return wrapper
+
+    class WholeNames(wrapper):  # type: ignore[misc, valid-type]
+        keeps_names_whole = True
+
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            kwargs["break_on_hyphens"] = False
+            kwargs["break_long_words"] = False  # every chunk is one character or one name (below)
+            super().__init__(*args, **kwargs)
+
+        def _split(self, text: str) -> list[str]:
+            return [piece for chunk in super()._split(text) for piece in CJK_OR_WORD.findall(chunk)]
+
+    return WholeNames
 
 
 class HelpFormatter(click.HelpFormatter):
@@ -120,6 +180,8 @@ def localise(command: click.Command) -> None:
             param.metavar = ARGUMENTS[param.name] + ("..." if param.nargs == -1 else "")
         if isinstance(param.type, click.Path):
             param.type.name = translate(param.type.name)
+        elif isinstance(param, click.Option) and not param.is_flag and param.metavar is None:
+            param.metavar = OPTION_VALUES.get(param.name or "") or METAVARS.get(type(param.type).__name__)
     if isinstance(command, click.Group):
         command.subcommand_metavar = SUBCOMMAND_METAVAR
         for sub in command.commands.values():

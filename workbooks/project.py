@@ -23,6 +23,7 @@ import yaml
 from udfs.findings import Findings
 from udfs.rubric import Rubric, load, resolve
 from udfs.rubric.loader import builtin_dir
+from udfs.yamlfile import safe_load
 
 from .plan import registry as registries
 from .plan.rounds import first_month_round
@@ -242,7 +243,7 @@ def open_project(root: Path) -> tuple[Project, Findings]:
     if not path.exists():
         raise ProjectError(f"{root} 不是评估项目文件夹（缺少 {SETTINGS_FILE}）；请先运行 xinyong init")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise ProjectError(f"{SETTINGS_FILE} 格式有误：{exc}") from None
     known = {f.name for f in fields(Settings)}

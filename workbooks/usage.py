@@ -7,12 +7,14 @@ import json
 import math
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from udfs.findings import Finding, Severity
+if TYPE_CHECKING:
+    from udfs.findings import Finding
 
-from .project import Project, ProjectError, open_project
+    from .project import Project
 
 EXIT_FINDINGS = 1
 
@@ -46,11 +48,15 @@ def finish(findings: list[Finding]) -> None:
     """The one exit-code rule of every command (README, 退出码): 0 when the job ran and nothing needs
     action, 1 when it ran and found something to act on (any warning or error: a rejected file, a
     conflict, missing figures, an unscored item, a veto), 2 (UsageFailure) when it could not run."""
+    from udfs.findings import Severity
+
     if any(f.severity is not Severity.INFO for f in findings):
         sys.exit(EXIT_FINDINGS)
 
 
 def open_folder(folder: Path) -> Project:
+    from .project import ProjectError, open_project
+
     try:
         project, _findings = open_project(folder)
     except ProjectError as exc:

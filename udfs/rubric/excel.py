@@ -13,8 +13,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
-
 from ..findings import Findings
 from .loader import from_data
 from .model import LEVER_LABELS, Rubric
@@ -69,7 +67,12 @@ SHEETS: dict[str, list[tuple[str, str, str]]] = {
 }  # fmt: skip
 FORMULA_KEYS = ("formula", "value", "rule")
 # added later: workbooks exported before them still import
-OPTIONAL_COLUMNS = {("数据项", "lever"), ("数据项", "plausible_min"), ("数据项", "plausible_max"), ("数据项", "plausible_note")}
+OPTIONAL_COLUMNS = {
+    ("数据项", "lever"),
+    ("数据项", "plausible_min"),
+    ("数据项", "plausible_max"),
+    ("数据项", "plausible_note"),
+}
 LEVER_WORDS = {label: key for key, label in LEVER_LABELS.items()}
 ABOUT_SHEET = "说明"
 ABOUT_FIELDS = [
@@ -115,6 +118,8 @@ def _cell(value: Any, how: str) -> Any:
 
 
 def export_xlsx(rubric: Rubric, out: Path) -> None:
+    import xlsxwriter  # here: the registry reader imports this module for split_names alone
+
     wb = xlsxwriter.Workbook(
         str(out), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     )
@@ -263,7 +268,9 @@ def import_xlsx(path: Path) -> tuple[Rubric | None, Findings]:
         return None, findings
     try:
         if not {"指标", "数据项"} <= set(wb.sheetnames):  # some other workbook (a 填报表, a unit's return)
-            message = "不是指标体系工作簿（没有“指标”“数据项”两张表）；请在 xinyong rubric export 导出的工作簿上修改后再读回"
+            message = (
+                "不是指标体系工作簿（没有“指标”“数据项”两张表）；请在 xinyong rubric export 导出的工作簿上修改后再读回"
+            )
             findings.add("rubric-unreadable", message, file=path.name)
             return None, findings
         data: dict[str, Any] = {}

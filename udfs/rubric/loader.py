@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from ..findings import Findings
+from ..yamlfile import safe_load
 from .model import (
     CHECK_KINDS,
     INPUT_TYPES,
@@ -59,7 +60,7 @@ def load(ref: str) -> tuple[Rubric | None, Findings]:
     path = resolve(ref)
     findings = Findings()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         findings.add("rubric-unreadable", f"指标体系文件无法读取：{exc}", file=path.name)
         return None, findings

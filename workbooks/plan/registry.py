@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-import xlsxwriter
 import yaml
 
 from udfs.findings import Findings
 from udfs.rubric.excel import split_names
+from udfs.yamlfile import safe_load
 
 UNIT_KINDS = {
     "department": "市直部门",
@@ -135,7 +135,7 @@ def load(ref: str) -> tuple[Registry | None, Findings]:
         if path.suffix.lower() == ".xlsx":
             registry = _from_xlsx(path)
         else:
-            registry = _from_dict(yaml.safe_load(path.read_text(encoding="utf-8")) or {}, path.stem)
+            registry = _from_dict(safe_load(path.read_text(encoding="utf-8")) or {}, path.stem)
     except (yaml.YAMLError, UnicodeDecodeError, ValueError, KeyError, zipfile.BadZipFile, OSError) as exc:
         findings.add("registry-unreadable", f"单位名录无法读取：{exc}", file=path.name)
         return None, findings
@@ -232,6 +232,8 @@ def check(registry: Registry) -> Findings:
 
 
 def export_xlsx(registry: Registry, out: Path) -> None:
+    import xlsxwriter  # here, not at import: every project opens its registry, few export one
+
     wb = xlsxwriter.Workbook(str(out), {"strings_to_formulas": False, "strings_to_urls": False})
     wb.set_properties(
         {"title": registry.title or registry.id, "comments": f"registry={registry.id};place={registry.place}"}
