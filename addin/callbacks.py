@@ -11,13 +11,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
-from workbooks.console import tolerate_unencodable
+from workbooks.console import log_failure, tolerate_unencodable
 from workbooks.lock import LockBusy
 from workbooks.master.layout import MASTER_FILE
 from workbooks.project import SETTINGS_FILE, Project, ProjectError, open_project
@@ -27,7 +25,6 @@ from workbooks.project import SETTINGS_FILE, Project, ProjectError, open_project
 
 TITLE = "信用评估"
 MAX_MESSAGE = 900  # Excel's message box shows about 1,024 characters
-LOG_FILE = "xinyong-错误记录.log"
 SEARCH_UP = 3  # a workbook in 回收/ or 下发/ (or one level deeper) still finds its project
 HELP = """xinyong 信用评估加载项
 
@@ -200,22 +197,9 @@ def on_action(control_id: str, workbook: str | None) -> Reply:
     except LockBusy as busy:
         return Reply(f"另一个汇总或计分正在进行（{busy.holder}），请稍后再点。", ok=False)
     except Exception as exc:  # noqa: BLE001 - a button must always answer
-        log = _log_failure(control_id, workbook)
+        folders = [Path(workbook).parent] if workbook and os.path.isabs(workbook) else []
+        log = log_failure(f"{control_id} {workbook}", folders)
         return Reply(f"出错了：{type(exc).__name__}: {exc}\n详细信息已写入：{log}\n请把这个文件发给技术支持。", ok=False)
-
-
-def _log_failure(control_id: str, workbook: str | None) -> Path:
-    """The traceback goes beside the workbook (or, if that folder is not writable, to the home folder)."""
-    entry = f"\n[{datetime.now():%Y-%m-%d %H:%M:%S}] {control_id} {workbook}\n{traceback.format_exc()}"
-    folders = [Path(workbook).parent] if workbook and os.path.isabs(workbook) else []
-    for folder in [*folders, Path.home()]:
-        try:
-            with (folder / LOG_FILE).open("a", encoding="utf-8") as fh:
-                fh.write(entry)
-            return folder / LOG_FILE
-        except OSError:
-            continue
-    return Path.home() / LOG_FILE
 
 
 def open_folder(path: Path) -> None:

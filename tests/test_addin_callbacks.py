@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from addin.callbacks import BUTTONS, LOG_FILE, master_to_release, on_action
+from addin.callbacks import BUTTONS, master_to_release, on_action
 from tests.test_consolidate import lock_held_elsewhere
 from tests.test_master_manual import EXAMPLE
+from workbooks.console import LOG_FILE
 from workbooks.generate.fill import fill_returns
 from workbooks.master.layout import MASTER_FILE
 from workbooks.project import Project, init_project

@@ -16,7 +16,7 @@ from addin.commands import addin as addin_commands
 from . import click_zh
 from .cli_project import PROJECT_COMMANDS, master_of
 from .cli_round import round_group
-from .console import tolerate_unencodable
+from .console import log_failure, tolerate_unencodable
 from .usage import UsageFailure, chosen_subject, emit_json, finish, open_folder
 
 if TYPE_CHECKING:
@@ -366,9 +366,26 @@ def registry_not_found(ref: str) -> str:
 
 
 def entry() -> None:
-    """The `xinyong` console command: `main` with standard streams that cannot fail on a character."""
+    """The `xinyong` console command: `main` with standard streams that cannot fail on a character,
+    and the exit-code rule kept when the tool itself fails: a run that could not finish exits 2 with
+    one Chinese line, the traceback in a log, never a Python traceback and exit 1 (“findings”)."""
     tolerate_unencodable()
-    main()
+    guarded(main)
+
+
+def guarded(command: click.Command, args: list[str] | None = None) -> None:
+    try:
+        command.main(args, prog_name="xinyong")
+    except Exception as exc:  # noqa: BLE001 - anything click did not handle: the tool's own failure
+        import sys
+
+        log = log_failure(f"xinyong {' '.join(sys.argv[1:] if args is None else args)}", [Path.cwd()])
+        click.echo(
+            f"错误：工具内部出错（{type(exc).__name__}: {str(exc)[:200]}），任务没有完成。详细信息已写入 {log}，"
+            "请交给维护人员；已记入台账的内容不受影响，问题解决后重新运行即可。",
+            err=True,
+        )
+        sys.exit(2)
 
 
 if __name__ == "__main__":  # pragma: no cover

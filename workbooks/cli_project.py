@@ -242,6 +242,41 @@ def resolve_conflict(folder: Path, input_id: str, value: str, unit: str | None, 
     click.echo(f"已记录：{whose}{spec.label}（{input_id}）采用 {value}" + (f"（{unit}）" if unit else ""))
 
 
+@click.command()
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("name", metavar="文件名")
+@click.option("--note", default="", help="说明（如：单位发错了附件，已电话确认）")
+def dismiss(folder: Path, name: str, note: str) -> None:
+    """把一个文件的问题标记为已处理（如发错的附件、误放的文件），此后问题清单和退出码不再计入；记入台账（谁、何时）。"""
+    import getpass
+    from datetime import datetime
+
+    from .ledger import LEDGER_FILE, Ledger
+
+    project = open_folder(folder)
+    ledger = Ledger(project.root / LEDGER_FILE)
+    try:
+        rows = [r for r in ledger.files() if r["original_name"] == name or Path(str(r["original_name"])).name == name]
+        names = {str(r["original_name"]) for r in rows}
+        if not rows:
+            raise UsageFailure(
+                f"台账中没有名为“{name}”的文件（写回收文件夹中的文件名，如“某单位.xlsx”；汇总过的文件才能标记）"
+            )
+        if len(names) > 1:
+            raise UsageFailure(f"有 {len(names)} 个文件叫“{name}”：{'、'.join(sorted(names))}；请写出含子文件夹的名称")
+        latest = rows[-1]
+        try:
+            who = getpass.getuser()
+        except (OSError, KeyError):  # no user name in this environment (a service account without one)
+            who = "未知"
+        ledger.dismiss(int(latest["seq"]), note, who, datetime.now().isoformat(timespec="seconds"))  # type: ignore[arg-type]
+    finally:
+        ledger.close()
+    click.echo(
+        f"已标记为已处理：{latest['original_name']}（{who}）；重新计分或汇总后，评分总表的问题清单不再列出它的问题"
+    )
+
+
 DEMO_FOLDER = "xinyong-演示"  # in the current folder, when `demo` is given none
 
 
@@ -278,4 +313,4 @@ def demo(folder: Path | None, rubric: str) -> None:
         raise UsageFailure(str(exc)) from None
 
 
-PROJECT_COMMANDS = [generate, consolidate, resolve_conflict, master, report_command, demo]
+PROJECT_COMMANDS = [generate, consolidate, resolve_conflict, dismiss, master, report_command, demo]

@@ -4,6 +4,11 @@
 from __future__ import annotations
 
 import sys
+import traceback
+from datetime import datetime
+from pathlib import Path
+
+LOG_FILE = "xinyong-错误记录.log"
 
 
 def tolerate_unencodable() -> None:
@@ -20,3 +25,17 @@ def tolerate_unencodable() -> None:
             reconfigure(errors="replace")
         except (ValueError, OSError):  # a detached or closed stream: nothing will be written to it
             continue
+
+
+def log_failure(what: str, folders: list[Path]) -> Path:
+    """The current exception's traceback, appended to the log in the first of `folders` that can be
+    written (then the home folder): for whoever maintains the tool, while the user reads one line."""
+    entry = f"\n[{datetime.now():%Y-%m-%d %H:%M:%S}] {what}\n{traceback.format_exc()}"
+    for folder in [*folders, Path.home()]:
+        try:
+            with (folder / LOG_FILE).open("a", encoding="utf-8", errors="backslashreplace") as fh:
+                fh.write(entry)
+            return folder / LOG_FILE
+        except OSError:
+            continue
+    return Path.home() / LOG_FILE

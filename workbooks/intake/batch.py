@@ -18,10 +18,12 @@ from pathlib import Path
 from udfs.findings import Finding, Findings, Severity
 from udfs.numbers import input_value
 
+from ..generate.unit_workbook import STATUS_CHOICES  # the first: what a task is sent out with
 from ..ledger import Ledger
 from ..project import Project
 from .archive import Archive, read_small
 from .extract import Extracted, read_and_extract
+from .inbox import readable
 from .pool import ReaderPool
 from .reader import ReadFailure
 
@@ -131,7 +133,7 @@ class Batch:
         self.uncommitted = 0
 
     def _prepare(self, path: Path) -> _Prepared | FileOutcome:
-        name = str(path.relative_to(self.project.inbox))
+        name = readable(str(path.relative_to(self.project.inbox)))
         try:
             digest, data = read_small(path)
         except OSError as exc:  # gone, unreadable, or a link put in its place since the listing
@@ -179,6 +181,16 @@ class Batch:
         accepted = extracted is not None and template in ("current", "outdated")
         unit = extracted.identity.unit if extracted and extracted.identity else ""
         superseded = accepted and unit in self.seen_units
+        if superseded and extracted is not None and says_nothing(extracted):
+            short = extracted.identity.unit_short if extracted.identity else unit
+            findings.add(
+                "return-empty",
+                f"{short}又交来一份没有填写任何数据和任务进展的表（{item.name}），可能是发错了附件，或把下发的空表放进了"
+                "回收文件夹；未采用，此前报送的数据照常有效",
+                Severity.WARNING,
+                file=item.name,
+            )
+            accepted = superseded = False
         if superseded and extracted is not None:
             _changes(self.ledger, extracted, findings, item.name, self.project)
         _write(
@@ -200,7 +212,10 @@ class Batch:
     def _internal_error(self, item: _Prepared, kind: str, detail: str) -> FileOutcome:
         """The tool's own failure on one file: logged, recorded as rejected so later runs skip it."""
         findings = Findings()
-        log = "" if self.dry_run else log_internal_error(self.project, item.name, item.digest, detail, self.now)
+        try:
+            log = "" if self.dry_run else log_internal_error(self.project, item.name, item.digest, detail, self.now)
+        except OSError:  # the log cannot be written (disk full, no permission): the finding still says what happened
+            log = ""
         findings.add(
             "file-internal-error",
             f"处理文件时工具内部出错（{kind}），已跳过此文件；详细信息见 {log or '日志'}",
@@ -226,34 +241,52 @@ def log_internal_error(project: Project, name: str, digest: str, detail: str, no
     """Append the traceback to 归档/内部错误.log (for whoever maintains the tool, not for the user);
     the log's path relative to the project."""
     path = project.archive / INTERNAL_LOG
-    with path.open("a", encoding="utf-8") as log:
+    with path.open("a", encoding="utf-8", errors="backslashreplace") as log:
         log.write(f"==== {now.isoformat(timespec='seconds')} {name} sha256 {digest}\n{detail}\n")
     return str(path.relative_to(project.root))
 
 
+def says_nothing(extracted: Extracted) -> bool:
+    """No figure, no progress note, no task marked begun or done: the form as it was sent out."""
+    return not extracted.values and all(t.status in ("", STATUS_CHOICES[0]) and not t.note.strip() for t in extracted.tasks)
+
+
 def _changes(ledger: Ledger, extracted: Extracted, findings: Findings, name: str, project: Project) -> None:
     """A resubmission that changes what was adopted from the same unit says what changed: it never
-    replaces a unit's figures without anyone seeing it (a file claiming another unit's identity too)."""
+    replaces a unit's figures without anyone seeing it (a file claiming another unit's identity too).
+    A figure the new file leaves empty is not reported in it: the earlier one stays, listed once."""
     identity = extracted.identity
     assert identity is not None
     before = ledger.unit_values(identity.unit, identity.round)
     now = {(v.input, v.subject): v for v in extracted.values}
+    kept = []
     for (input_id, about), (old, old_file, sheet, cell) in sorted(before.items()):
         new = now.get((input_id, about))
         if new is not None and new.json == old:
             continue  # equal values have equal texts (ledger.store.value_json; values hold no mappings)
         spec = project.rubric.inputs.get(input_id)
-        shown = "未填写" if new is None else input_value(spec, new.value)
         whose = f"{project.registry.label_of(about)}的" if about else ""
+        if new is None:
+            kept.append(f"{whose}{spec.label if spec else input_id}（{input_value(spec, json.loads(old))}，{old_file}）")
+            continue
+        shown = input_value(spec, new.value)
         findings.add(
             "resubmission-changed",
             f"{identity.unit_short}重新报送（{name}）：{whose}“{spec.label if spec else input_id}”由 {input_value(spec, json.loads(old))}"
             f"（{old_file} {sheet}!{cell}）改为 {shown}",
             Severity.WARNING,
             file=name,
-            sheet=None if new is None else new.sheet,
-            cell=None if new is None else new.cell,
+            sheet=new.sheet,
+            cell=new.cell,
             input=input_id,
+        )
+    if kept:
+        findings.add(
+            "resubmission-kept",
+            f"{identity.unit_short}重新报送的表（{name}）有 {len(kept)} 个数据项没有填写，沿用此前报送的数值："
+            f"{'；'.join(kept[:5])}{' 等' if len(kept) > 5 else ''}（如确需撤销某个数值，用 xinyong resolve 或在评分总表“人工录入”栏处理）",
+            Severity.INFO,
+            file=name,
         )
 
 

@@ -29,7 +29,7 @@ from ..project import Project, signing_key
 from .archive import Archive
 from .batch import RECEIVED, Batch, FileOutcome
 from .extract import INTAKE, IntakeContext
-from .inbox import SKIP_PREFIXES, Entry, scan
+from .inbox import SKIP_PREFIXES, Entry, readable, scan
 from .pool import ReaderPool
 from .worker import Setup
 
@@ -47,6 +47,7 @@ class Summary:
     master: MasterOutcome | None = None  # the master written after the run (None for a dry run)
     project: Project | None = None  # whose labels the findings show
     subject_values: dict[str, dict[str, object]] = field(default_factory=dict)  # a many-subject project's, per subject
+    clutter: list[str] = field(default_factory=list)  # system and temporary files in 回收/, skipped
 
     def unit_label(self, unit: str) -> str:
         return self.project.registry.label_of(unit) if self.project is not None else unit
@@ -61,6 +62,8 @@ class Summary:
         """Every file's findings, then what the ledger now says: conflicts, carried-over values, and
         the units whose figures are still missing (something to act on, as the master says too)."""
         out = [f for o in self.outcomes for f in o.findings]
+        if self.clutter:
+            out.append(clutter_finding(self.clutter))
         if self.project is not None:
             out += conflict_findings(self.conflicts, self.carried, self.project)
         for unit, inputs in self.missing.items():
@@ -75,12 +78,19 @@ def inbox_files(project: Project) -> list[Path]:
     return [e.path for e in scan(project.inbox) if e.regular]
 
 
+def clutter_finding(names: list[str]) -> Finding:
+    """One line for every system or temporary file: counted, so nothing is hidden, never to act on."""
+    shown = "、".join(names[:3]) + (" 等" if len(names) > 3 else "")
+    message = f"回收文件夹中有 {len(names)} 个系统或临时文件（{shown}），不是单位报送的文件，已跳过"
+    return Finding("inbox-clutter", Severity.INFO, message)
+
+
 def irregular(project: Project, entries: list[Entry]) -> list[FileOutcome]:
     """Links, devices and the like in 回收/: never read or archived, each a finding."""
     out = []
     for e in entries:
-        if not e.regular:
-            name = str(e.path.relative_to(project.inbox))
+        if not e.regular and not e.clutter:
+            name = readable(str(e.path.relative_to(project.inbox)))
             findings = Findings()
             findings.add("file-not-regular", f"“{name}”是{e.kind}，不是普通文件，未读取也未归档", file=name)
             out.append(FileOutcome(name, "", "skipped", findings=list(findings)))
@@ -105,6 +115,8 @@ def consolidate(
         for outcome in summary.outcomes:  # findings the ledger does not hold: shown in the master too
             if outcome.status == "skipped":
                 read.extend(outcome.findings)
+        if summary.clutter:
+            read.extend([clutter_finding(summary.clutter)])
         summary.master = refresh(project, now=now, pre_read=read)
         return summary
 
@@ -129,7 +141,9 @@ def _consolidate(project: Project, dry_run: bool, progress: Callable[[str], None
         try:
             with ReaderPool() as pool:
                 pool.setup(
-                    Setup(INTAKE, IntakeContext(project.rubric, s.project_id, s.round, signatures, signing_key(project)))
+                    Setup(
+                        INTAKE, IntakeContext(project.rubric, s.project_id, s.round, signatures, signing_key(project))
+                    )
                 )
                 run.batch(pool, [e.path for e in entries if e.regular])
         finally:
@@ -150,7 +164,18 @@ def _consolidate(project: Project, dry_run: bool, progress: Callable[[str], None
             for unit, inputs in wanted.items()
         }
         missing = {u: m for u, m in missing.items() if m}
-        return Summary(outcomes, values, conflicts, missing, dry_run, carried, project=project, subject_values=subject_values)
+        clutter = [readable(str(e.path.relative_to(project.inbox))) for e in entries if e.clutter]
+        return Summary(
+            outcomes,
+            values,
+            conflicts,
+            missing,
+            dry_run,
+            carried,
+            project=project,
+            subject_values=subject_values,
+            clutter=clutter,
+        )
     finally:
         ledger.close()
         if scratch is not None:

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from udfs.findings import Findings, Severity
 from udfs.rubric import InputSpec, Rubric
-from udfs.values import ValueProblem, implausible, is_blank, type_value
+from udfs.values import ValueProblem, implausible, is_blank, reading_note, type_value
 
 from ..generate.identity import IDENTITY_SHEET, Identity, Layout, norm_ref
 from ..generate.subject_rows import split_name
@@ -273,6 +273,9 @@ def _values(parsed: Parsed, rubric: Rubric, result: Extracted, file: str, subjec
             whose = f"（{subject}）" if subject else ""
             result.findings.add(problem.code, f"“{spec.label}”{whose}填写为“{_show(raw_value)}”：{problem}", **loc)
             continue
+        if note := reading_note(spec, raw_value):  # 720件, 24.8亿元: how it was read, in the file's provenance
+            whose = f"（{subject}）" if subject else ""
+            result.findings.add("input-unit-read", f"“{spec.label}”{whose}{note}", Severity.INFO, **loc)
         if why := implausible(spec, typed):
             whose = f"（{subject}）" if subject else ""
             loc = {**loc, "expected": spec.plausible_text()}

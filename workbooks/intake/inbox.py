@@ -3,7 +3,14 @@
 Only regular files are read. A symbolic link (or a Windows shortcut target reached through one), a
 device, a pipe or a socket in the inbox is listed as not regular and never opened, hashed or
 archived: a link to a local file (say /etc/passwd) would otherwise be copied into the shared project
-folder before anything could refuse it. Nothing in the inbox is ever changed.
+folder before anything could refuse it. What operating systems, Office and browsers leave in any
+folder (Thumbs.db, desktop.ini, .DS_Store, `~$` and `.~lock…#` lock files, `.tmp`, unfinished
+downloads) is clutter: skipped, counted, never a finding to act on. Nothing in the inbox is ever changed.
+
+A name is shown as `readable` makes it: a file name that is not valid UTF-8 (GBK bytes left by a zip
+made on Chinese Windows and unpacked on Linux, macOS or a NAS) reaches Python with the undecodable
+bytes as surrogates, which no text file, console or SQLite column takes; each such byte is written
+`\\xNN`, so the name is shown and recorded readably and nothing about it is lost.
 """
 
 from __future__ import annotations
@@ -13,7 +20,9 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-SKIP_PREFIXES = ("~$", ".")  # Office lock files, hidden files
+SKIP_PREFIXES = ("~$", ".")  # Office lock files (~$, LibreOffice's .~lock…#), hidden files (.DS_Store, ._x)
+CLUTTER_NAMES = frozenset({"thumbs.db", "desktop.ini", "ehthumbs.db", "icon\r"})  # compared in lower case
+CLUTTER_SUFFIXES = (".tmp", ".crdownload", ".part", ".download", ".partial")  # temporary and unfinished files
 
 
 @dataclass(frozen=True)
@@ -22,6 +31,21 @@ class Entry:
     mtime: float
     regular: bool
     kind: str  # 普通文件 | 符号链接 | 设备 | 管道 | 套接字 | 其他
+    clutter: bool = False  # left by the system, Office or a browser: skipped and only counted
+
+
+def readable(name: str) -> str:
+    """`name` as text every writer takes: undecodable bytes (surrogates) as `\\xNN`, the rest unchanged."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return name
+
+
+def is_clutter(name: str) -> bool:
+    lower = name.lower()
+    return name.startswith(SKIP_PREFIXES) or lower in CLUTTER_NAMES or lower.endswith(CLUTTER_SUFFIXES)
 
 
 def _kind(mode: int) -> str:
@@ -39,17 +63,29 @@ def _kind(mode: int) -> str:
 
 
 def scan(inbox: Path) -> list[Entry]:
-    """Every entry under `inbox` (sub-folders included, links to folders not followed), oldest first;
-    judged by lstat, so a link is a link whatever it points at."""
+    """Every entry under `inbox` (sub-folders included, links to folders not followed; a folder of
+    clutter such as __MACOSX/ counted as clutter), oldest first; judged by lstat, so a link is a link
+    whatever it points at."""
     out: list[Entry] = []
     for folder, dirs, files in os.walk(inbox, followlinks=False):
+        hidden = any(
+            part.startswith(SKIP_PREFIXES) or part == "__MACOSX" for part in Path(folder).relative_to(inbox).parts
+        )
         for name in sorted(files) + sorted(d for d in dirs if os.path.islink(os.path.join(folder, d))):
-            if name.startswith(SKIP_PREFIXES):
-                continue
             full = os.path.join(folder, name)
             try:
                 st = os.lstat(full)
             except OSError:
                 continue  # gone since the listing
-            out.append(Entry(Path(full), st.st_mtime, stat.S_ISREG(st.st_mode), _kind(st.st_mode)))
+            clutter = hidden or is_clutter(name)
+            out.append(
+                Entry(Path(full), st.st_mtime, stat.S_ISREG(st.st_mode) and not clutter, _kind(st.st_mode), clutter)
+            )
     return sorted(out, key=lambda e: (e.mtime, e.path.name))
+
+
+def present_names(inbox: Path) -> frozenset[str]:
+    """The names (as shown) of the files in `inbox` now: a rejected file's findings end when it has left."""
+    if not inbox.is_dir():
+        return frozenset()
+    return frozenset(readable(str(e.path.relative_to(inbox))) for e in scan(inbox) if not e.clutter)

@@ -63,10 +63,21 @@ class Refused(Exception):
         self.problems = problems
 
 
+SUFFIX_ADVICE = {  # what a file's suffix says before its content is looked at: (code, what to do)
+    ".ods": ("file-not-xlsx", "这是 OpenDocument 表格（.ods，WPS 或 LibreOffice 保存的格式）；请在 WPS 或 LibreOffice 中“另存为”Excel 工作簿（.xlsx）后重新报送"),
+    ".rar": ("file-archive", "这是 RAR 压缩包，工具不会打开它；请解压后把其中的任务分解表（.xlsx）放入回收文件夹"),
+    ".zip": ("file-archive", "这是 zip 压缩包，工具不会打开它；请解压后把其中的任务分解表（.xlsx）放入回收文件夹"),
+    ".7z": ("file-archive", "这是 7z 压缩包，工具不会打开它；请解压后把其中的任务分解表（.xlsx）放入回收文件夹"),
+}  # fmt: skip
+
+
 def head_problem(head: bytes, suffix: str) -> Problem | None:
     """What the first bytes say: empty, an OLE container (.xls or encrypted), or not a zip at all."""
     if not head:
         return Problem("file-damaged", "文件是空的（0 字节），可能保存或传输没有完成；请重新报送")
+    advice = SUFFIX_ADVICE.get(suffix.lower())
+    if advice is not None:
+        return Problem(advice[0], advice[1])
     if head.startswith(OLE_MAGIC):
         return Problem("file-not-xlsx", "这是加密的 Excel 文件或旧版 .xls 文件；请去掉密码并另存为 .xlsx 后重新报送")
     if not head.startswith(ZIP_MAGIC):

@@ -1,8 +1,10 @@
 """The ledger: an append-only SQLite record of every file received and every value accepted.
 
 Rows are only ever inserted. A resubmission from a unit does not replace anything: the current
-value of an input for a unit is the one from that unit's latest accepted file, and the earlier one
-stays, marked superseded by the query that reads it. Two units giving different current values for
+value of an input for a unit is the one from that unit's latest accepted file that reported it, and
+the earlier one stays, marked superseded by the query that reads it. A cell left empty in a later
+file is "not reported in this file": the earlier figure stays current (a figure is withdrawn only by
+the office, with `resolve` or in the master), so a blank form sent by mistake wipes nothing. Two units giving different current values for
 one input is a conflict, shown until someone records a resolution (itself a row).
 """
 
@@ -76,9 +78,18 @@ CREATE TABLE IF NOT EXISTS rounds (
     name TEXT NOT NULL, deadline TEXT NOT NULL,   -- a round's return deadline; a later row for the same
     recorded_at TEXT NOT NULL                     -- name records a changed deadline
 );
+CREATE TABLE IF NOT EXISTS dismissals (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    file_seq INTEGER NOT NULL REFERENCES files(seq),  -- the file whose findings the office closed
+    note TEXT NOT NULL, dismissed_by TEXT NOT NULL, dismissed_at TEXT NOT NULL
+);
 -- a unit's latest accepted file of a round, found without reading every file (10,000 returns and more)
 CREATE INDEX IF NOT EXISTS files_by_unit ON files (round, status, unit, seq);
 """
+
+
+# a unit's current figure of each input: its latest file that reported it
+VALUES_INDEX = "CREATE INDEX IF NOT EXISTS values_by_unit ON input_values (round, unit, input, subject, file_seq)"
 
 
 def value_json(value: object) -> str:
@@ -139,6 +150,7 @@ class Ledger:
         self._current: tuple[object, dict[str, list[Current]]] = (None, {})
         self._files: tuple[int, list[dict[str, object]]] = (-1, [])
         self._upgrade()
+        self.db.execute(VALUES_INDEX)  # after the upgrade: a ledger from before subjects has no such column
 
     ADDED = (("masters", "inputs"), ("manual_entries", "subject"), ("resolutions", "subject"))
 
@@ -212,7 +224,8 @@ class Ledger:
         return int(cur.lastrowid)
 
     def current_values(self, round_name: str, subject: str | None = None) -> dict[str, list[Current]]:
-        """input -> the current value of every unit that gave one (its latest accepted file). Kept
+        """input -> the current value of every unit that gave one (from its latest accepted file that
+        reported the input: an empty cell in a later file leaves the earlier figure current). Kept
         until this connection writes again: one run asks several times. `subject`: in a many-subject
         project, only what that subject reported of itself."""
         if subject is not None:
@@ -225,10 +238,12 @@ class Ledger:
         rows = self.db.execute(
             """
             WITH latest AS (
-                SELECT MAX(seq) AS seq FROM files WHERE round = ? AND status = 'accepted' GROUP BY unit
+                SELECT MAX(file_seq) AS seq, unit, input, subject FROM input_values WHERE round = ?
+                GROUP BY unit, input, subject
             )
             SELECT v.input, v.unit, v.value, v.file_seq, v.sheet, v.cell, v.subject
-            FROM latest JOIN input_values v ON v.file_seq = latest.seq
+            FROM latest JOIN input_values v
+              ON v.file_seq = latest.seq AND v.input = latest.input AND v.subject = latest.subject
             ORDER BY v.input, v.unit, v.subject
             """,
             (round_name,),
@@ -240,13 +255,19 @@ class Ledger:
         return out
 
     def unit_values(self, unit: str, round_name: str) -> dict[tuple[str, str], tuple[str, str, str, str]]:
-        """(input, subject or "") -> (value as stored: JSON text, file name, sheet, cell) from the unit's
-        latest accepted file of the round: what a resubmission from the unit would replace."""
+        """(input, subject or "") -> (value as stored: JSON text, file name, sheet, cell): the unit's
+        current figures of the round (each from its latest file that reported it), what a
+        resubmission from the unit would replace."""
         rows = self.db.execute(
             """
+            WITH latest AS (
+                SELECT MAX(file_seq) AS seq, input, subject FROM input_values WHERE round = ? AND unit = ?
+                GROUP BY input, subject
+            )
             SELECT v.input, v.subject, v.value, f.original_name, v.sheet, v.cell
-            FROM files f JOIN input_values v ON v.file_seq = f.seq
-            WHERE f.seq = (SELECT MAX(seq) FROM files WHERE round = ? AND status = 'accepted' AND unit = ?)
+            FROM latest JOIN input_values v
+              ON v.file_seq = latest.seq AND v.input = latest.input AND v.subject = latest.subject
+            JOIN files f ON f.seq = v.file_seq
             """,
             (round_name, unit),
         ).fetchall()
@@ -382,8 +403,19 @@ class Ledger:
         """Where each append-only table stands: any row added since changes these."""
         return tuple(
             self.db.execute(f"SELECT COUNT(*), MAX({key}) FROM {table}").fetchone()  # noqa: S608 - our own names
-            for table, key in (("files", "seq"), ("resolutions", "seq"), ("manual_entries", "seq"))
+            for table, key in (("files", "seq"), ("resolutions", "seq"), ("manual_entries", "seq"), ("dismissals", "seq"))
         )
+
+    def dismiss(self, file_seq: int, note: str, by: str, at: str) -> None:
+        """The office closes a file's findings (a stray file, a wrong attachment it has dealt with)."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO dismissals (file_seq, note, dismissed_by, dismissed_at) VALUES (?, ?, ?, ?)",
+                (file_seq, note, by, at),
+            )
+
+    def dismissed(self) -> set[int]:
+        return {int(row[0]) for row in self.db.execute("SELECT file_seq FROM dismissals")}
 
     def files(self) -> list[dict[str, object]]:
         """Every file's row, in the order received. Kept until this connection writes again: one run

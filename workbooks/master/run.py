@@ -22,6 +22,7 @@ from udfs.findings import Findings, Severity
 from udfs.rubric.loader import resolve
 
 from ..intake.archive import file_digest
+from ..intake.inbox import present_names
 from ..ledger import LEDGER_FILE, Ledger
 from ..lock import project_lock
 from ..project import REGISTRY_FILE, RUBRIC_FILE, SETTINGS_FILE, Project
@@ -66,10 +67,11 @@ class MasterOutcome:
 def inputs_digest(project: Project, ledger: Ledger, today: date, findings: Findings) -> str:
     """Everything a master is written from, as one digest: the tool's version and master layout, the
     day (lateness is counted in days), the project's settings, registry and rubric files, where each
-    append-only ledger table stands, and the findings handed in. Equal digests give the same master
+    append-only ledger table stands, the files in the inbox, and the findings handed in. Equal digests give the same master
     but for the time it says it was written."""
     h = hashlib.sha256()
-    for part in (__version__, L.LAYOUT_VERSION, today.isoformat(), repr(ledger.marks())):
+    present = sorted(present_names(project.inbox))  # a rejected file leaving the inbox closes its findings
+    for part in (__version__, L.LAYOUT_VERSION, today.isoformat(), repr(ledger.marks()), repr(present)):
         h.update(part.encode("utf-8") + b"\0")
     rubric = project.settings.rubric
     for path in (project.root / SETTINGS_FILE, project.root / REGISTRY_FILE, project.root / RUBRIC_FILE):

@@ -18,6 +18,7 @@ from udfs.numbers import input_value, value_text
 from udfs.recovery import CheckRisk, Recovery, recover
 from udfs.rubric.model import InputSpec
 
+from ..intake.inbox import present_names
 from ..ledger import Conflict, Ledger, Manual, decides
 from ..project import Project
 from .progress import UnitProgress, unit_progress
@@ -138,21 +139,31 @@ def scoring_findings(result: Result, from_files: list[Finding]) -> list[Finding]
 
 
 def _open_findings(
-    ledger: Ledger, round_name: str, subject: str | None = None, subjects: frozenset[str] = frozenset()
+    ledger: Ledger,
+    round_name: str,
+    subject: str | None = None,
+    subjects: frozenset[str] = frozenset(),
+    present: frozenset[str] | None = None,
 ) -> list[Finding]:
-    """Findings of each unit's current file, and of rejected files no later accepted file replaced
-    (`subject`: only that subject's files; `subjects`: a many-subject project's, whose own files'
-    findings are marked with the subject they are about)."""
+    """Findings of each unit's current file, and of rejected files still to deal with: a rejected
+    file's findings end when a later file of its unit was adopted, when it has left the inbox
+    (`present`: the names there now), or when a later file came under its name (a half-copied file
+    completed); any file's findings end when the office dismissed them (`xinyong dismiss`).
+    `subject`: only that subject's files; `subjects`: a many-subject project's, whose own files'
+    findings are marked with the subject they are about."""
     files = [row for row in ledger.files() if subject is None or row["unit"] == subject]
     latest_accepted: dict[str, int] = {}
     for row in files:
         if row["status"] == "accepted" and row["round"] == round_name:
             latest_accepted[str(row["unit"])] = int(row["seq"])  # type: ignore[arg-type]
     open_seqs = set(latest_accepted.values())
+    last_of_name = {str(row["original_name"]): int(row["seq"]) for row in ledger.files()}  # type: ignore[arg-type]
     for row in files:
-        unit, seq = str(row["unit"] or ""), int(row["seq"])  # type: ignore[arg-type]
-        if row["status"] == "rejected" and seq > latest_accepted.get(unit, 0):
+        unit, seq, name = str(row["unit"] or ""), int(row["seq"]), str(row["original_name"])  # type: ignore[arg-type]
+        gone = present is not None and name not in present
+        if row["status"] == "rejected" and seq > latest_accepted.get(unit, 0) and not gone and last_of_name[name] == seq:
             open_seqs.add(seq)
+    open_seqs -= ledger.dismissed()
     names = {int(row["seq"]): str(row["original_name"]) for row in files}  # type: ignore[arg-type]
     about = {int(row["seq"]): str(row["unit"]) for row in files if row["unit"] in subjects}  # type: ignore[arg-type]
     return [
@@ -248,7 +259,7 @@ def gather(
     result = evaluate(compiled, values_of(inputs))
     recoveries, risks = recover(compiled, result.values)
     extra = list(extra_findings or [])
-    opened = _open_findings(ledger, round_name, subject, frozenset(project.subjects))
+    opened = _open_findings(ledger, round_name, subject, frozenset(project.subjects), present_names(project.inbox))
     findings = extra + opened + conflict_findings(conflicts, carried, project)
     if subject is not None or not project.subjects:  # a many-subject project's whole has no score to find fault with
         findings += scoring_findings(result, opened)
