@@ -10,6 +10,7 @@ import os
 import shutil
 import sqlite3
 import sys
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -189,3 +190,45 @@ def test_the_example_figures_are_what_the_fixture_returned(consolidated_national
     """The tests above compare against the example: it must be what the master adopted."""
     assert adopted(consolidated_national, "cs_total") == national_example()["cs_total"]
 
+
+def test_a_zip_of_returns_is_opened_and_each_workbook_consolidated(consolidated_national: Project, tmp_path: Path) -> None:
+    p = consolidated_national
+    made = tmp_path / "单位发来"
+    made.mkdir()
+    fill_openpyxl(outgoing(p, DATA), made / "政数局.xlsx", {"approval_items_total": 442})
+    fill_openpyxl(outgoing(p, HR), made / "人社局.xlsx", {"cs_total": 13_900})
+    bundle = p.inbox / "两个单位.zip"
+    with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(made / "政数局.xlsx", "回执/政数局.xlsx")
+        zf.write(made / "人社局.xlsx", "人社局.xlsx")
+        zf.writestr("__MACOSX/._人社局.xlsx", b"\0" * 32)
+        zf.writestr("里面的.zip", b"PK\x05\x06" + b"\0" * 18)
+    arrive(bundle, 10)
+    for empty in ("空的.zip", "又一个空的.zip"):  # two archives that give nothing: each says so, neither stops the run
+        with zipfile.ZipFile(p.inbox / empty, "w") as zf:
+            zf.writestr("__MACOSX/._a.xlsx", b"\0")
+        arrive(p.inbox / empty, 9)
+    hostile = p.inbox / "坏.zip"
+    with zipfile.ZipFile(hostile, "w") as zf:
+        zf.writestr("../../逃出去.xlsx", b"x")
+    arrive(hostile, 11)
+    summary = consolidate(p, now=LATER)
+    assert outcome(summary, "两个单位.zip!回执/政数局.xlsx").status == "accepted"
+    assert outcome(summary, "两个单位.zip!人社局.xlsx").status == "accepted"
+    assert adopted(p, "approval_items_total") == 442 and adopted(p, "cs_total") == 13_900
+    archive_findings = [f for o in summary.outcomes for f in o.findings if f.code == "file-archive"]
+    assert {f.file for f in archive_findings} == {"两个单位.zip!里面的.zip", "坏.zip", "空的.zip", "又一个空的.zip"}
+    assert "不安全的文件名" in next(f.message for f in archive_findings if f.file == "坏.zip")
+    assert not (p.root / "逃出去.xlsx").exists() and not (p.root.parent / "逃出去.xlsx").exists()
+    again = consolidate(p, now=LATER)  # the same inbox: the members are known by their hashes
+    assert {o.status for o in again.outcomes if "!" in o.name and o.name.endswith(".xlsx")} == {"duplicate"}
+
+
+def test_a_member_named_in_gbk_by_chinese_windows_reads_as_chinese() -> None:
+    from workbooks.intake.zipped import member_name
+
+    info = zipfile.ZipInfo("x")
+    info.filename, info.flag_bits = "政数局回执.xlsx".encode("gbk").decode("cp437"), 0
+    assert member_name(info) == "政数局回执.xlsx"
+    info.filename = b"\xff\xfe\xfd.xlsx".decode("cp437")  # valid in neither: escaped, not guessed
+    assert member_name(info) == "\\xff\\xfe\\xfd.xlsx"

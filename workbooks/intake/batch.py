@@ -23,7 +23,6 @@ from ..ledger import Ledger
 from ..project import Project
 from .archive import Archive, read_small
 from .extract import Extracted, read_and_extract
-from .inbox import readable
 from .pool import ReaderPool
 from .reader import ReadFailure
 
@@ -86,9 +85,10 @@ class Batch:
     def dry_run(self) -> bool:
         return self.archive is None
 
-    def batch(self, pool: ReaderPool, paths: list[Path]) -> None:
-        for k, path in enumerate(paths):
-            item = self._prepare(path)
+    def batch(self, pool: ReaderPool, files: list[tuple[Path, str]]) -> None:
+        """`files`: (where to read it, its name as shown: its path under 回收/, or `文件.zip!成员`)."""
+        for k, (path, name) in enumerate(files):
+            item = self._prepare(path, name)
             self.queue.append(item)
             if isinstance(item, _Prepared):
                 while not pool.idle():
@@ -132,8 +132,7 @@ class Batch:
         self.ledger.commit_group()
         self.uncommitted = 0
 
-    def _prepare(self, path: Path) -> _Prepared | FileOutcome:
-        name = readable(str(path.relative_to(self.project.inbox)))
+    def _prepare(self, path: Path, name: str) -> _Prepared | FileOutcome:
         try:
             digest, data = read_small(path)
         except OSError as exc:  # gone, unreadable, or a link put in its place since the listing

@@ -32,6 +32,7 @@ from .extract import INTAKE, IntakeContext
 from .inbox import SKIP_PREFIXES, Entry, readable, scan
 from .pool import ReaderPool
 from .worker import Setup
+from .zipped import ZIP_SUFFIX, unpack
 
 __all__ = ["RECEIVED", "SKIP_PREFIXES", "FileOutcome", "consolidate", "inbox_files"]
 
@@ -74,7 +75,8 @@ class Summary:
 
 
 def inbox_files(project: Project) -> list[Path]:
-    """The regular files in 回收/ in the order they arrived; see intake.inbox for what is left out."""
+    """The regular files in 回收/ in the order they arrived (a .zip counts once, whatever it holds);
+    see intake.inbox for what is left out."""
     return [e.path for e in scan(project.inbox) if e.regular]
 
 
@@ -95,6 +97,29 @@ def irregular(project: Project, entries: list[Entry]) -> list[FileOutcome]:
             findings.add("file-not-regular", f"“{name}”是{e.kind}，不是普通文件，未读取也未归档", file=name)
             out.append(FileOutcome(name, "", "skipped", findings=list(findings)))
     return out
+
+
+def _inbox_and_archives(
+    project: Project, entries: list[Entry], scratch: Path
+) -> tuple[list[tuple[Path, str]], list[FileOutcome]]:
+    """The regular files to read with their shown names, a .zip's workbooks in its place (taken out
+    into `scratch` under the archive guards, intake.zipped); an archive's problems as outcomes."""
+    files: list[tuple[Path, str]] = []
+    problems: list[FileOutcome] = []
+    for k, e in enumerate(entries):
+        if not e.regular:
+            continue
+        name = readable(str(e.path.relative_to(project.inbox)))
+        if e.path.suffix.lower() != ZIP_SUFFIX:
+            files.append((e.path, name))
+            continue
+        folder = scratch / str(k)
+        folder.mkdir()
+        got = unpack(e.path, name, folder)
+        files += got.members
+        if got.findings:
+            problems.append(FileOutcome(name, "", "skipped", findings=list(got.findings)))
+    return files, problems
 
 
 def consolidate(
@@ -138,18 +163,17 @@ def _consolidate(project: Project, dry_run: bool, progress: Callable[[str], None
         archive = None if dry_run else Archive(project, RECEIVED)
         run = Batch(project, ledger, archive, now, progress)
         entries = scan(project.inbox)
+        unpacked: list[FileOutcome] = []
         try:
-            with ReaderPool() as pool:
-                pool.setup(
-                    Setup(
-                        INTAKE, IntakeContext(project.rubric, s.project_id, s.round, signatures, signing_key(project))
-                    )
-                )
-                run.batch(pool, [e.path for e in entries if e.regular])
+            with tempfile.TemporaryDirectory(prefix="xinyong-zip-") as scratch, ReaderPool() as pool:
+                files, unpacked = _inbox_and_archives(project, entries, Path(scratch))
+                context = IntakeContext(project.rubric, s.project_id, s.round, signatures, signing_key(project))
+                pool.setup(Setup(INTAKE, context))
+                run.batch(pool, files)
         finally:
             if archive is not None:
                 archive.close()
-        outcomes = irregular(project, entries) + run.outcomes
+        outcomes = irregular(project, entries) + unpacked + run.outcomes
         subject_values: dict[str, dict[str, object]] = {}
         if project.subjects:  # each subject's figures are its own: a conflict is within one subject only
             settled = {subject: ledger.settled(s.round, subject=subject) for subject in project.subjects}

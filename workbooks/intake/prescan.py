@@ -66,7 +66,6 @@ class Refused(Exception):
 SUFFIX_ADVICE = {  # what a file's suffix says before its content is looked at: (code, what to do)
     ".ods": ("file-not-xlsx", "这是 OpenDocument 表格（.ods，WPS 或 LibreOffice 保存的格式）；请在 WPS 或 LibreOffice 中“另存为”Excel 工作簿（.xlsx）后重新报送"),
     ".rar": ("file-archive", "这是 RAR 压缩包，工具不会打开它；请解压后把其中的任务分解表（.xlsx）放入回收文件夹"),
-    ".zip": ("file-archive", "这是 zip 压缩包，工具不会打开它；请解压后把其中的任务分解表（.xlsx）放入回收文件夹"),
     ".7z": ("file-archive", "这是 7z 压缩包，工具不会打开它；请解压后把其中的任务分解表（.xlsx）放入回收文件夹"),
 }  # fmt: skip
 
