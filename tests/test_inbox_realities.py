@@ -203,6 +203,7 @@ def test_a_zip_of_returns_is_opened_and_each_workbook_consolidated(consolidated_
         zf.write(made / "人社局.xlsx", "人社局.xlsx")
         zf.writestr("__MACOSX/._人社局.xlsx", b"\0" * 32)
         zf.writestr("里面的.zip", b"PK\x05\x06" + b"\0" * 18)
+        zf.writestr("说明.csv", "单位,数据\n".encode())
     arrive(bundle, 10)
     for empty in ("空的.zip", "又一个空的.zip"):  # two archives that give nothing: each says so, neither stops the run
         with zipfile.ZipFile(p.inbox / empty, "w") as zf:
@@ -220,6 +221,8 @@ def test_a_zip_of_returns_is_opened_and_each_workbook_consolidated(consolidated_
     assert {f.file for f in archive_findings} == {"两个单位.zip!里面的.zip", "坏.zip", "空的.zip", "又一个空的.zip"}
     assert "不安全的文件名" in next(f.message for f in archive_findings if f.file == "坏.zip")
     assert not (p.root / "逃出去.xlsx").exists() and not (p.root.parent / "逃出去.xlsx").exists()
+    # a rejected member's finding stays open while its archive is in the inbox (the member is not itself there)
+    assert "两个单位.zip!说明.csv" in {f.file for f in state_of(p).findings}
     again = consolidate(p, now=LATER)  # the same inbox: the members are known by their hashes
     assert {o.status for o in again.outcomes if "!" in o.name and o.name.endswith(".xlsx")} == {"duplicate"}
 

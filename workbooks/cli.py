@@ -6,6 +6,7 @@ an input that cannot be read at all.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -377,8 +378,6 @@ def guarded(command: click.Command, args: list[str] | None = None) -> None:
     try:
         command.main(args, prog_name="xinyong")
     except Exception as exc:  # noqa: BLE001 - anything click did not handle: the tool's own failure
-        import sys
-
         log = log_failure(f"xinyong {' '.join(sys.argv[1:] if args is None else args)}", [Path.cwd()])
         click.echo(
             f"错误：工具内部出错（{type(exc).__name__}: {str(exc)[:200]}），任务没有完成。详细信息已写入 {log}，"

@@ -105,9 +105,8 @@ def install() -> None:
     if wrapping is not None and isinstance(getattr(wrapping, "TextWrapper", None), type):
         wrapping.TextWrapper = _whole_names(wrapping.TextWrapper)
     for name in MODULES:
-        try:
-            module = importlib.import_module(f"click.{name}")
-        except ImportError:  # a click release that moved a module: its texts stay English
+        module = _import(name)
+        if module is None:  # a click release that moved a module: its texts stay English
             continue
         if hasattr(module, "_"):
             module._ = translate  # type: ignore[attr-defined]

@@ -29,7 +29,7 @@ from ..project import Project, signing_key
 from .archive import Archive
 from .batch import RECEIVED, Batch, FileOutcome
 from .extract import INTAKE, IntakeContext
-from .inbox import SKIP_PREFIXES, Entry, readable, scan
+from .inbox import SKIP_PREFIXES, Entry, scan
 from .pool import ReaderPool
 from .worker import Setup
 from .zipped import ZIP_SUFFIX, unpack
@@ -92,16 +92,13 @@ def irregular(project: Project, entries: list[Entry]) -> list[FileOutcome]:
     out = []
     for e in entries:
         if not e.regular and not e.clutter:
-            name = readable(str(e.path.relative_to(project.inbox)))
             findings = Findings()
-            findings.add("file-not-regular", f"“{name}”是{e.kind}，不是普通文件，未读取也未归档", file=name)
-            out.append(FileOutcome(name, "", "skipped", findings=list(findings)))
+            findings.add("file-not-regular", f"“{e.name}”是{e.kind}，不是普通文件，未读取也未归档", file=e.name)
+            out.append(FileOutcome(e.name, "", "skipped", findings=list(findings)))
     return out
 
 
-def _inbox_and_archives(
-    project: Project, entries: list[Entry], scratch: Path
-) -> tuple[list[tuple[Path, str]], list[FileOutcome]]:
+def _inbox_and_archives(entries: list[Entry], scratch: Path) -> tuple[list[tuple[Path, str]], list[FileOutcome]]:
     """The regular files to read with their shown names, a .zip's workbooks in its place (taken out
     into `scratch` under the archive guards, intake.zipped); an archive's problems as outcomes."""
     files: list[tuple[Path, str]] = []
@@ -109,16 +106,15 @@ def _inbox_and_archives(
     for k, e in enumerate(entries):
         if not e.regular:
             continue
-        name = readable(str(e.path.relative_to(project.inbox)))
         if e.path.suffix.lower() != ZIP_SUFFIX:
-            files.append((e.path, name))
+            files.append((e.path, e.name))
             continue
         folder = scratch / str(k)
         folder.mkdir()
-        got = unpack(e.path, name, folder)
+        got = unpack(e.path, e.name, folder)
         files += got.members
         if got.findings:
-            problems.append(FileOutcome(name, "", "skipped", findings=list(got.findings)))
+            problems.append(FileOutcome(e.name, "", "skipped", findings=list(got.findings)))
     return files, problems
 
 
@@ -166,7 +162,7 @@ def _consolidate(project: Project, dry_run: bool, progress: Callable[[str], None
         unpacked: list[FileOutcome] = []
         try:
             with tempfile.TemporaryDirectory(prefix="xinyong-zip-") as scratch, ReaderPool() as pool:
-                files, unpacked = _inbox_and_archives(project, entries, Path(scratch))
+                files, unpacked = _inbox_and_archives(entries, Path(scratch))
                 context = IntakeContext(project.rubric, s.project_id, s.round, signatures, signing_key(project))
                 pool.setup(Setup(INTAKE, context))
                 run.batch(pool, files)
@@ -188,7 +184,7 @@ def _consolidate(project: Project, dry_run: bool, progress: Callable[[str], None
             for unit, inputs in wanted.items()
         }
         missing = {u: m for u, m in missing.items() if m}
-        clutter = [readable(str(e.path.relative_to(project.inbox))) for e in entries if e.clutter]
+        clutter = [e.name for e in entries if e.clutter]
         return Summary(
             outcomes,
             values,

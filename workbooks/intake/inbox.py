@@ -31,6 +31,7 @@ class Entry:
     mtime: float
     regular: bool
     kind: str  # 普通文件 | 符号链接 | 设备 | 管道 | 套接字 | 其他
+    name: str  # as shown and recorded: its path under 回收/, readable
     clutter: bool = False  # left by the system, Office or a browser: skipped and only counted
 
 
@@ -77,10 +78,9 @@ def scan(inbox: Path) -> list[Entry]:
                 st = os.lstat(full)
             except OSError:
                 continue  # gone since the listing
-            clutter = hidden or is_clutter(name)
-            out.append(
-                Entry(Path(full), st.st_mtime, stat.S_ISREG(st.st_mode) and not clutter, _kind(st.st_mode), clutter)
-            )
+            clutter, path = hidden or is_clutter(name), Path(full)
+            regular, shown = stat.S_ISREG(st.st_mode) and not clutter, readable(str(path.relative_to(inbox)))
+            out.append(Entry(path, st.st_mtime, regular, _kind(st.st_mode), shown, clutter))
     return sorted(out, key=lambda e: (e.mtime, e.path.name))
 
 
@@ -88,4 +88,4 @@ def present_names(inbox: Path) -> frozenset[str]:
     """The names (as shown) of the files in `inbox` now: a rejected file's findings end when it has left."""
     if not inbox.is_dir():
         return frozenset()
-    return frozenset(readable(str(e.path.relative_to(inbox))) for e in scan(inbox) if not e.clutter)
+    return frozenset(e.name for e in scan(inbox) if not e.clutter)

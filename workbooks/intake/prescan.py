@@ -110,6 +110,14 @@ def open_zip(source: str | bytes) -> zipfile.ZipFile:
         raise Refused([Problem("file-damaged", "文件已损坏（不是完整的 .xlsx），请重新保存后报送")]) from None
 
 
+def bomb_like(info: zipfile.ZipInfo, cap: int) -> bool:
+    """A member larger than `cap` inflated, or larger than 1 MiB at a compression ratio no office
+    file reaches (what a zip bomb declares, when it declares honestly)."""
+    return info.file_size > cap or (
+        info.file_size > 1048576 and info.file_size / max(info.compress_size, 1) > MAX_RATIO
+    )
+
+
 def directory_problems(infos: list[zipfile.ZipInfo]) -> list[Problem]:
     """Everything the zip directory alone tells: part count and names, the workbook's structure,
     active content, encryption, and the sizes the parts declare."""
@@ -131,9 +139,7 @@ def directory_problems(infos: list[zipfile.ZipInfo]) -> list[Problem]:
     if any(i.flag_bits & 0x1 for i in infos):
         problems.append(Problem("file-not-xlsx", "文件内容已加密，请去掉密码后重新报送"))
     for info in infos:  # one size finding per file: the first part that is too large, else the total
-        if info.file_size > MAX_PART_BYTES or (
-            info.file_size > 1048576 and info.file_size / max(info.compress_size, 1) > MAX_RATIO
-        ):
+        if bomb_like(info, MAX_PART_BYTES):
             size = f"解压后 {info.file_size // 1048576} MB"
             if info.file_size <= MAX_PART_BYTES:
                 size += f"，压缩比 {info.file_size // max(info.compress_size, 1)} 倍"

@@ -28,7 +28,7 @@ from pathlib import Path
 from udfs.findings import Findings
 
 from .inbox import is_clutter, readable
-from .prescan import CHUNK, MAX_RATIO, unsafe_member
+from .prescan import CHUNK, bomb_like, unsafe_member
 
 ZIP_SUFFIX = ".zip"
 MAX_MEMBERS = 500  # workbooks in one archive; a city has about 60 units
@@ -36,6 +36,13 @@ MAX_MEMBER_BYTES = 64 * 1024 * 1024  # one member, inflated (a unit workbook is 
 MAX_ARCHIVE_BYTES = 512 * 1024 * 1024  # all members together, inflated
 ARCHIVE_SUFFIXES = (".zip", ".rar", ".7z")
 UTF8_FLAG = 0x800
+MEMBER = "!"  # a member is shown as `文件.zip!成员`
+
+
+def container(name: str) -> str:
+    """The name in 回收/ a shown name came from: the .zip for one of its members, else the name itself."""
+    archive, sep, _member = name.partition(ZIP_SUFFIX + MEMBER)
+    return archive + ZIP_SUFFIX if sep else name
 
 
 @dataclass
@@ -72,20 +79,26 @@ def unpack(archive: Path, shown: str, scratch: Path) -> Unpacked:
             infos = [i for i in zf.infolist() if not i.is_dir()]
             problem = _directory_problem(infos)
             if problem:
-                out.findings.add("file-archive", f"压缩包{problem}，未打开；请解压后把其中的任务分解表放入回收文件夹", file=shown)
+                out.findings.add(
+                    "file-archive", f"压缩包{problem}，未打开；请解压后把其中的任务分解表放入回收文件夹", file=shown
+                )
                 return out
             when = archive.stat().st_mtime
             total = [0]
             for k, info in enumerate(infos):
                 name = member_name(info)
-                label = f"{shown}!{name}"
+                label = f"{shown}{MEMBER}{name}"
                 if is_clutter(Path(name).name) or any(part == "__MACOSX" for part in name.split("/")):
                     continue
                 if Path(name).suffix.lower() in ARCHIVE_SUFFIXES:
-                    out.findings.add("file-archive", f"压缩包里又有压缩包（{name}），不再打开；请解压后放入回收文件夹", file=label)
+                    out.findings.add(
+                        "file-archive", f"压缩包里又有压缩包（{name}），不再打开；请解压后放入回收文件夹", file=label
+                    )
                     continue
                 if info.flag_bits & 0x1:
-                    out.findings.add("file-archive", f"压缩包中的“{name}”设了密码，无法打开；请去掉密码后重新发送", file=label)
+                    out.findings.add(
+                        "file-archive", f"压缩包中的“{name}”设了密码，无法打开；请去掉密码后重新发送", file=label
+                    )
                     continue
                 target = scratch / f"{k:05d}{Path(name).suffix.lower()}"
                 why = _extract(zf, info, target, total)
@@ -98,7 +111,9 @@ def unpack(archive: Path, shown: str, scratch: Path) -> Unpacked:
             if not out.members and not out.findings:
                 out.findings.add("file-archive", "压缩包里没有可汇总的文件（是空的，或只有系统文件）", file=shown)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
-        out.findings.add("file-archive", f"压缩包已损坏或无法打开（{type(exc).__name__}），请重新打包发送或解压后放入", file=shown)
+        out.findings.add(
+            "file-archive", f"压缩包已损坏或无法打开（{type(exc).__name__}），请重新打包发送或解压后放入", file=shown
+        )
     return out
 
 
@@ -111,7 +126,7 @@ def _directory_problem(infos: list[zipfile.ZipInfo]) -> str:
     if sum(i.file_size for i in infos) > MAX_ARCHIVE_BYTES:
         return f"解压后声明大小超过 {MAX_ARCHIVE_BYTES // 1048576} MB"
     for i in infos:
-        if i.file_size > MAX_MEMBER_BYTES or (i.file_size > 1048576 and i.file_size / max(i.compress_size, 1) > MAX_RATIO):
+        if bomb_like(i, MAX_MEMBER_BYTES):
             return f"中的“{member_name(i)}”解压后过大（疑似压缩炸弹）"
     return ""
 
@@ -130,6 +145,7 @@ def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, total: li
                 if total[0] > MAX_ARCHIVE_BYTES:
                     return "使压缩包解压后的总大小超过上限"
                 dst.write(chunk)
-    except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as exc:  # CRC or size mismatch, unknown method
+    # a CRC or size mismatch, a truncated member, a compression method zipfile does not know
+    except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as exc:
         return f"已损坏（{type(exc).__name__}）"
     return ""

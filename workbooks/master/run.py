@@ -64,14 +64,14 @@ class MasterOutcome:
     subjects: list[SubjectScore] | None = None  # a many-subject project: every subject, ranked
 
 
-def inputs_digest(project: Project, ledger: Ledger, today: date, findings: Findings) -> str:
+def inputs_digest(project: Project, ledger: Ledger, today: date, findings: Findings, present: frozenset[str]) -> str:
     """Everything a master is written from, as one digest: the tool's version and master layout, the
     day (lateness is counted in days), the project's settings, registry and rubric files, where each
     append-only ledger table stands, the files in the inbox, and the findings handed in. Equal digests give the same master
     but for the time it says it was written."""
     h = hashlib.sha256()
-    present = sorted(present_names(project.inbox))  # a rejected file leaving the inbox closes its findings
-    for part in (__version__, L.LAYOUT_VERSION, today.isoformat(), repr(ledger.marks()), repr(present)):
+    # `present`: the names in the inbox (a rejected file leaving it closes its findings)
+    for part in (__version__, L.LAYOUT_VERSION, today.isoformat(), repr(ledger.marks()), repr(sorted(present))):
         h.update(part.encode("utf-8") + b"\0")
     rubric = project.settings.rubric
     for path in (project.root / SETTINGS_FILE, project.root / REGISTRY_FILE, project.root / RUBRIC_FILE):
@@ -163,11 +163,15 @@ def refresh(
     try:
         ledger.record_round(project.settings.round, project.settings.deadline, now.isoformat(timespec="seconds"))
         findings = read_back(project, ledger, now) if pre_read is None else pre_read
-        state = gather(project, ledger, compiled, today, now, extra_findings=list(findings))
-        subjects = subject_scores(project, ledger, compiled, today, now) if project.subjects else None
+        present = present_names(project.inbox)  # once: gathering, every subject and the digest ask
+        state = gather(project, ledger, compiled, today, now, extra_findings=list(findings), present=present)
+        subjects = subject_scores(project, ledger, compiled, today, now, present) if project.subjects else None
         for s in subjects or []:  # each subject's scoring findings and conflicts, named by the subject
             files = [f for f in state.findings if f.subject == s.subject]  # its own files' findings, already listed
-            own = [*conflict_findings(s.state.conflicts, s.state.carried, project), *scoring_findings(s.state.result, files)]
+            own = [
+                *conflict_findings(s.state.conflicts, s.state.carried, project),
+                *scoring_findings(s.state.result, files),
+            ]
             provisional = provisional_scores(s.state.inputs)
             if provisional:  # one line a subject: the items are on its 数据 block
                 message = f"{len(provisional)} 项酌情计分暂按自评分计分，待评审在“数据”表该对象的“人工录入/考核分”栏填写考核分"
@@ -175,7 +179,7 @@ def refresh(
             state.findings.extend(replace(f, message=f"{s.short}：{f.message}", subject=s.subject) for f in own)
         _late_findings(state)
         path = project.root / L.MASTER_FILE
-        inputs = inputs_digest(project, ledger, state.today, findings)
+        inputs = inputs_digest(project, ledger, state.today, findings, present)
         if inputs == ledger.last_master_inputs() and path.is_file() and file_digest(path) == ledger.last_master():
             return MasterOutcome(path, state, Where(), findings, unchanged=True, subjects=subjects)
         for stale in project.root.glob(f".{L.MASTER_FILE}.*.tmp"):  # left by a run killed mid-write (we hold the lock)

@@ -19,6 +19,7 @@ from udfs.recovery import CheckRisk, Recovery, recover
 from udfs.rubric.model import InputSpec
 
 from ..intake.inbox import present_names
+from ..intake.zipped import container
 from ..ledger import Conflict, Ledger, Manual, decides
 from ..project import Project
 from .progress import UnitProgress, unit_progress
@@ -160,8 +161,13 @@ def _open_findings(
     last_of_name = {str(row["original_name"]): int(row["seq"]) for row in ledger.files()}  # type: ignore[arg-type]
     for row in files:
         unit, seq, name = str(row["unit"] or ""), int(row["seq"]), str(row["original_name"])  # type: ignore[arg-type]
-        gone = present is not None and name not in present
-        if row["status"] == "rejected" and seq > latest_accepted.get(unit, 0) and not gone and last_of_name[name] == seq:
+        gone = present is not None and container(name) not in present  # a .zip's member: the .zip
+        if (
+            row["status"] == "rejected"
+            and seq > latest_accepted.get(unit, 0)
+            and not gone
+            and last_of_name[name] == seq
+        ):
             open_seqs.add(seq)
     open_seqs -= ledger.dismissed()
     names = {int(row["seq"]): str(row["original_name"]) for row in files}  # type: ignore[arg-type]
@@ -247,10 +253,12 @@ def gather(
     extra_findings: list[Finding] | None = None,
     subject: str | None = None,
     progress: list[UnitProgress] | None = None,
+    present: frozenset[str] | None = None,
 ) -> MasterState:
     """Everything the master shows, from the ledger. `subject`: the state of one subject of a
     many-subject project, on its own figures, its own files and its own progress; `progress`: every
-    unit's progress when the caller has it already (it is the same for every subject)."""
+    unit's progress, and `present`: the names in the inbox now, when the caller has them already
+    (the same for every subject)."""
     compiled = compiled or CompiledRubric(project.rubric)
     now = now or datetime.now()
     today = today or now.date()
@@ -259,7 +267,8 @@ def gather(
     result = evaluate(compiled, values_of(inputs))
     recoveries, risks = recover(compiled, result.values)
     extra = list(extra_findings or [])
-    opened = _open_findings(ledger, round_name, subject, frozenset(project.subjects), present_names(project.inbox))
+    present = present_names(project.inbox) if present is None else present
+    opened = _open_findings(ledger, round_name, subject, frozenset(project.subjects), present)
     findings = extra + opened + conflict_findings(conflicts, carried, project)
     if subject is not None or not project.subjects:  # a many-subject project's whole has no score to find fault with
         findings += scoring_findings(result, opened)

@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 from udfs.evaluate import CompiledRubric
 
+from ..intake.inbox import present_names
 from ..ledger import Ledger
 from ..project import Project
 from .progress import unit_progress
@@ -112,14 +113,17 @@ def subject_scores(
     compiled: CompiledRubric | None = None,
     today: date | None = None,
     now: datetime | None = None,
+    present: frozenset[str] | None = None,
 ) -> list[SubjectScore]:
-    """Every subject's state from the ledger, in the project's order, ranked."""
+    """Every subject's state from the ledger, in the project's order, ranked (`present`: the names
+    in the inbox, when the caller has them)."""
     compiled = compiled or CompiledRubric(project.rubric)
     now = now or datetime.now()
     progress = unit_progress(project, ledger, today or now.date())  # once: the same for every subject
+    present = present_names(project.inbox) if present is None else present
     scores = []
     for s in project.subjects:
-        state = gather(project, ledger, compiled, today, now, subject=s, progress=progress)
+        state = gather(project, ledger, compiled, today, now, subject=s, progress=progress, present=present)
         scores.append(SubjectScore(s, project.registry.units[s].short or s, state, pending=pending(state, compiled)))
     rank(scores)
     return scores
