@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from python_calamine import CalamineWorkbook
 
 from tests.conftest import builtin_inputs, national_example
 from tests.test_consolidate_e2e import fill_openpyxl, outgoing
@@ -25,6 +26,7 @@ from workbooks.console import LOG_FILE
 from workbooks.generate.fill import fill_returns
 from workbooks.intake.consolidate import Summary, consolidate
 from workbooks.ledger import LEDGER_FILE, Ledger
+from workbooks.master.layout import MASTER_FILE
 from workbooks.master.state import MasterState, gather
 from workbooks.project import Project
 
@@ -118,6 +120,10 @@ def test_clutter_is_counted_once_and_a_complete_project_with_clutter_exits_0(gen
     clutter = [f for f in out["findings"] if f["code"] == "inbox-clutter"]
     assert len(clutter) == 1 and "7 个系统或临时文件" in clutter[0]["message"]
     assert not any(o["file"].endswith((".db", ".ini", ".tmp")) for o in out["files"])
+    plain = CliRunner().invoke(main, ["consolidate", str(p.root)])  # listed once, and kept in the master's list
+    assert plain.exit_code == 0 and plain.output.count("inbox-clutter") == 1, plain.output
+    rows = CalamineWorkbook.from_path(str(p.root / MASTER_FILE)).get_sheet_by_name("问题清单").to_python()
+    assert [r[1] for r in rows].count("inbox-clutter") == 1
 
 
 def test_a_stray_files_finding_ends_when_it_leaves_or_is_dismissed(consolidated_national: Project) -> None:

@@ -133,12 +133,10 @@ def consolidate(
         finally:
             ledger.close()
         summary = _consolidate(project, False, progress, now)
-        for outcome in summary.outcomes:  # findings the ledger does not hold: shown in the master too
-            if outcome.status == "skipped":
-                read.extend(outcome.findings)
-        if summary.clutter:
-            read.extend([clutter_finding(summary.clutter)])
-        summary.master = refresh(project, now=now, pre_read=read)
+        # findings the ledger does not hold, shown in the master too (the summary has listed them already)
+        listed = [f for o in summary.outcomes if o.status == "skipped" for f in o.findings]
+        listed += [clutter_finding(summary.clutter)] if summary.clutter else []
+        summary.master = refresh(project, now=now, pre_read=read, listed=listed)
         return summary
 
 

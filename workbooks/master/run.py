@@ -18,7 +18,7 @@ import xlsxwriter
 
 from udfs import __version__
 from udfs.evaluate import CompiledRubric
-from udfs.findings import Findings, Severity
+from udfs.findings import Finding, Findings, Severity
 from udfs.rubric.loader import resolve
 
 from ..intake.archive import file_digest
@@ -64,7 +64,9 @@ class MasterOutcome:
     subjects: list[SubjectScore] | None = None  # a many-subject project: every subject, ranked
 
 
-def inputs_digest(project: Project, ledger: Ledger, today: date, findings: Findings, present: frozenset[str]) -> str:
+def inputs_digest(
+    project: Project, ledger: Ledger, today: date, findings: list[Finding], present: frozenset[str]
+) -> str:
     """Everything a master is written from, as one digest: the tool's version and master layout, the
     day (lateness is counted in days), the project's settings, registry and rubric files, where each
     append-only ledger table stands, the files in the inbox, and the findings handed in. Equal digests give the same master
@@ -152,8 +154,11 @@ def refresh(
     now: datetime | None = None,
     compiled: CompiledRubric | None = None,
     pre_read: Findings | None = None,
+    listed: list[Finding] | None = None,
 ) -> MasterOutcome:
     """Read back (unless the caller just did: `pre_read`), gather, write; the caller holds the lock.
+    `listed`: findings for the master that its caller has shown already (a consolidation's files
+    that are not in the ledger): in the master's problem list, not again in the outcome's lines.
     A master written from the same inputs (inputs_digest) and untouched since is kept as it is: a
     second consolidation with nothing new costs the reading of the inbox and the scoring, not a
     new workbook."""
@@ -164,7 +169,8 @@ def refresh(
         ledger.record_round(project.settings.round, project.settings.deadline, now.isoformat(timespec="seconds"))
         findings = read_back(project, ledger, now) if pre_read is None else pre_read
         present = present_names(project.inbox)  # once: gathering, every subject and the digest ask
-        state = gather(project, ledger, compiled, today, now, extra_findings=list(findings), present=present)
+        extra = [*findings, *(listed or [])]
+        state = gather(project, ledger, compiled, today, now, extra_findings=extra, present=present)
         subjects = subject_scores(project, ledger, compiled, today, now, present) if project.subjects else None
         for s in subjects or []:  # each subject's scoring findings and conflicts, named by the subject
             files = [f for f in state.findings if f.subject == s.subject]  # its own files' findings, already listed
@@ -179,7 +185,7 @@ def refresh(
             state.findings.extend(replace(f, message=f"{s.short}：{f.message}", subject=s.subject) for f in own)
         _late_findings(state)
         path = project.root / L.MASTER_FILE
-        inputs = inputs_digest(project, ledger, state.today, findings, present)
+        inputs = inputs_digest(project, ledger, state.today, extra, present)
         if inputs == ledger.last_master_inputs() and path.is_file() and file_digest(path) == ledger.last_master():
             return MasterOutcome(path, state, Where(), findings, unchanged=True, subjects=subjects)
         for stale in project.root.glob(f".{L.MASTER_FILE}.*.tmp"):  # left by a run killed mid-write (we hold the lock)
