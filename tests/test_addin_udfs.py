@@ -275,3 +275,14 @@ def test_self_check_cached_values_show_true(self_check: tuple[Path, int]) -> Non
     assert rows[2][1] is True and rows[3][1] == count
     numbers = [(r[4], r[5]) for r in rows[5 : 5 + count] if isinstance(r[5], float)]
     assert all(abs(got - want) < 1e-9 for got, want in numbers) and len(numbers) == count - 2
+
+
+def test_figures_typed_with_their_units_read_as_an_input_in_that_unit_reads_them() -> None:
+    """An argument measured in 件, 人, 户 or 元 takes `720件`, `240万人`, `500亿元` as the data sheet does."""
+    assert excel.XY_PERSONAL_SCORE_COVERAGE("240万人", "4,000,000人") == excel.XY_PERSONAL_SCORE_COVERAGE(2_400_000, 4_000_000)
+    assert excel.XY_XINYIDAI_SCORE("500亿元", "100万户") == excel.XY_XINYIDAI_SCORE(50_000_000_000, 1_000_000) == 1.0
+    assert excel.XY_EXECUTION_RATE("720件", "0件", "800起") == excel.XY_EXECUTION_RATE(720, 0, 800)
+    assert excel.XY_EXECUTION_RATE("5000元", 0, 800).startswith("#输入错误: 报告期银行业机构债权案件执结数：此项是个数，不能填金额")
+    assert "不能填“户”" in excel.XY_PERSONAL_SCORE_COVERAGE("3万户", 4_000_000)
+    assert "不能填“件”" in excel.XY_XINYIDAI_SCORE("5件", 1_000_000)
+    assert "约数" in excel.XY_EXECUTION_RATE("约720件", 0, 800)

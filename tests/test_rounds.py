@@ -6,6 +6,7 @@ master shows each round's late units and publishes them, round by round."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import date, datetime
 from pathlib import Path
@@ -154,6 +155,31 @@ def test_april_judged_on_aprils_deadline_and_march_stays_as_it_was(project) -> N
     assert notes and {str(r[1]) for r in notes} <= {i.number for i in p.rubric.items} and all(r[3] for r in notes)
 
 
+def test_a_blank_form_of_a_later_round_sent_by_mistake_changes_no_status(project) -> None:  # noqa: ANN001
+    """April's form goes out with March's statuses carried: sent back unfilled by a unit that has
+    already reported April, it says nothing new and is not adopted (nor are April's statuses reset)."""
+    p, units = project
+    p, _ = open_project(p.root)
+    ledger = Ledger(p.root / LEDGER_FILE)
+    try:
+        before = {(u, i): s for u, i, s, _ in ledger.task_states("2020年4月") if u == units[0]}
+    finally:
+        ledger.close()
+    assert "已完成" in before.values()  # April's own progress, not March's
+    blank = Path(shutil.copy(outgoing_files(p)[units[0]][0], p.inbox / "四月表-又发一次.xlsx"))
+    stamp = datetime(2020, 4, 27, 9).timestamp()
+    os.utime(blank, (stamp, stamp))
+    summary = consolidate(p, now=datetime(2020, 4, 27, 10))
+    got = next(o for o in summary.outcomes if o.name == blank.name)
+    assert got.status == "rejected" and [f.code for f in got.findings] == ["return-empty"]
+    ledger = Ledger(p.root / LEDGER_FILE)
+    try:
+        assert {(u, i): s for u, i, s, _ in ledger.task_states("2020年4月") if u == units[0]} == before
+    finally:
+        ledger.close()
+    blank.unlink()
+
+
 def test_a_march_form_sent_in_april_is_refused_with_what_to_do(project) -> None:  # noqa: ANN001
     p, _ = project
     p, _ = open_project(p.root)
@@ -196,3 +222,4 @@ def test_the_round_commands(project, tmp_path: Path) -> None:  # noqa: ANN001
         "2020年4月  回收截止 2020-04-23  收到文件 45 个",
         "2020年5月（当前）  回收截止 2020-05-25  收到文件 0 个",
     ]
+

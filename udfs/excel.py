@@ -28,7 +28,7 @@ from typing import Any
 import xlwings as xw
 
 from .numbers import rounded
-from .values import ValueProblem, is_blank, parse_bool, parse_number
+from .values import ValueProblem, is_blank, parse_bool, parse_measured
 from .vocabulary import REGISTRY, XYFunction, XYInputError
 from .vocabulary.core import Arg
 
@@ -199,7 +199,7 @@ def _typed(value: object, arg: Arg) -> object:
         except ValueProblem:
             return value  # the rule says which flag is wrong
     try:
-        return parse_number(value, percent_allowed=arg.unit in ("%", ""))
+        return parse_measured(value, arg.unit, percent_allowed=arg.unit in ("%", ""))
     except ValueProblem as problem:
         raise XYInputError(f"{_label(arg)}：{problem}") from None
 

@@ -58,11 +58,14 @@ APPROXIMATE = ("约", "余", "多", "近", "逾", "左右", "以上", "以下", 
 
 
 class ValueProblem(ValueError):
-    """Why a value cannot be used; `code` is the finding code."""
+    """Why a value cannot be used; `code` is the finding code. The message quotes what was typed
+    (a scoring function's cell shows nothing else); `reason` says why without quoting it, for a
+    message that has quoted it already (“数据项”填写为“约720件”：约数无法计分)."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, reason: str = "") -> None:
         super().__init__(message)
         self.code = code
+        self.reason = reason or message
 
 
 def is_blank(value: object) -> bool:
@@ -78,12 +81,19 @@ def parse_number(value: object, *, percent_allowed: bool = True) -> float:
     return _read(value, None, percent_allowed=percent_allowed)[0]
 
 
+def parse_measured(value: object, unit: str, *, percent_allowed: bool) -> float:
+    """A figure measured in `unit` outside any input (a scoring function's argument, `=XY_…("720件")`):
+    read as an input in that unit reads it, a count's measure word or 元 (万元, 亿元) converted alike."""
+    kind = "amount" if unit in YUAN_PER_UNIT else "count" if unit not in ("", "%", "分") else ""
+    return _read(value, InputSpec("", "", kind, unit) if kind else None, percent_allowed=percent_allowed)[0]
+
+
 def _read(value: object, spec: InputSpec | None, *, percent_allowed: bool) -> tuple[float, str]:
     """The one reader of a typed figure: (the number in the input's unit, the unit word read or "").
 
     Units are read only for a count or an amount (`spec`); everything else reads `%`, 万 and 亿 only."""
     if isinstance(value, bool):
-        raise ValueProblem("input-wrong-type", f"应为数值，收到“{'是' if value else '否'}”")
+        raise ValueProblem("input-wrong-type", f"应为数值，收到“{'是' if value else '否'}”", "应为数值")
     if isinstance(value, int | float):
         try:
             x = float(value)
@@ -91,7 +101,7 @@ def _read(value: object, spec: InputSpec | None, *, percent_allowed: bool) -> tu
             x = math.inf
         return _finite(x, value), ""
     if not isinstance(value, str):
-        raise ValueProblem("input-wrong-type", f"应为数值，收到“{value}”")
+        raise ValueProblem("input-wrong-type", f"应为数值，收到“{value}”", "应为数值")
     text = unicodedata.normalize("NFKC", value).strip().replace(" ", "")
     suffix = _TAIL.search(text).group()  # type: ignore[union-attr]  # matches every text, if only ""
     number = text[: len(text) - len(suffix)]
@@ -100,10 +110,10 @@ def _read(value: object, spec: InputSpec | None, *, percent_allowed: bool) -> tu
         raise _not_a_number(value, text)
     scale, word = read
     if scale == "%" and not percent_allowed:
-        raise ValueProblem("input-wrong-type", f"此项不是比例，不能填百分数“{value}”")
+        raise ValueProblem("input-wrong-type", f"此项不是比例，不能填百分数“{value}”", "此项不是比例，不能填百分数")
     if "," in number and re.fullmatch(r"[+-]?[\d,]+(\.\d+)?", number):
         if not re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", number):
-            raise ValueProblem("input-wrong-type", f"千分位逗号位置不对，无法确定数值：“{value}”")
+            raise ValueProblem("input-wrong-type", f"千分位逗号位置不对，无法确定数值：“{value}”", "千分位逗号位置不对，无法确定数值")
         number = number.replace(",", "")
     if not _NUMBER.match(number):
         raise _not_a_number(value, text)
@@ -164,14 +174,14 @@ def count_word_fits(unit: str, word: str) -> bool:
 
 def _not_a_number(value: str, text: str) -> ValueProblem:
     if any(marker in text for marker in APPROXIMATE):
-        return ValueProblem("input-wrong-type", f"约数无法计分，请填写确切数值：“{value}”")
-    return ValueProblem("input-wrong-type", f"应为数值，收到文本“{value}”")
+        return ValueProblem("input-wrong-type", f"约数无法计分，请填写确切数值：“{value}”", "约数无法计分，请填写确切数值")
+    return ValueProblem("input-wrong-type", f"应为数值，收到文本“{value}”", "应为数值，不能是文字")
 
 
 def _finite(x: float, value: object) -> float:
     if not math.isfinite(x):
         shown = value if isinstance(value, str) else "非数值" if math.isnan(x) else "无穷大"
-        raise ValueProblem("input-not-finite", f"“{str(shown)[:40]}”不是有限的数值（太大或无法计算）")
+        raise ValueProblem("input-not-finite", f"“{str(shown)[:40]}”不是有限的数值（太大或无法计算）", "不是有限的数值（太大或无法计算）")
     return x
 
 
@@ -186,7 +196,7 @@ def parse_bool(value: object) -> bool:
             return True
         if word in FALSE_WORDS:
             return False
-    raise ValueProblem("input-wrong-type", f"应为“是”或“否”，收到“{value}”")
+    raise ValueProblem("input-wrong-type", f"应为“是”或“否”，收到“{value}”", "应为“是”或“否”")
 
 
 def type_value(spec: InputSpec, value: object) -> object:

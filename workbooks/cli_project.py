@@ -231,7 +231,7 @@ def resolve_conflict(folder: Path, input_id: str, value: str, unit: str | None, 
     try:
         typed = type_value(spec, value)
     except ValueProblem as problem:
-        raise UsageFailure(f"“{value}”不能作为“{spec.label}”的值：{problem}") from None
+        raise UsageFailure(f"“{value}”不能作为“{spec.label}”的值：{problem.reason}") from None
     ledger = Ledger(project.root / LEDGER_FILE)
     try:
         at = datetime.now().isoformat(timespec="seconds")
@@ -248,15 +248,14 @@ def resolve_conflict(folder: Path, input_id: str, value: str, unit: str | None, 
 @click.option("--note", default="", help="说明（如：单位发错了附件，已电话确认）")
 def dismiss(folder: Path, name: str, note: str) -> None:
     """把一个文件的问题标记为已处理（如发错的附件、误放的文件），此后问题清单和退出码不再计入；记入台账（谁、何时）。"""
-    import getpass
     from datetime import datetime
 
-    from .ledger import LEDGER_FILE, Ledger
+    from .ledger import LEDGER_FILE, Ledger, user_name
 
     project = open_folder(folder)
     ledger = Ledger(project.root / LEDGER_FILE)
     try:
-        rows = [r for r in ledger.files() if r["original_name"] == name or Path(str(r["original_name"])).name == name]
+        rows = ledger.named(name)
         names = {str(r["original_name"]) for r in rows}
         if not rows:
             raise UsageFailure(
@@ -265,10 +264,7 @@ def dismiss(folder: Path, name: str, note: str) -> None:
         if len(names) > 1:
             raise UsageFailure(f"有 {len(names)} 个文件叫“{name}”：{'、'.join(sorted(names))}；请写出含子文件夹的名称")
         latest = rows[-1]
-        try:
-            who = getpass.getuser()
-        except (OSError, KeyError):  # no user name in this environment (a service account without one)
-            who = "未知"
+        who = user_name()
         ledger.dismiss(int(latest["seq"]), note, who, datetime.now().isoformat(timespec="seconds"))  # type: ignore[arg-type]
     finally:
         ledger.close()

@@ -8,6 +8,7 @@ file, recorded, and the batch goes on.
 from __future__ import annotations
 
 import json
+import sqlite3
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from ..generate.unit_workbook import STATUS_CHOICES  # the first: what a task is
 from ..ledger import Ledger
 from ..project import Project
 from .archive import Archive, read_small
-from .extract import Extracted, read_and_extract
+from .extract import Extracted, Value, read_and_extract
 from .pool import ReaderPool
 from .reader import ReadFailure
 
@@ -55,6 +56,17 @@ class _Prepared:
     answer: object = None  # Extracted or ReadFailure, once the pool answered
 
 
+@dataclass
+class _Known:
+    """A file whose content the ledger has (or an earlier file of this run has): a duplicate, or an
+    original received again after a later file of its unit, decided when its turn to be recorded
+    comes (the files before it recorded)."""
+
+    path: Path
+    name: str
+    digest: str
+
+
 class Batch:
     """One consolidation's files, in three stages: prepared in inbox order (hash and archive copy
     from one read), read concurrently by the pool's workers, recorded in inbox order, so the ledger
@@ -77,9 +89,17 @@ class Batch:
         # units with an accepted file of this round: a file of theirs now is a resubmission
         self.seen_units = {r["unit"] for r in ledger.files() if r["status"] == "accepted" and r["round"] == round_name}
         self.digests: set[str] = set()  # this run's files: a second copy in the same batch is a duplicate too
-        self.queue: list[_Prepared | FileOutcome] = []
+        self.queue: list[_Prepared | _Known | FileOutcome] = []
         self.outcomes: list[FileOutcome] = []
         self.uncommitted = 0
+        self.sent_states: dict[str, dict[str, tuple[str, str]]] | None = None
+
+    def _sent(self, unit: str) -> dict[str, tuple[str, str]]:
+        """The task statuses the unit's workbook of this round went out with: carried from earlier
+        rounds (read once per run, when a file without figures asks)."""
+        if self.sent_states is None:
+            self.sent_states = self.ledger.latest_task_states(before=self.project.settings.round)
+        return self.sent_states.get(unit, {})
 
     @property
     def dry_run(self) -> bool:
@@ -116,6 +136,8 @@ class Batch:
                 self.ledger.begin_group()
                 item = self._contained(item, self._record)
                 self.uncommitted += 1
+            elif isinstance(item, _Known):
+                item = self._known(item)
             self.queue[len(self.outcomes)] = item  # what was read is let go once recorded (10,000 files)
             self.outcomes.append(item)
             if item.status == "accepted":
@@ -132,13 +154,13 @@ class Batch:
         self.ledger.commit_group()
         self.uncommitted = 0
 
-    def _prepare(self, path: Path, name: str) -> _Prepared | FileOutcome:
+    def _prepare(self, path: Path, name: str) -> _Prepared | _Known | FileOutcome:
         try:
             digest, data = read_small(path)
         except OSError as exc:  # gone, unreadable, or a link put in its place since the listing
             return _unreadable(name, f"文件无法读取：{exc.strerror or exc}")
         if digest in self.digests or self.ledger.has_file(digest):
-            return FileOutcome(name, digest, "duplicate")
+            return _Known(path, name, digest)
         self.digests.add(digest)
         item = _Prepared(path, name, digest, data=data)
         return self._contained(item, self._archive)
@@ -180,18 +202,19 @@ class Batch:
         accepted = extracted is not None and template in ("current", "outdated")
         unit = extracted.identity.unit if extracted and extracted.identity else ""
         superseded = accepted and unit in self.seen_units
-        if superseded and extracted is not None and says_nothing(extracted):
+        if superseded and extracted is not None and not extracted.values and says_nothing(extracted, self._sent(unit)):
             short = extracted.identity.unit_short if extracted.identity else unit
             findings.add(
                 "return-empty",
-                f"{short}又交来一份没有填写任何数据和任务进展的表（{item.name}），可能是发错了附件，或把下发的空表放进了"
+                f"{short}又交来一份没有填写任何数据、任务进展与下发时相同的表（{item.name}），可能是发错了附件，或把下发的空表放进了"
                 "回收文件夹；未采用，此前报送的数据照常有效",
                 Severity.WARNING,
                 file=item.name,
             )
             accepted = superseded = False
-        if superseded and extracted is not None:
-            _changes(self.ledger, extracted, findings, item.name, self.project)
+        if superseded and extracted is not None and extracted.identity is not None:
+            who = extracted.identity.unit_short
+            _changes(self.ledger, unit, extracted.identity.round, who, extracted.values, findings, item.name, self.project)
         _write(
             self.ledger,
             item.path,
@@ -207,6 +230,47 @@ class Batch:
         values = len(extracted.values) if accepted and extracted else 0
         status = "accepted" if accepted else "rejected"
         return FileOutcome(item.name, item.digest, status, unit, template, values, superseded, list(findings))
+
+    def _known(self, item: _Known) -> FileOutcome:
+        """Content already recorded. Received again (under a name or at a time no arrival of it was
+        recorded with) later than its unit's current return, which it is not: its content becomes
+        current again, the unit undid a correction by sending its original. Otherwise a duplicate,
+        recorded nowhere, as before: the same inbox read again changes nothing, since each of its
+        files is then an arrival on record or earlier than what was adopted."""
+        duplicate = FileOutcome(item.name, item.digest, "duplicate")
+        try:
+            row = self.ledger.file_by_hash(item.digest)
+            if row is None or row["status"] != "accepted" or not row["unit"]:
+                return duplicate
+            unit, round_name = str(row["unit"]), str(row["round"])
+            current = self.ledger.current_file(unit, round_name)
+            arrived = datetime.fromtimestamp(item.path.lstat().st_mtime).isoformat(timespec="seconds")
+            if current is None or current["seq"] == row["seq"] or arrived <= str(current["arrived_at"]):
+                return duplicate
+            if (item.name, arrived) in self.ledger.arrivals(int(row["seq"])):  # type: ignore[arg-type]
+                return duplicate  # the file itself, met again
+            findings = Findings()
+            stored = self.ledger.file_values(int(row["seq"]))  # type: ignore[arg-type]
+            values = [Value(i, json.loads(v), "", sheet, cell, v, about) for i, about, v, sheet, cell in stored]
+            who = self.project.registry.label_of(unit)
+            findings.add(
+                "return-resent",
+                f"{who}再次报送了此前交过的文件（{item.name}，内容与 {row['original_name']} 相同）：此前的报送"
+                f"（{current['arrived_as']}）不再是现行报送，以这份为准",
+                Severity.WARNING,
+                file=item.name,
+            )
+            _changes(self.ledger, unit, round_name, who, values, findings, item.name, self.project)
+            self.ledger.begin_group()
+            with self.ledger.transaction() as db:
+                self.ledger.readopt(int(row["seq"]), item.name, arrived, self.now.isoformat(timespec="seconds"))  # type: ignore[arg-type]
+                _add_findings(db, int(row["seq"]), findings)  # type: ignore[arg-type]
+            self.uncommitted += 1
+        except Exception:  # noqa: BLE001 - deciding about a known file never stops the batch: it stays a duplicate
+            if not self.dry_run:
+                log_internal_error(self.project, item.name, item.digest, traceback.format_exc(), self.now)
+            return duplicate
+        return FileOutcome(item.name, item.digest, "accepted", unit, str(row["template"]), len(values), True, list(findings))
 
     def _internal_error(self, item: _Prepared, kind: str, detail: str) -> FileOutcome:
         """The tool's own failure on one file: logged, recorded as rejected so later runs skip it."""
@@ -245,19 +309,25 @@ def log_internal_error(project: Project, name: str, digest: str, detail: str, no
     return str(path.relative_to(project.root))
 
 
-def says_nothing(extracted: Extracted) -> bool:
-    """No figure, no progress note, no task marked begun or done: the form as it was sent out."""
-    return not extracted.values and all(t.status in ("", STATUS_CHOICES[0]) and not t.note.strip() for t in extracted.tasks)
+def says_nothing(extracted: Extracted, sent: dict[str, tuple[str, str]]) -> bool:
+    """No figure, and every task as the form was sent out: not begun and without a note, or as the
+    new round carried it from the last (`sent`: task -> (status, note))."""
+    return not extracted.values and all(
+        (t.status in ("", STATUS_CHOICES[0]) and not t.note.strip()) or (t.status, t.note) == sent.get(t.item)
+        for t in extracted.tasks
+    )
 
 
-def _changes(ledger: Ledger, extracted: Extracted, findings: Findings, name: str, project: Project) -> None:
-    """A resubmission that changes what was adopted from the same unit says what changed: it never
-    replaces a unit's figures without anyone seeing it (a file claiming another unit's identity too).
-    A figure the new file leaves empty is not reported in it: the earlier one stays, listed once."""
-    identity = extracted.identity
-    assert identity is not None
-    before = ledger.unit_values(identity.unit, identity.round)
-    now = {(v.input, v.subject): v for v in extracted.values}
+def _changes(
+    ledger: Ledger, unit: str, round_name: str, who: str, values: list[Value], findings: Findings, name: str,
+    project: Project,
+) -> None:  # fmt: skip
+    """A resubmission (or an original received again) that changes what was adopted from the same
+    unit says what changed: it never replaces a unit's figures without anyone seeing it (a file
+    claiming another unit's identity too). A figure the new file leaves empty is not reported in it:
+    the earlier one stays, listed once. `who`: the unit as the messages name it."""
+    before = ledger.unit_values(unit, round_name)
+    now = {(v.input, v.subject): v for v in values}
     kept = []
     for (input_id, about), (old, old_file, sheet, cell) in sorted(before.items()):
         new = now.get((input_id, about))
@@ -271,7 +341,7 @@ def _changes(ledger: Ledger, extracted: Extracted, findings: Findings, name: str
         shown = input_value(spec, new.value)
         findings.add(
             "resubmission-changed",
-            f"{identity.unit_short}重新报送（{name}）：{whose}“{spec.label if spec else input_id}”由 {input_value(spec, json.loads(old))}"
+            f"{who}重新报送（{name}）：{whose}“{spec.label if spec else input_id}”由 {input_value(spec, json.loads(old))}"
             f"（{old_file} {sheet}!{cell}）改为 {shown}",
             Severity.WARNING,
             file=name,
@@ -282,7 +352,7 @@ def _changes(ledger: Ledger, extracted: Extracted, findings: Findings, name: str
     if kept:
         findings.add(
             "resubmission-kept",
-            f"{identity.unit_short}重新报送的表（{name}）有 {len(kept)} 个数据项没有填写，沿用此前报送的数值："
+            f"{who}重新报送的表（{name}）有 {len(kept)} 个数据项没有填写，沿用此前报送的数值："
             f"{'；'.join(kept[:5])}{' 等' if len(kept) > 5 else ''}（如确需撤销某个数值，用 xinyong resolve 或在评分总表“人工录入”栏处理）",
             Severity.INFO,
             file=name,
@@ -335,7 +405,11 @@ def _write(
                 "INSERT INTO task_states VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [(seq, identity.unit, identity.round, t.item, t.status, t.note, t.cell) for t in read.tasks],
             )
-        db.executemany(
-            "INSERT INTO file_findings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(seq, f.code, f.severity.value, f.message, f.sheet, f.cell, f.input, f.item) for f in findings],
-        )
+        _add_findings(db, seq, findings)
+
+
+def _add_findings(db: sqlite3.Connection, file_seq: int, findings: Findings) -> None:
+    db.executemany(
+        "INSERT INTO file_findings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(file_seq, f.code, f.severity.value, f.message, f.sheet, f.cell, f.input, f.item) for f in findings],
+    )

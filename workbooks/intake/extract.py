@@ -271,7 +271,7 @@ def _values(parsed: Parsed, rubric: Rubric, result: Extracted, file: str, subjec
             typed = type_value(spec, raw_value)
         except ValueProblem as problem:
             whose = f"（{subject}）" if subject else ""
-            result.findings.add(problem.code, f"“{spec.label}”{whose}填写为“{_show(raw_value)}”：{problem}", **loc)
+            result.findings.add(problem.code, f"“{spec.label}”{whose}填写为“{_show(raw_value)}”：{problem.reason}", **loc)
             continue
         if note := reading_note(spec, raw_value):  # 720件, 24.8亿元: how it was read, in the file's provenance
             whose = f"（{subject}）" if subject else ""

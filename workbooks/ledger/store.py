@@ -4,8 +4,13 @@ Rows are only ever inserted. A resubmission from a unit does not replace anythin
 value of an input for a unit is the one from that unit's latest accepted file that reported it, and
 the earlier one stays, marked superseded by the query that reads it. A cell left empty in a later
 file is "not reported in this file": the earlier figure stays current (a figure is withdrawn only by
-the office, with `resolve` or in the master), so a blank form sent by mistake wipes nothing. Two units giving different current values for
-one input is a conflict, shown until someone records a resolution (itself a row).
+the office, with `resolve` or in the master), so a blank form sent by mistake wipes nothing.
+
+"Latest" is in the order of adoption: where a file was received, or where its content was last
+received again after a later file of its unit (a re-sent original undoing a correction: a row in
+`readoptions`, whose position is drawn from the files' own sequence, so one integer orders files,
+re-arrivals and resolutions). Two units giving different current values for one input is a
+conflict, shown until someone records a resolution (itself a row).
 """
 
 from __future__ import annotations
@@ -83,6 +88,12 @@ CREATE TABLE IF NOT EXISTS dismissals (
     file_seq INTEGER NOT NULL REFERENCES files(seq),  -- the file whose findings the office closed
     note TEXT NOT NULL, dismissed_by TEXT NOT NULL, dismissed_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS readoptions (
+    pos INTEGER PRIMARY KEY,         -- its place among the files received (drawn from files' own sequence)
+    file_seq INTEGER NOT NULL REFERENCES files(seq),  -- the earlier file whose content was received again
+    name TEXT NOT NULL, received_at TEXT NOT NULL, processed_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS readoptions_by_file ON readoptions (file_seq, pos);
 -- a unit's latest accepted file of a round, found without reading every file (10,000 returns and more)
 CREATE INDEX IF NOT EXISTS files_by_unit ON files (round, status, unit, seq);
 """
@@ -90,6 +101,23 @@ CREATE INDEX IF NOT EXISTS files_by_unit ON files (round, status, unit, seq);
 
 # a unit's current figure of each input: its latest file that reported it
 VALUES_INDEX = "CREATE INDEX IF NOT EXISTS values_by_unit ON input_values (round, unit, input, subject, file_seq)"
+
+
+def position(seq: str) -> str:
+    """SQL for a file's place in the order of adoption: where it was received, or where its content
+    was last received again (a re-sent original, `readoptions`); `seq`: the column holding its seq.
+    Positions and file seqs are drawn from one sequence, so one integer orders them all."""
+    return f"COALESCE((SELECT MAX(r.pos) FROM readoptions r WHERE r.file_seq = {seq}), {seq})"  # `seq` qualified
+
+
+def user_name() -> str:
+    """Who records an office decision (a dismissal): the operating system's user."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no user name in this environment (a service account without one)
+        return "未知"
 
 
 def value_json(value: object) -> str:
@@ -107,6 +135,7 @@ class Current:
     sheet: str
     cell: str
     subject: str = ""  # whose figure a third party reported; "" the unit's own
+    position: int = 0  # where its file stands in the order of adoption (Ledger: `position`); 0: file_seq
 
     @property
     def about(self) -> str:
@@ -117,7 +146,7 @@ class Current:
 def decides(decision: tuple[object, int] | None, entries: list[Current]) -> bool:
     """A resolution (value, last file seq it saw) decides an input when the office decided after every
     report of it now current; a file received later reopens it."""
-    return decision is not None and all(e.file_seq <= decision[1] for e in entries)
+    return decision is not None and all((e.position or e.file_seq) <= decision[1] for e in entries)
 
 
 @dataclass
@@ -235,22 +264,10 @@ class Ledger:
         key = (round_name, self.db.total_changes)
         if self._current[0] == key:
             return self._current[1]
-        rows = self.db.execute(
-            """
-            WITH latest AS (
-                SELECT MAX(file_seq) AS seq, unit, input, subject FROM input_values WHERE round = ?
-                GROUP BY unit, input, subject
-            )
-            SELECT v.input, v.unit, v.value, v.file_seq, v.sheet, v.cell, v.subject
-            FROM latest JOIN input_values v
-              ON v.file_seq = latest.seq AND v.input = latest.input AND v.subject = latest.subject
-            ORDER BY v.input, v.unit, v.subject
-            """,
-            (round_name,),
-        ).fetchall()
+        rows = self.db.execute(self._LATEST_VALUES.format(where="v.round = ?"), (round_name,)).fetchall()
         out: dict[str, list[Current]] = {}
-        for input_id, unit, value, seq, sheet, cell, about in rows:
-            out.setdefault(input_id, []).append(Current(input_id, unit, json.loads(value), seq, sheet, cell, about))
+        for input_id, unit, about, value, seq, sheet, cell, at in rows:
+            out.setdefault(input_id, []).append(Current(input_id, unit, json.loads(value), seq, sheet, cell, about, at))
         self._current = (key, out)
         return out
 
@@ -258,20 +275,51 @@ class Ledger:
         """(input, subject or "") -> (value as stored: JSON text, file name, sheet, cell): the unit's
         current figures of the round (each from its latest file that reported it), what a
         resubmission from the unit would replace."""
-        rows = self.db.execute(
-            """
-            WITH latest AS (
-                SELECT MAX(file_seq) AS seq, input, subject FROM input_values WHERE round = ? AND unit = ?
-                GROUP BY input, subject
-            )
-            SELECT v.input, v.subject, v.value, f.original_name, v.sheet, v.cell
-            FROM latest JOIN input_values v
-              ON v.file_seq = latest.seq AND v.input = latest.input AND v.subject = latest.subject
-            JOIN files f ON f.seq = v.file_seq
-            """,
-            (round_name, unit),
+        query = self._LATEST_VALUES.format(where="v.round = ? AND v.unit = ?")
+        rows = self.db.execute(query, (round_name, unit)).fetchall()
+        names = {int(f["seq"]): str(f["arrived_as"]) for f in self.files()}  # type: ignore[arg-type]
+        return {(i, about): (v, names[seq], sheet, cell) for i, _, about, v, seq, sheet, cell, _ in rows}
+
+    # each (unit, input, subject)'s row from the file standing last in the order of adoption (SQLite
+    # takes the bare columns of an aggregate query from the row that gave MAX)
+    _LATEST_VALUES = (
+        "SELECT v.input, v.unit, v.subject, v.value, v.file_seq, v.sheet, v.cell, MAX(" + position("v.file_seq") + ")"
+        " FROM input_values v WHERE {where} GROUP BY v.unit, v.input, v.subject ORDER BY v.input, v.unit, v.subject"
+    )
+
+    def file_values(self, file_seq: int) -> list[tuple[str, str, str, str, str]]:
+        """(input, subject, value as JSON text, sheet, cell) of one file: what its re-adoption brings back."""
+        return self.db.execute(
+            "SELECT input, subject, value, sheet, cell FROM input_values WHERE file_seq = ? ORDER BY rowid", (file_seq,)
         ).fetchall()
-        return {(i, about): (v, name, sheet, cell) for i, about, v, name, sheet, cell in rows}
+
+    def file_by_hash(self, digest: str) -> dict[str, object] | None:
+        return next((f for f in self.files() if f["hash"] == digest), None)
+
+    def current_file(self, unit: str, round_name: str) -> dict[str, object] | None:
+        """The unit's file of the round standing last in the order of adoption: its current return."""
+        mine = [f for f in self.files() if f["status"] == "accepted" and f["unit"] == unit and f["round"] == round_name]
+        return max(mine, key=lambda f: int(f["position"]), default=None)  # type: ignore[arg-type]
+
+    def arrivals(self, file_seq: int) -> set[tuple[str, str]]:
+        """(name, time received) of every arrival of one file's content that was recorded: its own,
+        and each re-arrival. The same file met again in the inbox is one of these."""
+        row = self.db.execute("SELECT original_name, received_at FROM files WHERE seq = ?", (file_seq,)).fetchone()
+        again = self.db.execute("SELECT name, received_at FROM readoptions WHERE file_seq = ?", (file_seq,)).fetchall()
+        return {tuple(row), *map(tuple, again)} if row else set(map(tuple, again))
+
+    def readopt(self, file_seq: int, name: str, received_at: str, processed_at: str) -> int:
+        """An earlier file's content received again after a later file of its unit: it becomes the
+        unit's current return again, at a position drawn from the files' own sequence (so a file
+        received next, and a resolution recorded next, both come after it). The position."""
+        with self.transaction() as db:
+            db.execute("UPDATE sqlite_sequence SET seq = seq + 1 WHERE name = 'files'")
+            pos = int(db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'files'").fetchone()[0])
+            db.execute(
+                "INSERT INTO readoptions (pos, file_seq, name, received_at, processed_at) VALUES (?, ?, ?, ?, ?)",
+                (pos, file_seq, name, received_at, processed_at),
+            )
+        return pos
 
     def resolutions(self, round_name: str, subject: str | None = None) -> dict[str, tuple[object, int]]:
         """input -> (value, last file seq it took into account); the latest resolution wins.
@@ -287,7 +335,7 @@ class Ledger:
         subject: str | None = None,
     ) -> None:  # fmt: skip
         with self.transaction() as db:
-            latest = db.execute("SELECT COALESCE(MAX(seq), 0) FROM files").fetchone()[0]
+            latest = db.execute("SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'files'").fetchone()[0]
             db.execute(
                 "INSERT INTO resolutions (round, input, value, unit, note, resolved_at, after_file_seq, subject)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -403,7 +451,10 @@ class Ledger:
         """Where each append-only table stands: any row added since changes these."""
         return tuple(
             self.db.execute(f"SELECT COUNT(*), MAX({key}) FROM {table}").fetchone()  # noqa: S608 - our own names
-            for table, key in (("files", "seq"), ("resolutions", "seq"), ("manual_entries", "seq"), ("dismissals", "seq"))
+            for table, key in (
+                ("files", "seq"), ("resolutions", "seq"), ("manual_entries", "seq"), ("dismissals", "seq"),
+                ("readoptions", "pos"),
+            )  # fmt: skip
         )
 
     def dismiss(self, file_seq: int, note: str, by: str, at: str) -> None:
@@ -414,40 +465,70 @@ class Ledger:
                 (file_seq, note, by, at),
             )
 
+    def named(self, name: str) -> list[dict[str, object]]:
+        """The files received under `name` (as shown, or its last part: a file in a subfolder of 回收)."""
+        return [r for r in self.files() if r["original_name"] == name or Path(str(r["original_name"])).name == name]
+
     def dismissed(self) -> set[int]:
         return {int(row[0]) for row in self.db.execute("SELECT file_seq FROM dismissals")}
 
     def files(self) -> list[dict[str, object]]:
-        """Every file's row, in the order received. Kept until this connection writes again: one run
-        asks several times, and a ledger of 10,000 returns makes it worth keeping. Read-only."""
+        """Every file's row, in the order received, with where it stands in the order of adoption
+        (`position`), and when and under what name its content last arrived (`arrived_at`,
+        `arrived_as`: its own, or its latest re-arrival's). Kept until this connection writes again:
+        one run asks several times, and a ledger of 10,000 returns makes it worth keeping. Read-only."""
         if self._files[0] == self.db.total_changes:
             return self._files[1]
-        cur = self.db.execute("SELECT * FROM files ORDER BY seq")
+        cur = self.db.execute(
+            """
+            SELECT f.*, COALESCE(r.pos, f.seq) AS position, COALESCE(r.received_at, f.received_at) AS arrived_at,
+                   COALESCE(r.name, f.original_name) AS arrived_as
+            FROM files f LEFT JOIN readoptions r ON r.pos = (SELECT MAX(pos) FROM readoptions WHERE file_seq = f.seq)
+            ORDER BY f.seq
+            """
+        )
         names = [d[0] for d in cur.description]
         rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
         self._files = (self.db.total_changes, rows)
         return rows
 
+    def received(self) -> list[dict[str, object]]:
+        """Every arrival in the order of adoption: each file's row, and each re-arrival of a file's
+        content as a row of that file with its own `position`, `arrived_at`, `arrived_as` and
+        `resent_of` (the file's seq; None on a file's own row). What the master's record lists."""
+        own = {"position": "seq", "arrived_at": "received_at", "arrived_as": "original_name"}
+        rows = [{**f, **{k: f[v] for k, v in own.items()}, "resent_of": None} for f in self.files()]
+        by_seq = {int(f["seq"]): f for f in rows}  # type: ignore[arg-type]
+        query = "SELECT pos, file_seq, name, received_at, processed_at FROM readoptions ORDER BY pos"
+        for pos, seq, name, at, processed in self.db.execute(query):
+            again = {"position": pos, "arrived_at": at, "arrived_as": name, "processed_at": processed, "resent_of": seq}
+            rows.append({**by_seq[seq], **again})
+        return sorted(rows, key=lambda f: int(f["position"]))  # type: ignore[arg-type]
+
     def task_states(self, round_name: str) -> list[tuple[str, str, str, str]]:
+        """unit, task, status, note from each unit's current return of the round."""
         return self.db.execute(
-            """
+            f"""
             WITH latest AS (
-                SELECT MAX(seq) AS seq FROM files WHERE round = ? AND status = 'accepted' GROUP BY unit
+                SELECT f.seq, MAX({position("f.seq")}) FROM files f WHERE f.round = ? AND f.status = 'accepted'
+                GROUP BY f.unit
             )
             SELECT t.unit, t.item, t.status, t.note FROM latest JOIN task_states t ON t.file_seq = latest.seq
             ORDER BY t.unit, t.item
-            """,
+            """,  # noqa: S608 - our own SQL
             (round_name,),
         ).fetchall()
 
-    def latest_task_states(self) -> dict[str, dict[str, tuple[str, str]]]:
+    def latest_task_states(self, before: str | None = None) -> dict[str, dict[str, tuple[str, str]]]:
         """unit -> task -> (status, note) from the unit's latest accepted file that reported the task,
-        whatever its round: what a new round's workbook starts from."""
+        whatever its round: what a new round's workbook starts from. `before`: leaving that round's
+        files out (what its workbooks were sent out with)."""
         rows = self.db.execute(
-            """
+            f"""
             SELECT t.unit, t.item, t.status, t.note FROM task_states t JOIN files f ON f.seq = t.file_seq
-            WHERE f.status = 'accepted' ORDER BY t.file_seq
-            """
+            WHERE f.status = 'accepted' AND f.round IS NOT ? ORDER BY {position("t.file_seq")}
+            """,  # noqa: S608 - our own SQL
+            (before,),
         ).fetchall()
         out: dict[str, dict[str, tuple[str, str]]] = {}
         for unit, item, status, note in rows:

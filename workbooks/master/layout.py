@@ -18,6 +18,9 @@ RECOVERY, REMINDERS, PROGRESS, TREND, SUBMISSIONS, FINDINGS = (
     "提分空间", "催报", "单位进度", "轮次趋势", "提交记录", "问题清单",
 )  # fmt: skip
 TASKS, TASK_MATRIX, ROUND_STATES, PUBLICATION = "任务进度", "任务×单位", "各轮状态", "报送情况"  # rounds_view
+# 问题清单: the office closes a file's findings by writing in this column (read back like 人工录入)
+F_FILE_HEAD, F_DISMISS_HEAD = "文件", "已处理（填说明）"
+F_FIRST = 3  # first finding row (0-based); the header is the row above
 
 # 数据: one row per input (a list input: one row per period)
 DATA_HEAD = ["数据项编号", "数据项", "类型", "计量单位", "取值范围", "期次", "报送值", "来源", "人工录入", "采用值", "说明"]  # fmt: skip

@@ -105,6 +105,7 @@ def unit_progress(project: Project, ledger: Ledger, today: date, round_name: str
         if note:
             notes.setdefault(unit, []).append((item, status, note))
     accepted = [f for f in ledger.files() if f["status"] == "accepted" and f["round"] == round_name]
+    accepted.sort(key=lambda f: int(f["position"]))  # type: ignore[arg-type] # a unit's last: its current return
     counts = Counter()
     for f in ledger.file_findings():
         if f["severity"] != "info":
@@ -118,7 +119,7 @@ def unit_progress(project: Project, ledger: Ledger, today: date, round_name: str
         received = [i for i in expected if any(c.unit == name for c in current.get(i, []))]
         unit_states = states.get(name, {})
         statuses = Counter(unit_states.get(t.item.id, NOT_REPORTED) for t in package.tasks)
-        late_file = bool(last) and str(last["received_at"])[:10] > deadline.isoformat()
+        late_file = bool(last) and str(last["arrived_at"])[:10] > deadline.isoformat()
         status, late = _status(last is not None, len(expected) - len(received), late_file, past)
         overdue = []
         for task in package.tasks:
@@ -135,8 +136,8 @@ def unit_progress(project: Project, ledger: Ledger, today: date, round_name: str
                 received=received,
                 statuses=statuses,
                 files=len(mine),
-                last_file=str(last["original_name"]) if last else "",
-                last_at=str(last["received_at"]) if last else "",
+                last_file=str(last["arrived_as"]) if last else "",
+                last_at=str(last["arrived_at"]) if last else "",
                 findings=counts[int(last["seq"])] if last else 0,  # type: ignore[arg-type]
                 status=status,
                 late=late,

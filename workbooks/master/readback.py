@@ -10,6 +10,7 @@ formula cell overwritten by hand is reported, not taken (its value stays in the 
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
@@ -21,10 +22,11 @@ from udfs.values import ValueProblem, is_blank, type_value
 
 from ..intake.archive import archive_copy, file_digest
 from ..intake.reader import Cell, ReadFailure, read_isolated
-from ..ledger import Ledger, Manual
+from ..ledger import Ledger, Manual, user_name
 from ..project import Project
 from . import layout as L
 
+_REF = re.compile(r"([A-Z]{1,3})([0-9]+)")
 TOLERATED = frozenset({"file-external-link"})  # Excel stores add-in UDF calls as links to the add-in file
 
 
@@ -44,7 +46,7 @@ def read_back(project: Project, ledger: Ledger, now: datetime) -> Findings:
     archived = archive_copy(project, path, sha, L.MASTER_ARCHIVE)
     where = {"file": L.MASTER_FILE}
     try:
-        parsed = read_isolated(path, sheets=(L.DATA, L.SCORES), tolerate=TOLERATED)
+        parsed = read_isolated(path, sheets=(L.DATA, L.SCORES, L.FINDINGS), tolerate=TOLERATED)
     except ReadFailure as failure:
         findings.add("master-unreadable", f"评分总表无法读回（{failure}），已另存为 {archived}", Severity.WARNING, **where)
         return findings
@@ -84,7 +86,38 @@ def read_back(project: Project, ledger: Ledger, now: datetime) -> Findings:
                 _check_formula(scores, f"{col}{coord[1:]}", L.SCORES, findings, item=cell.value)
     if records:
         ledger.add_manual(round_name, records, sha, now.isoformat(timespec="seconds"))
+    _dismissals(parsed.cells.get(L.FINDINGS, {}), ledger, findings, now)
     return findings
+
+
+def _dismissals(cells: dict[str, Cell], ledger: Ledger, findings: Findings, now: datetime) -> None:
+    """A file's findings the office marked dealt with in 问题清单's 已处理 column: the file dismissed
+    (as `xinyong dismiss` does, who and when in the ledger); a mark on a row naming no received file
+    is reported, not guessed."""
+    places = {ref: (m.group(1), int(m.group(2))) for ref in cells if (m := _REF.fullmatch(ref))}
+    head = {str(cells[ref].value): col for ref, (col, row) in places.items() if row == L.F_FIRST}
+    file_col, mark_col = head.get(L.F_FILE_HEAD), head.get(L.F_DISMISS_HEAD)
+    marked = sorted(row for col, row in places.values() if col == mark_col and row > L.F_FIRST)
+    done = ledger.dismissed()
+    for row in marked:
+        cell = cells[f"{mark_col}{row}"]
+        if is_blank(cell.value):
+            continue
+        note, where = value_text(cell.value), {"sheet": L.FINDINGS, "cell": f"{mark_col}{row}"}
+        name = cells.get(f"{file_col}{row}")
+        files = ledger.named(str(name.value)) if name is not None and not is_blank(name.value) else []
+        if not files:
+            message = f"问题清单第 {row} 行写了“已处理”（{note}），但这一行不是某个已收到文件的问题，未记录"
+            findings.add("master-dismissal-invalid", message, Severity.WARNING, **where)
+            continue
+        seq = int(files[-1]["seq"])  # type: ignore[arg-type]
+        if seq in done:
+            continue
+        who = user_name()
+        ledger.dismiss(seq, note, who, now.isoformat(timespec="seconds"))
+        done.add(seq)
+        message = f"已按问题清单第 {row} 行标记为已处理：{files[-1]['original_name']}（{note}，{who}）"
+        findings.add("master-dismissal", message, Severity.INFO, **where)
 
 
 def _entry(
@@ -109,7 +142,7 @@ def _entry(
             value = type_value(spec, raws[0])
     except ValueProblem as problem:
         shown = "、".join(value_text(v) for v in raws if v is not None)
-        return "manual-entry-invalid", None, "", f"人工录入的“{spec.label}”：“{shown}”未采用：{problem}"
+        return "manual-entry-invalid", None, "", f"人工录入的“{spec.label}”：“{shown}”未采用：{problem.reason}"
     if old is not None and json.dumps(old.value, sort_keys=True) == json.dumps(value, sort_keys=True):
         return None
     raw = "；".join("" if v is None else str(v) for v in raws)

@@ -173,19 +173,25 @@ def write_trend(wb: xlsxwriter.Workbook, ws: Worksheet, state: MasterState, st: 
     ws.insert_chart(last + 2, 6, sec)
 
 
+def _status_label(f: dict[str, object]) -> str:
+    if f.get("resent_of") is not None:
+        return f"再次报送（同第{f['resent_of']}号）"
+    return STATUS_LABEL.get(str(f["status"]), str(f["status"]))
+
+
 def write_submissions(ws: Worksheet, state: MasterState, st: Styles) -> None:
     registry = state.project.registry
     rows = [
         [
-            f["seq"], f["received_at"], f["original_name"], registry.label_of(f["unit"]),  # type: ignore[arg-type]
-            STATUS_LABEL.get(str(f["status"]), str(f["status"])), TEMPLATE_LABEL.get(str(f["template"]), str(f["template"])),
+            f["position"], f["arrived_at"], f["arrived_as"], registry.label_of(f["unit"]),  # type: ignore[arg-type]
+            _status_label(f), TEMPLATE_LABEL.get(str(f["template"]), str(f["template"])),
             f["round"] or "", f["processed_at"], f["archived_as"] or "", str(f["hash"])[:12],
         ]
         for f in state.files
     ]  # fmt: skip
     table(
         ws, "提交记录（台账）",
-        "每个收到的文件一行，按收到顺序；同一单位后交的文件替代先交的，先交的仍保留在台账和归档中。",
+        "每个收到的文件一行，按收到顺序；同一单位后交的文件替代先交的，先交的仍保留在台账和归档中。单位再次报送此前交过的文件时另起一行（“再次报送”），那份文件的内容重新成为现行报送。",
         ["序号", "收到时间", "文件名", "单位", "处理结果", "模板", "轮次", "处理时间", "归档副本", "内容指纹"],
         [6, 16, 32, 18, 9, 14, 12, 16, 34, 12], rows, st,
     )  # fmt: skip
@@ -198,8 +204,9 @@ def write_findings(ws: Worksheet, state: MasterState, st: Styles) -> None:
         [SEVERITY_LABEL[f.severity], f.code, f.message, f.file or "", f.sheet or "", f.cell or "", f.item or "", f.input or ""]
         for f in findings
     ]
-    head = ["严重程度", "代码", "说明", "文件", "工作表", "单元格", "指标", "数据项"]
-    widths = [8, 20, 54, 26, 10, 8, 14, 16]
+    head = ["严重程度", "代码", "说明", L.F_FILE_HEAD, "工作表", "单元格", "指标", "数据项", L.F_DISMISS_HEAD]
+    widths = [8, 20, 54, 26, 10, 8, 14, 16, 12]
+    rows = [[*row, ""] for row in rows]
     if state.project.subjects:  # a many-subject assessment: whose problem it is, to filter on
         label = state.project.registry.label_of
         rows = [[row[0], label(f.subject) if f.subject else "", *row[1:]] for row, f in zip(rows, findings, strict=True)]
@@ -207,6 +214,12 @@ def write_findings(ws: Worksheet, state: MasterState, st: Styles) -> None:
         widths.insert(1, 12)
     table(
         ws, "问题清单（尚未解决的问题）",
-        "错误：结果缺失或有误，需要处理；警告：结果成立，但需要人看一下；提示：供参考。",
+        "错误：结果缺失或有误，需要处理；警告：结果成立，但需要人看一下；提示：供参考。"
+        "文件的问题已处理（如发错的附件）：在黄色“已处理”栏写明情况，保存后点“重新计分”。",
         head, widths, rows, st,
     )  # fmt: skip
+    received = {str(f["original_name"]) for f in state.files}  # a file in the ledger: its findings can be closed
+    mark = st.num("text", edit=True)
+    for r, f in enumerate(findings, L.F_FIRST):
+        if f.file in received:
+            ws.write_blank(r, len(head) - 1, None, mark)

@@ -81,7 +81,7 @@ def values_of(inputs: list[Adopted]) -> dict[str, object]:
 
 
 def _file_label(files: dict[int, dict[str, object]], seq: int) -> str:
-    return str(files[seq]["original_name"]) if seq in files else f"文件#{seq}"
+    return str(files[seq]["arrived_as"]) if seq in files else f"文件#{seq}"
 
 
 BY_SUBJECT = "各考核对象分别报送、分别计分（xinyong score 项目文件夹 查看每个对象的得分和排名）"
@@ -153,18 +153,19 @@ def _open_findings(
     `subject`: only that subject's files; `subjects`: a many-subject project's, whose own files'
     findings are marked with the subject they are about."""
     files = [row for row in ledger.files() if subject is None or row["unit"] == subject]
-    latest_accepted: dict[str, int] = {}
-    for row in files:
+    current: dict[str, dict[str, object]] = {}  # unit -> its current return (last in the order of adoption)
+    for row in sorted(files, key=lambda r: int(r["position"])):  # type: ignore[arg-type]
         if row["status"] == "accepted" and row["round"] == round_name:
-            latest_accepted[str(row["unit"])] = int(row["seq"])  # type: ignore[arg-type]
-    open_seqs = set(latest_accepted.values())
+            current[str(row["unit"])] = row
+    open_seqs = {int(row["seq"]) for row in current.values()}  # type: ignore[arg-type]
     last_of_name = {str(row["original_name"]): int(row["seq"]) for row in ledger.files()}  # type: ignore[arg-type]
     for row in files:
         unit, seq, name = str(row["unit"] or ""), int(row["seq"]), str(row["original_name"])  # type: ignore[arg-type]
         gone = present is not None and container(name) not in present  # a .zip's member: the .zip
+        adopted = current.get(unit)
         if (
             row["status"] == "rejected"
-            and seq > latest_accepted.get(unit, 0)
+            and (adopted is None or seq > int(adopted["position"]))  # type: ignore[arg-type]
             and not gone
             and last_of_name[name] == seq
         ):
@@ -275,7 +276,7 @@ def gather(
     if subject is not None:
         findings += provisional_scores(inputs)
     units = progress if progress is not None else unit_progress(project, ledger, today)
-    files = ledger.files()
+    files = ledger.received()
     if subject is not None:
         units = [u for u in units if u.unit == subject]
         files = [row for row in files if row["unit"] == subject]
