@@ -55,3 +55,30 @@ def test_a_note_in_the_dismiss_column_closes_that_files_findings(consolidated_na
     code, output = score(p)  # the rewritten master holds no mark: nothing recorded twice
     with sqlite3.connect(p.root / LEDGER_FILE) as db:
         assert db.execute("SELECT COUNT(*) FROM dismissals").fetchone()[0] == 1
+
+
+def test_what_the_inbox_holds_is_in_the_master_whichever_command_writes_it(consolidated_national: Project) -> None:
+    """Clutter and a link in 回收/ are listed by the master written by `score` as by `consolidate`."""
+    p = consolidated_national
+    (p.inbox / "Thumbs.db").write_bytes(b"\0" * 64)
+    link = p.inbox / "链接.xlsx"
+    try:
+        link.symlink_to(p.root / "项目设置.yaml")
+    except OSError:  # no right to make links here (Windows without developer mode): the clutter alone
+        link = None
+    consolidate(p, now=datetime(2019, 3, 22, 9, 0))
+
+    def listed() -> list[str]:
+        return [code for _, code, _ in finding_rows(p)[1]]
+
+    after_consolidate = listed()
+    assert after_consolidate.count("inbox-clutter") == 1
+    assert after_consolidate.count("file-not-regular") == (1 if link else 0)
+    (p.inbox / "desktop.ini").write_bytes(b"\0" * 16)  # the inbox changed: score rewrites the master
+    score(p)
+    after_score = listed()
+    assert after_score.count("inbox-clutter") == 1 and after_score.count("file-not-regular") == (1 if link else 0)
+    rows = finding_rows(p)[1]
+    ws = openpyxl.load_workbook(p.root / L.MASTER_FILE)[L.FINDINGS]
+    message = next(ws.cell(r, 3).value for r, code, _ in rows if code == "inbox-clutter")
+    assert "2 个系统或临时文件" in message

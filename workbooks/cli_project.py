@@ -177,6 +177,7 @@ def consolidate(folder: Path, dry_run: bool, as_json: bool) -> None:
     """汇总“回收”文件夹中的全部文件：识别、校验、记入台账。"""
     from .intake.consolidate import consolidate as run_consolidate
     from .intake.consolidate import inbox_files
+    from .intake.zipped import container
     from .lock import LockBusy
     from .report import text as report
 
@@ -186,7 +187,15 @@ def consolidate(folder: Path, dry_run: bool, as_json: bool) -> None:
         with click.progressbar(
             length=len(files), label="校验回收表" if dry_run else "汇总回收表", file=sys.stderr
         ) as bar:
-            summary = run_consolidate(project, dry_run=dry_run, progress=lambda _name: bar.update(1))
+            counted: set[str] = set()
+
+            def advance(name: str) -> None:
+                whole = container(name)  # a .zip's workbooks advance it once, as its length counts the .zip
+                if whole not in counted:
+                    counted.add(whole)
+                    bar.update(1)
+
+            summary = run_consolidate(project, dry_run=dry_run, progress=advance)
     except LockBusy as busy:
         raise UsageFailure(f"另一个汇总正在进行（{busy.holder}），请稍后再试") from None
     if as_json:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from udfs.findings import Finding, Findings, Severity
+from udfs.findings import Finding, Severity
 
 from ..generate.run import expected
 from ..ledger import LEDGER_FILE, Conflict, Ledger
@@ -29,7 +29,7 @@ from ..project import Project, signing_key
 from .archive import Archive
 from .batch import RECEIVED, Batch, FileOutcome
 from .extract import INTAKE, IntakeContext
-from .inbox import SKIP_PREFIXES, Entry, scan
+from .inbox import SKIP_PREFIXES, Entry, clutter_finding, not_regular, scan
 from .pool import ReaderPool
 from .worker import Setup
 from .zipped import ZIP_SUFFIX, unpack
@@ -80,22 +80,11 @@ def inbox_files(project: Project) -> list[Path]:
     return [e.path for e in scan(project.inbox) if e.regular]
 
 
-def clutter_finding(names: list[str]) -> Finding:
-    """One line for every system or temporary file: counted, so nothing is hidden, never to act on."""
-    shown = "、".join(names[:3]) + (" 等" if len(names) > 3 else "")
-    message = f"回收文件夹中有 {len(names)} 个系统或临时文件（{shown}），不是单位报送的文件，已跳过"
-    return Finding("inbox-clutter", Severity.INFO, message)
-
-
-def irregular(project: Project, entries: list[Entry]) -> list[FileOutcome]:
+def irregular(entries: list[Entry]) -> list[FileOutcome]:
     """Links, devices and the like in 回收/: never read or archived, each a finding."""
-    out = []
-    for e in entries:
-        if not e.regular and not e.clutter:
-            findings = Findings()
-            findings.add("file-not-regular", f"“{e.name}”是{e.kind}，不是普通文件，未读取也未归档", file=e.name)
-            out.append(FileOutcome(e.name, "", "skipped", findings=list(findings)))
-    return out
+    return [
+        FileOutcome(e.name, "", "skipped", findings=[not_regular(e)]) for e in entries if not e.regular and not e.clutter
+    ]
 
 
 def _inbox_and_archives(entries: list[Entry], scratch: Path) -> tuple[list[tuple[Path, str]], list[FileOutcome]]:
@@ -133,9 +122,9 @@ def consolidate(
         finally:
             ledger.close()
         summary = _consolidate(project, False, progress, now)
-        # findings the ledger does not hold, shown in the master too (the summary has listed them already)
-        listed = [f for o in summary.outcomes if o.status == "skipped" for f in o.findings]
-        listed += [clutter_finding(summary.clutter)] if summary.clutter else []
+        # findings the ledger does not hold, shown in the master too (the summary has listed them already);
+        # what 回收/ itself holds (links, clutter) the master finds on its own, whichever command writes it
+        listed = [f for o in summary.outcomes if o.status == "skipped" for f in o.findings if f.code != "file-not-regular"]
         summary.master = refresh(project, now=now, pre_read=read, listed=listed)
         return summary
 
@@ -167,7 +156,7 @@ def _consolidate(project: Project, dry_run: bool, progress: Callable[[str], None
         finally:
             if archive is not None:
                 archive.close()
-        outcomes = irregular(project, entries) + unpacked + run.outcomes
+        outcomes = irregular(entries) + unpacked + run.outcomes
         subject_values: dict[str, dict[str, object]] = {}
         if project.subjects:  # each subject's figures are its own: a conflict is within one subject only
             settled = {subject: ledger.settled(s.round, subject=subject) for subject in project.subjects}

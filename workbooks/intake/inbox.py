@@ -20,6 +20,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from udfs.findings import Finding, Severity
+
 SKIP_PREFIXES = ("~$", ".")  # Office lock files (~$, LibreOffice's .~lock…#), hidden files (.DS_Store, ._x)
 CLUTTER_NAMES = frozenset({"thumbs.db", "desktop.ini", "ehthumbs.db", "icon\r"})  # compared in lower case
 CLUTTER_SUFFIXES = (".tmp", ".crdownload", ".part", ".download", ".partial")  # temporary and unfinished files
@@ -84,8 +86,29 @@ def scan(inbox: Path) -> list[Entry]:
     return sorted(out, key=lambda e: (e.mtime, e.path.name))
 
 
-def present_names(inbox: Path) -> frozenset[str]:
-    """The names (as shown) of the files in `inbox` now: a rejected file's findings end when it has left."""
-    if not inbox.is_dir():
-        return frozenset()
-    return frozenset(e.name for e in scan(inbox) if not e.clutter)
+def present_names(inbox: Path, entries: list[Entry] | None = None) -> frozenset[str]:
+    """The names (as shown) of the files in `inbox` now: a rejected file's findings end when it has left.
+    `entries`: the inbox's listing, when the caller has it."""
+    if entries is None:
+        entries = scan(inbox) if inbox.is_dir() else []
+    return frozenset(e.name for e in entries if not e.clutter)
+
+
+def not_regular(e: Entry) -> Finding:
+    return Finding("file-not-regular", Severity.ERROR, f"“{e.name}”是{e.kind}，不是普通文件，未读取也未归档", file=e.name)
+
+
+def clutter_finding(names: list[str]) -> Finding:
+    """One line for every system or temporary file: counted, so nothing is hidden, never to act on."""
+    shown = "、".join(names[:3]) + (" 等" if len(names) > 3 else "")
+    message = f"回收文件夹中有 {len(names)} 个系统或临时文件（{shown}），不是单位报送的文件，已跳过"
+    return Finding("inbox-clutter", Severity.INFO, message)
+
+
+def inbox_findings(entries: list[Entry]) -> list[Finding]:
+    """What the master says about 回收/ itself, whichever command writes it: links, devices and the
+    like (never read), and the clutter counted in one line."""
+    clutter = [e.name for e in entries if e.clutter]
+    return [not_regular(e) for e in entries if not e.regular and not e.clutter] + (
+        [clutter_finding(clutter)] if clutter else []
+    )

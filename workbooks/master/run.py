@@ -22,7 +22,7 @@ from udfs.findings import Finding, Findings, Severity
 from udfs.rubric.loader import resolve
 
 from ..intake.archive import file_digest
-from ..intake.inbox import present_names
+from ..intake.inbox import inbox_findings, present_names, scan
 from ..ledger import LEDGER_FILE, Ledger
 from ..lock import project_lock
 from ..project import REGISTRY_FILE, RUBRIC_FILE, SETTINGS_FILE, Project
@@ -168,8 +168,9 @@ def refresh(
     try:
         ledger.record_round(project.settings.round, project.settings.deadline, now.isoformat(timespec="seconds"))
         findings = read_back(project, ledger, now) if pre_read is None else pre_read
-        present = present_names(project.inbox)  # once: gathering, every subject and the digest ask
-        extra = [*findings, *(listed or [])]
+        entries = scan(project.inbox) if project.inbox.is_dir() else []  # once: gathering, every subject and the digest ask
+        present = present_names(project.inbox, entries)
+        extra = [*findings, *inbox_findings(entries), *(listed or [])]
         state = gather(project, ledger, compiled, today, now, extra_findings=extra, present=present)
         subjects = subject_scores(project, ledger, compiled, today, now, present) if project.subjects else None
         for s in subjects or []:  # each subject's scoring findings and conflicts, named by the subject
