@@ -95,7 +95,9 @@ def present_names(inbox: Path, entries: list[Entry] | None = None) -> frozenset[
 
 
 def not_regular(e: Entry) -> Finding:
-    return Finding("file-not-regular", Severity.ERROR, f"“{e.name}”是{e.kind}，不是普通文件，未读取也未归档", file=e.name)
+    return Finding(
+        "file-not-regular", Severity.ERROR, f"“{e.name}”是{e.kind}，不是普通文件，未读取也未归档", file=e.name
+    )
 
 
 def clutter_finding(names: list[str]) -> Finding:
