@@ -5,9 +5,13 @@ python3-uno package), not the project's:
 
     python3 lo_fill.py SPEC.json
 
-SPEC: {"jobs": [{"source": ..., "target": ..., "values": {name: value}, "cells": {"任务清单!K3": text}}]}
+SPEC: {"jobs": [{"source": ..., "target": ..., "values": {name: value}, "cells": {"任务清单!K3": text},
+                 "formulas": {"数据填报!F9": "=1/0"}, "remove_sheets": [name, ...],
+                 "format": "xlsx" | "ods" | "xls", "password": text}]}
 Numbers are entered as numbers, text as text (是/否, "约85%"), into the cells named by each input's
-defined name; the document is then stored as .xlsx by LibreOffice's own filter.
+defined name, formulas as formulas; the sheets named in remove_sheets are deleted; the document is
+then stored by LibreOffice's own filter for the job's format (.xlsx when none is given), encrypted
+when a password is given: what a unit that saves its return from LibreOffice in another format sends.
 """
 
 import json
@@ -41,6 +45,9 @@ def connect(pipe):
     raise RuntimeError("LibreOffice did not start")
 
 
+FILTERS = {"xlsx": "Calc MS Excel 2007 XML", "ods": "calc8", "xls": "MS Excel 97"}
+
+
 def fill(desktop, job):
     url = uno.systemPathToFileUrl(os.path.abspath(job["source"]))
     doc = desktop.loadComponentFromURL(url, "_blank", 0, (prop("Hidden", True),))
@@ -61,8 +68,16 @@ def fill(desktop, job):
             sheet_name, addr = ref.split("!")
             sheet = doc.Sheets.getByName(sheet_name)
             sheet.getCellRangeByName(addr).setString(text)
+        for ref, formula in job.get("formulas", {}).items():
+            sheet_name, addr = ref.split("!")
+            doc.Sheets.getByName(sheet_name).getCellRangeByName(addr).setFormula(formula)
+        for name in job.get("remove_sheets", []):
+            doc.Sheets.removeByName(name)
         target = uno.systemPathToFileUrl(os.path.abspath(job["target"]))
-        doc.storeToURL(target, (prop("FilterName", "Calc MS Excel 2007 XML"),))
+        options = (prop("FilterName", FILTERS[job.get("format", "xlsx")]),)
+        if job.get("password"):
+            options += (prop("Password", job["password"]),)
+        doc.storeToURL(target, options)
     finally:
         doc.close(True)
 

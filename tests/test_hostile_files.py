@@ -524,7 +524,7 @@ REJECTED: list[tuple[str, Builder, list[str]]] = [
     ("truncated-zip", b_truncated, ["file-damaged"]),
     ("corrupted-part", b_corrupted, ["file-damaged"]),
     ("zip-entries-encrypted", b_zip_encrypted, ["file-not-xlsx"]),
-    ("ole-header-junk", b_ole_junk, ["file-not-xlsx"]),
+    ("ole-header-junk", b_ole_junk, ["file-damaged"]),  # an OLE signature and no compound file after it
     ("ole-encrypted-package", b_ole_encrypted, ["file-not-xlsx"]),
     ("xls", b_xls, ["file-not-xlsx"]),
     ("xls-renamed-xlsx", b_xls_renamed, ["file-not-xlsx"]),

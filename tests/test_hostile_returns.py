@@ -394,3 +394,16 @@ def test_json_output_is_strict_and_internal_errors_stay_with_their_file(
         json.loads(result.stdout, parse_constant=reject_constant)
     again = consolidate(project, now=NOW)
     assert {o.name: o.status for o in again.outcomes}[child_fails.name] == "duplicate"  # recorded: not read again
+
+
+def test_an_identity_sheet_with_the_keys_but_not_every_field_is_no_identity() -> None:
+    """Found by fuzzing re-saved files: the four keys checked first, a field the identity needs
+    missing; the file is one without identity (a finding), not the tool's internal error."""
+    from workbooks.intake.extract import identity_of
+    from workbooks.intake.reader import Cell, Parsed
+
+    rows = {"unit": "市人社局", "rubric": "national-2019", "signature": "x", "project_id": "P1"}
+    cells = {}
+    for n, (key, value) in enumerate(rows.items(), 1):
+        cells[f"A{n}"], cells[f"B{n}"] = Cell(key, "s"), Cell(value, "s")
+    assert identity_of(Parsed(sheets=[IDENTITY_SHEET], cells={IDENTITY_SHEET: cells})) is None

@@ -1,7 +1,7 @@
 """The inbox as offices really have it: a wrong attachment, a correction that leaves cells empty,
 figures typed with their units, system clutter, stray files whose findings must end, compressed
-archives, .ods, file names that are not UTF-8, and the tool's own failure; each against a real
-national-2019 project whose units returned the built-in example figures."""
+archives, a unit's own spreadsheet saved as .ods, file names that are not UTF-8, and the tool's own
+failure; each against a real national-2019 project whose units returned the built-in example figures."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from python_calamine import CalamineWorkbook
 
 from tests.conftest import builtin_inputs, national_example
 from tests.test_consolidate_e2e import fill_openpyxl, outgoing
+from tests.test_resaved_returns import ods_bytes
 from udfs.evaluate import CompiledRubric
 from workbooks.cli import guarded, main
 from workbooks.console import LOG_FILE
@@ -131,11 +132,14 @@ def test_a_stray_files_finding_ends_when_it_leaves_or_is_dismissed(consolidated_
     rar = p.inbox / "全部回执.rar"
     rar.write_bytes(b"Rar!\x1a\x07\x00" + b"\0" * 100)
     arrive(rar, 10)
-    ods = arrive(Path(shutil.copy(outgoing(p, PBOC), p.inbox / "人行.ods")), 11)
+    ods = p.inbox / "人行.ods"  # an OpenDocument spreadsheet of the unit's own: no identity
+    ods.write_bytes(ods_bytes({"Sheet1": [["不良贷款率", 0.02]]}))
+    arrive(ods, 11)
     summary = consolidate(p, now=LATER)
     assert [f.code for f in outcome(summary, rar.name).findings] == ["file-archive"]
     assert "解压" in outcome(summary, rar.name).findings[0].message
-    assert "另存为" in outcome(summary, ods.name).findings[0].message
+    told = outcome(summary, ods.name).findings
+    assert [f.code for f in told] == ["file-not-xlsx"] and "（.ods）" in told[0].message and "另存为" in told[0].message
 
     def open_files() -> set[str]:
         return {f.file for f in state_of(p).findings if f.file}

@@ -113,7 +113,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # returned files
     "file-unreadable": ("文件无法打开读取。", "确认文件没有被其他程序占用，重新放入回收文件夹。"),
     "file-not-xlsx": (
-        "不是 .xlsx 工作簿（如 .xls、CSV、加密文件）。",
+        "不是可以读取的任务分解表（如 CSV、加密文件、没有识别标识的 .xls/.ods、自己另做的表格）。",
         "请单位用下发的任务分解表填报，去掉密码，保存为 .xlsx 后重新报送。",
     ),
     "file-archive": (

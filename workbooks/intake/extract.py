@@ -77,7 +77,10 @@ def identity_of(parsed: Parsed) -> Identity | None:
             rows[str(cell.value)] = "" if value is None or value.value is None else str(value.value)
     if not {"unit", "rubric", "signature", "project_id"} <= rows.keys():
         return None
-    return Identity.from_rows(rows)
+    try:
+        return Identity.from_rows(rows)
+    except TypeError:  # a field the identity needs is missing: no identity, as when the sheet is gone
+        return None
 
 
 def layout_of(parsed: Parsed, identity: Identity) -> Layout:

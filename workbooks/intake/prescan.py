@@ -39,6 +39,14 @@ ACTIVE_CONTENT = [
     (re.compile(r"^xl/embeddings/", re.I), "file-active-content", "包含嵌入对象"),
     (re.compile(r"^customUI/|^customUI14?\.xml$|/customUI", re.I), "file-active-content", "包含自定义界面（customUI）"),
 ]
+ODS_ACTIVE_CONTENT = [  # an OpenDocument spreadsheet's macro libraries (LibreOffice Basic, scripts)
+    (re.compile(r"^Basic/", re.I), "file-macro", "包含宏（Basic）"),
+    (re.compile(r"^Scripts/", re.I), "file-macro", "包含宏（脚本）"),
+]
+STRUCTURE = {  # kind -> (parts it must have, active content patterns, what a file without those parts is)
+    "xlsx": ({"[Content_Types].xml", "xl/workbook.xml"}, ACTIVE_CONTENT, "不是 Excel 工作簿（缺少工作簿结构）"),
+    "ods": ({"content.xml"}, ODS_ACTIVE_CONTENT, "不是完整的 OpenDocument 表格（缺少 content.xml），请重新保存后报送"),
+}
 _DTD_WORDS = ("<!DOCTYPE", "<!ENTITY")
 _DTD = re.compile(
     b"|".join(re.escape(w.encode(enc)) for w in _DTD_WORDS for enc in ("ascii", "utf-16-le", "utf-16-be")), re.I
@@ -64,25 +72,42 @@ class Refused(Exception):
 
 
 SUFFIX_ADVICE = {  # what a file's suffix says before its content is looked at: (code, what to do)
-    ".ods": ("file-not-xlsx", "这是 OpenDocument 表格（.ods，WPS 或 LibreOffice 保存的格式）；请在 WPS 或 LibreOffice 中“另存为”Excel 工作簿（.xlsx）后重新报送"),
     ".rar": ("file-archive", "这是 RAR 压缩包，工具不会打开它；请解压后把其中的任务分解表（.xlsx）放入回收文件夹"),
     ".7z": ("file-archive", "这是 7z 压缩包，工具不会打开它；请解压后把其中的任务分解表（.xlsx）放入回收文件夹"),
 }  # fmt: skip
 
 
 def head_problem(head: bytes, suffix: str) -> Problem | None:
-    """What the first bytes say: empty, an OLE container (.xls or encrypted), or not a zip at all."""
+    """What the first bytes say of a file that cannot be read at all: empty, an archive the tool does
+    not open, or neither a zip (.xlsx, .ods) nor an OLE container (.xls, an encrypted .xlsx: what
+    intake.resaved reads or refuses by its content)."""
     if not head:
         return Problem("file-damaged", "文件是空的（0 字节），可能保存或传输没有完成；请重新报送")
     advice = SUFFIX_ADVICE.get(suffix.lower())
     if advice is not None:
         return Problem(advice[0], advice[1])
-    if head.startswith(OLE_MAGIC):
-        return Problem("file-not-xlsx", "这是加密的 Excel 文件或旧版 .xls 文件；请去掉密码并另存为 .xlsx 后重新报送")
-    if not head.startswith(ZIP_MAGIC):
+    if not head.startswith((ZIP_MAGIC, OLE_MAGIC)):
         what = "CSV 或文本文件" if suffix.lower() in (".csv", ".txt") else "不是 Excel 工作簿"
         return Problem("file-not-xlsx", f"{what}；请使用下发的任务分解表（.xlsx）填报")
     return None
+
+
+def peek(source: str | bytes) -> tuple[bytes, str]:
+    """A file's first bytes and its suffix ("" for bytes); Refused when it cannot be read at all
+    (head_problem), or cannot be opened."""
+    if isinstance(source, bytes):
+        head, suffix = source[:8], ""
+    else:
+        suffix = Path(source).suffix
+        try:
+            with open(source, "rb") as fh:
+                head = fh.read(8)
+        except OSError as exc:
+            raise Refused([Problem("file-unreadable", f"文件无法读取：{exc.strerror or exc}")]) from None
+    problem = head_problem(head, suffix)
+    if problem:
+        raise Refused([problem])
+    return head, suffix
 
 
 def open_zip(source: str | bytes) -> zipfile.ZipFile:
@@ -91,21 +116,12 @@ def open_zip(source: str | bytes) -> zipfile.ZipFile:
     text file apart in the message; the archive copy keeps the returned file's suffix)."""
     import io
 
-    if isinstance(source, bytes):
-        head, stream, suffix = source[:8], io.BytesIO(source), ""
-    else:
-        suffix = Path(source).suffix
-        try:
-            with open(source, "rb") as fh:
-                head = fh.read(8)
-        except OSError as exc:
-            raise Refused([Problem("file-unreadable", f"文件无法读取：{exc.strerror or exc}")]) from None
-        stream = source
-    problem = head_problem(head, suffix)
-    if problem:
-        raise Refused([problem])
+    head, _ = peek(source)
+    if head.startswith(OLE_MAGIC):  # read by intake.resaved, never as a zip
+        message = "这是 .xls 或加密的 Excel 文件，不是 .xlsx；请另存为 .xlsx 后重新报送"
+        raise Refused([Problem("file-not-xlsx", message)])
     try:
-        return zipfile.ZipFile(stream)
+        return zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
     except Exception:  # noqa: BLE001 - a zip directory that cannot be read is a damaged file, whatever the error
         raise Refused([Problem("file-damaged", "文件已损坏（不是完整的 .xlsx），请重新保存后报送")]) from None
 
@@ -118,9 +134,10 @@ def bomb_like(info: zipfile.ZipInfo, cap: int) -> bool:
     )
 
 
-def directory_problems(infos: list[zipfile.ZipInfo]) -> list[Problem]:
+def directory_problems(infos: list[zipfile.ZipInfo], kind: str = "xlsx") -> list[Problem]:
     """Everything the zip directory alone tells: part count and names, the workbook's structure,
-    active content, encryption, and the sizes the parts declare."""
+    active content, encryption, and the sizes the parts declare. `kind`: "xlsx", or "ods" for an
+    OpenDocument spreadsheet (its own structure and macro folders)."""
     names = [i.filename for i in infos]
     if len(infos) > MAX_PARTS:
         return [Problem("file-too-large", f"文件包含 {len(infos)} 个部件，超过上限")]
@@ -130,10 +147,11 @@ def directory_problems(infos: list[zipfile.ZipInfo]) -> list[Problem]:
         return [Problem("file-unsafe-zip", f"文件中有不安全的部件名（{shown}），疑似被特意构造，未读取")]
     if len(set(names)) != len(names):
         return [Problem("file-unsafe-zip", "文件中有重名的部件（文件已损坏或被特意构造），未读取")]
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        return [Problem("file-not-xlsx", "不是 Excel 工作簿（缺少工作簿结构）")]
+    required, active, missing = STRUCTURE[kind]
+    if not required <= set(names):
+        return [Problem("file-not-xlsx", missing)]
     problems: list[Problem] = []
-    for pattern, code, text in ACTIVE_CONTENT:
+    for pattern, code, text in active:
         if any(pattern.search(n) for n in names):
             problems.append(Problem(code, f"文件{text}，出于安全考虑未读取"))
     if any(i.flag_bits & 0x1 for i in infos):

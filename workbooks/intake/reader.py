@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
-from .prescan import Problem, Refused, directory_problems, open_zip, part_chunks
+from . import resaved
+from .prescan import OLE_MAGIC, Problem, Refused, directory_problems, open_zip, part_chunks, peek
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -242,10 +243,23 @@ def parse_workbook(
     (intake.prescan.part_chunks) before a parser sees it. Parts nobody parses are inflated and
     checked all the same, after the parse: a damaged picture or style part is a damaged file, which
     the office should not keep as a unit's evidence. Refused with the pre-scan's problems (those in
-    `tolerate` aside) when the file must not be read."""
+    `tolerate` aside) when the file must not be read.
+
+    What the file is, its content says, never its name: an OLE container (an .xls, or an encrypted
+    .xlsx that is refused) and an OpenDocument spreadsheet are read by intake.resaved into the same
+    Parsed; anything else that is a zip is read as an .xlsx."""
+    head, suffix = peek(source)
+    if head.startswith(OLE_MAGIC):
+        return resaved.read_xls(source, suffix, sheets, MAX_CELLS)
     result = Parsed()
     with open_zip(source) as archive:
         infos = archive.infolist()
+        kind = resaved.opendocument(archive, infos)
+        if kind == resaved.SPREADSHEET:
+            return resaved.read_ods(archive, suffix, sheets, tolerate, MAX_CELLS)
+        if kind is not None and kind.startswith("application/vnd.oasis.opendocument"):
+            message = f"这是 OpenDocument 文档（{kind[35:][:40]}），不是表格；请使用下发的任务分解表（.xlsx）填报"
+            raise Refused([Problem("file-not-xlsx", message)])
         problems = [p for p in directory_problems(infos) if p.code not in tolerate]
         if problems:
             raise Refused(problems)
