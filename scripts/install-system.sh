@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # System packages the tests need: LibreOffice Calc (the independent calculator of the oracle
-# tests, and a second office suite that fills returned workbooks) and CJK fonts (Chinese text
-# in rendered workbooks). Debian packages; skipped when present.
+# tests, and a second office suite that fills returned workbooks), CJK fonts (Chinese text
+# in rendered workbooks) and Chromium with its driver (the portal's browser tests). Debian packages; skipped when present.
 set -euo pipefail
 need=()
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc)
@@ -13,6 +13,9 @@ fc-list 2>/dev/null | grep -qi "noto sans cjk" || need+=(fonts-noto-cjk)
 fc-list 2>/dev/null | grep -qi carlito || need+=(fonts-crosextra-carlito)
 # poppler: the paper test reads the PDF LibreOffice prints (pdftotext)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+# a real browser for the portal's tests (tests/test_portal_browser.py, driven by Selenium)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 if [ ${#need[@]} -eq 0 ]; then
   echo "system packages present"
   exit 0

@@ -15,6 +15,7 @@ import click
 from addin.commands import addin as addin_commands
 
 from . import click_zh
+from .cli_portal import serve
 from .cli_project import PROJECT_COMMANDS, master_of
 from .cli_round import round_group
 from .console import log_failure, tolerate_unencodable
@@ -350,6 +351,7 @@ for command in PROJECT_COMMANDS:
     main.add_command(command)
 main.add_command(round_group)
 main.add_command(addin_commands)
+main.add_command(serve)
 click_zh.install()
 click_zh.localise(main)
 

@@ -79,6 +79,7 @@ OPTIONS_METAVAR = "[选项]"
 OPTION_VALUES = {  # an option's name -> what its value is, in the help (“--registry 名录”)
     "ref": "指标体系", "rubric": "指标体系", "registry_ref": "名录", "subject": "考核对象", "unit": "单位",
     "note": "说明", "round_name": "轮次", "year": "年度", "deadline": "日期", "top": "项数",
+    "host": "地址", "port": "端口号",
 }  # fmt: skip
 METAVARS = {"StringParamType": "文字", "IntParamType": "整数", "IntRange": "整数", "FloatParamType": "数字"}  # by click type
 SUBCOMMAND_METAVAR = "命令 [参数]..."

@@ -82,6 +82,7 @@ class Settings:
     email: str = ""
     return_how: str = "填好后保存，原文件（不要改名也可以，工具按文件内标识识别）发回至联系人邮箱。"
     sheet_password: str = ""  # empty: sheets are protected without a password
+    portal_address: str = ""  # the office's intranet address of `xinyong serve` (http://10.1.2.3:8765); "": no links
     carry_over: bool = False  # a figure not reported this round keeps the latest earlier round's value
     formulas: str = "udf"  # master score cells: udf (XY_ functions, Excel with the add-in) | native (any suite)
     created: str = ""

@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING
 
 import xlsxwriter
 
+from ..portal.links import link, unit_token
+from ..project import signing_key
+
 if TYPE_CHECKING:
     from ..project import Project
     from .run import Outgoing
@@ -26,6 +29,7 @@ HEAD = [
     "备注",
 ]
 WIDTH = [5, 36, 14, 34, 8, 9, 13, 24, 14, 12, 20]
+LINK_HEAD, LINK_WIDTH = "网页报送链接", 52  # when the project sets portal_address
 
 
 def distribution_bytes(project: Project, files: list[Outgoing]) -> bytes:
@@ -46,7 +50,9 @@ def distribution_bytes(project: Project, files: list[Outgoing]) -> bytes:
         f"{s.name} 下发清单（共 {len(files)} 个单位）",
         wb.add_format({"font_name": "宋体", "bold": True, "font_size": 14}),
     )
-    ws.write_row(1, 0, HEAD, head)
+    key = signing_key(project)
+    links = bool(s.portal_address and key)  # each unit's portal link in a last column
+    ws.write_row(1, 0, HEAD + ([LINK_HEAD] if links else []), head)
     contact = "，".join(p for p in (s.contact, s.phone) if p)
     for k, f in enumerate(files):
         row = 2 + k
@@ -59,10 +65,12 @@ def distribution_bytes(project: Project, files: list[Outgoing]) -> bytes:
         ws.write_string(row, 7, contact, text)
         for col in (8, 9, 10):
             ws.write_blank(row, col, None, edit)
-    for col, width in enumerate(WIDTH):
+        if links:
+            ws.write_string(row, len(HEAD), link(s.portal_address, unit_token(key, f.unit)), text)  # type: ignore[arg-type]
+    for col, width in enumerate(WIDTH + ([LINK_WIDTH] if links else [])):
         ws.set_column(col, col, width)
     ws.freeze_panes(2, 2)
-    ws.autofilter(1, 0, 1 + len(files), len(HEAD) - 1)
+    ws.autofilter(1, 0, 1 + len(files), len(HEAD) - (0 if links else 1))
     ws.set_paper(9)
     ws.set_landscape()
     ws.repeat_rows(0, 1)

@@ -174,6 +174,7 @@ def context(project: Project) -> Context:
         created=created,
         key=signing_key(project),
         assessment=bool(project.subjects),
+        portal_address=s.portal_address,
     )
 
 

@@ -77,6 +77,7 @@ class Context:
     assessment: bool = False  # a many-subject assessment: a subject's discretionary figure is its 自评分
     # a new progress round: each unit's last reported (status, note) per task, written into its sheet
     carried: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
+    portal_address: str = ""  # the office's portal (settings.portal_address): each unit's link on its cover
 
 
 def _task_text(item: Item) -> str:
@@ -345,6 +346,11 @@ def _write_cover(ws, package: UnitPackage, ctx: Context, fmt: Formats) -> None: 
         ),
         ("交回方式", ctx.return_how),
     ]
+    if ctx.portal_address and ctx.key:
+        from ..portal.links import link, unit_token
+
+        address = link(ctx.portal_address, unit_token(ctx.key, unit.name))
+        rows.append(("网页报送", f"{address}\n用浏览器打开此链接，可以下载本表、上传填好的表并立即看到检查结果。链接为本单位专用，请勿转发。"))
     for k, (label, value) in enumerate(rows, start=3):
         ws.write_string(k, 0, label, fmt.label)
         ws.write_string(k, 1, value, fmt.text)

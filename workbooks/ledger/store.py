@@ -94,6 +94,14 @@ CREATE TABLE IF NOT EXISTS readoptions (
     name TEXT NOT NULL, received_at TEXT NOT NULL, processed_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS readoptions_by_file ON readoptions (file_seq, pos);
+CREATE TABLE IF NOT EXISTS uploads (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL, link TEXT NOT NULL,  -- the portal's link by fingerprint (never the link itself)
+    unit TEXT NOT NULL, address TEXT NOT NULL, size INTEGER NOT NULL,
+    hash TEXT NOT NULL,              -- '' when refused before its bytes were kept
+    stored_as TEXT NOT NULL,         -- its name under 回收/ ('' when refused)
+    outcome TEXT NOT NULL, detail TEXT NOT NULL
+);
 -- a unit's latest accepted file of a round, found without reading every file (10,000 returns and more)
 CREATE INDEX IF NOT EXISTS files_by_unit ON files (round, status, unit, seq);
 """
@@ -464,6 +472,21 @@ class Ledger:
                 "INSERT INTO dismissals (file_seq, note, dismissed_by, dismissed_at) VALUES (?, ?, ?, ?)",
                 (file_seq, note, by, at),
             )
+
+    def log_upload(self, **row: object) -> int:
+        """One upload through the portal, whatever came of it (portal.receiver)."""
+        with self.transaction() as db:
+            cols = ", ".join(row)
+            cur = db.execute(f"INSERT INTO uploads ({cols}) VALUES ({', '.join('?' for _ in row)})", tuple(row.values()))  # noqa: S608
+            return int(cur.lastrowid)
+
+    def uploads(self, unit: str | None = None, limit: int = 200) -> list[dict[str, object]]:
+        """The latest uploads first (`unit`: that unit's)."""
+        cur = self.db.execute(
+            "SELECT * FROM uploads WHERE ? IS NULL OR unit = ? ORDER BY seq DESC LIMIT ?", (unit, unit, limit)
+        )
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
     def named(self, name: str) -> list[dict[str, object]]:
         """The files received under `name` (as shown, or its last part: a file in a subfolder of 回收)."""
