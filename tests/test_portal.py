@@ -152,3 +152,20 @@ def test_generate_prints_each_units_link_on_its_cover_and_in_the_list(generated_
     assert rows[HR] == expected and len(set(rows.values())) == len(rows)  # one link a unit
     app = create_app(p.root, today=lambda: TODAY, now=lambda: NOW)
     assert app.test_client().get(f"/u/{token}").status_code == 200
+
+
+def test_a_many_subject_assessment_gives_every_subject_its_page(tmp_path: Path) -> None:
+    from workbooks.generate.run import generate
+    from workbooks.project import init_project
+
+    p = init_project(tmp_path / "郑州", "zhengzhou-2019-counties", today=date(2019, 3, 1))
+    generate(p)
+    receivers = [k.unit.name for k in packages(p)[0]]
+    assert set(p.subjects) <= set(receivers)  # every subject, and any third party reporting for them
+    known = links.tokens(p, receivers)
+    assert len(set(known.values())) == len(receivers)
+    client = create_app(p.root, today=lambda: TODAY, now=lambda: NOW).test_client()
+    for unit in [p.subjects[0], p.subjects[-1], *[u for u in receivers if u not in p.subjects][:1]]:
+        page = client.get(f"/u/{known[unit]}")
+        assert page.status_code == 200 and p.registry.label_of(unit) in page_text(page)
+        assert client.get(f"/u/{known[unit]}/workbook").data[:2] == b"PK"

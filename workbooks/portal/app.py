@@ -79,6 +79,7 @@ def create_app(
 
     app.register_blueprint(office)
     app.jinja_env.globals.update(SEVERITY_TEXT=SEVERITY_TEXT, OUTCOME_TEXT=OUTCOME_TEXT, CATALOGUE=CATALOGUE)
+    app.jinja_env.filters["when"] = lambda iso: str(iso or "").replace("T", " ")[:16]  # 2019-03-20 09:00
 
     @app.errorhandler(413)
     def too_large(_error: object) -> tuple[str, int]:

@@ -67,6 +67,8 @@ def store(project: Project, label: str, data: bytes, suffix: str, now: datetime)
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
+    stamp = now.timestamp()  # its arrival, as intake reads it: the moment the portal received it
+    os.utime(tmp, (stamp, stamp))
     os.replace(tmp, target)
     _sync_folder(folder)
     return f"{UPLOAD_FOLDER}/{name}", digest
