@@ -82,11 +82,12 @@ def _generate(project: Project) -> Reply:
     return Reply(_short("\n".join([text, *noted])), ok=not noted)
 
 
-def _consolidate(project: Project, dry_run: bool) -> Reply:
+def consolidate_reply(project: Project, dry_run: bool, progress: Callable[[str], None] | None = None) -> Reply:
+    """汇总回收表 / 校验回收表; `progress`: told each file's name as it is recorded (the portal's page)."""
     from workbooks.intake.consolidate import consolidate
     from workbooks.report import text as report
 
-    summary = consolidate(project, dry_run=dry_run)
+    summary = consolidate(project, dry_run=dry_run, progress=progress)
     text = report.consolidation_text(summary)
     if summary.master is not None:
         text += "\n\n" + report.master_lines(summary.master)
@@ -160,8 +161,8 @@ def master_to_release(control_id: str, workbook: str | None) -> Path | None:
 
 JOBS: dict[str, Callable[[Project], Reply]] = {
     "xy_generate": _generate,
-    "xy_consolidate": lambda p: _consolidate(p, dry_run=False),
-    "xy_check": lambda p: _consolidate(p, dry_run=True),
+    "xy_consolidate": lambda p: consolidate_reply(p, dry_run=False),
+    "xy_check": lambda p: consolidate_reply(p, dry_run=True),
     "xy_new_round": _new_round,
     "xy_rescore": _rescore,
     "xy_report": _report,

@@ -169,3 +169,22 @@ def test_a_many_subject_assessment_gives_every_subject_its_page(tmp_path: Path) 
         page = client.get(f"/u/{known[unit]}")
         assert page.status_code == 200 and p.registry.label_of(unit) in page_text(page)
         assert client.get(f"/u/{known[unit]}/workbook").data[:2] == b"PK"
+
+
+def test_the_offices_consolidate_button_counts_its_files_and_answers_as_the_ribbon(portal) -> None:
+    from workbooks.intake.consolidate import inbox_files
+    from workbooks.portal.office import JOB
+
+    p, client, _ = portal
+    form = client.get("/office/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+    client.post("/office/login", data={"password": PASSWORD, "csrf": csrf})
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/office").get_data(as_text=True)).group(1)
+    started = client.post("/office/run/xy_consolidate", data={"csrf": csrf})
+    assert started.status_code == 302
+    with JOB.lock:  # held by the job until it has answered
+        pass
+    state = client.get("/office/job").get_json()
+    assert not state["running"] and state["ok"] and state["label"] == "汇总回收表"
+    assert state["done"] == state["total"] == len(inbox_files(p))
+    assert "评分总表" in state["message"] and "重复" in state["message"]

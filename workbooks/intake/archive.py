@@ -90,7 +90,7 @@ def _sync(path: Path) -> None:
         os.fsync(fh.fileno())
 
 
-def _sync_folder(folder: Path) -> None:
+def sync_folder(folder: Path) -> None:
     """The renames themselves on disk, where the system allows a folder to be synced (not Windows,
     where the rename is durable with the file's metadata)."""
     if os.name == "nt":
@@ -110,7 +110,7 @@ def archive_copy(project: Project, path: Path, digest: str, subfolder: str) -> s
     target = folder / f"{digest}{path.suffix.lower()}"
     _write(target, digest, path)
     _sync(target)  # a copy an interrupted run left is made durable too
-    _sync_folder(folder)
+    sync_folder(folder)
     return str(target.relative_to(project.root))
 
 
@@ -138,7 +138,7 @@ class Archive:
         for future in self.syncing:
             future.result()
         self.syncing = []
-        _sync_folder(self.folder)
+        sync_folder(self.folder)
 
     def close(self) -> None:
         self.threads.shutdown(wait=True)

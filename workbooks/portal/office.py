@@ -32,6 +32,7 @@ from . import links, login
 
 office = Blueprint("office", __name__, url_prefix="/office")
 BUTTONS = ("xy_consolidate", "xy_check", "xy_rescore", "xy_report", "xy_feedback")  # the ribbon's, by its ids
+CONSOLIDATING = ("xy_consolidate", "xy_check")
 FAILED_LOGINS = (10, 900.0)  # tries per address within this many seconds
 
 
@@ -41,6 +42,8 @@ class Job:
 
     label: str = ""
     running: bool = False
+    done: int = 0  # files recorded so far by a consolidation
+    total: int = 0  # files in 回收/ when it started
     message: str = ""
     ok: bool = True
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -141,7 +144,7 @@ def status(project):  # noqa: ANN001, ANN201
 @office.get("/job")
 @signed_in
 def job_state(project):  # noqa: ANN001, ANN201, ARG001
-    return jsonify(label=JOB.label, running=JOB.running, message=JOB.message, ok=JOB.ok)
+    return jsonify(label=JOB.label, running=JOB.running, message=JOB.message, ok=JOB.ok, done=JOB.done, total=JOB.total)
 
 
 @office.post("/run/<button>")
@@ -155,7 +158,7 @@ def run(project, button: str):  # noqa: ANN001, ANN201
         abort(404)
     if not JOB.lock.acquire(blocking=False):
         return redirect(url_for("office.dashboard"))
-    JOB.label, JOB.running, JOB.message, JOB.ok = LABELS[button], True, "", True
+    JOB.label, JOB.running, JOB.message, JOB.ok, JOB.done, JOB.total = LABELS[button], True, "", True, 0, 0
     root = project.root
 
     def work() -> None:
@@ -163,7 +166,23 @@ def run(project, button: str):  # noqa: ANN001, ANN201
         from ..project import open_project
 
         try:
-            reply = JOBS[button](open_project(root)[0])
+            project = open_project(root)[0]
+            if button in CONSOLIDATING:  # the one long job: its files counted as they are recorded
+                from addin.callbacks import consolidate_reply
+
+                from ..intake.consolidate import inbox_files
+                from ..intake.zipped import container
+
+                JOB.total, counted = len(inbox_files(project)), set()
+
+                def advance(name: str) -> None:
+                    if container(name) not in counted:
+                        counted.add(container(name))
+                        JOB.done = len(counted)
+
+                reply = consolidate_reply(project, dry_run=button == "xy_check", progress=advance)
+            else:
+                reply = JOBS[button](project)
             JOB.message, JOB.ok = reply.message, reply.ok
         except LockBusy as busy:
             JOB.message, JOB.ok = f"另一个汇总或计分正在进行（{busy.holder}），请稍后再点。", False

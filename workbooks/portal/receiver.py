@@ -25,6 +25,7 @@ from pathlib import Path
 
 from udfs.findings import Finding, Severity
 
+from ..intake.archive import sync_folder
 from ..ledger import LEDGER_FILE, Ledger
 from ..lock import LockBusy
 from ..project import Project, safe_name
@@ -70,19 +71,8 @@ def store(project: Project, label: str, data: bytes, suffix: str, now: datetime)
     stamp = now.timestamp()  # its arrival, as intake reads it: the moment the portal received it
     os.utime(tmp, (stamp, stamp))
     os.replace(tmp, target)
-    _sync_folder(folder)
+    sync_folder(folder)
     return f"{UPLOAD_FOLDER}/{name}", digest
-
-
-def _sync_folder(folder: Path) -> None:
-    """The rename itself on disk too (POSIX); Windows has no directory handle to flush."""
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def received(project: Project, stored_as: str, digest: str) -> Received:
