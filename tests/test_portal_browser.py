@@ -68,12 +68,26 @@ def wait_for(driver, css: str):  # noqa: ANN001, ANN201
     return WebDriverWait(driver, WAIT).until(ec.presence_of_element_located((By.CSS_SELECTOR, css)))
 
 
+def wait_for_text(driver, element_id: str, text: str) -> None:  # noqa: ANN001
+    """Until the element (found again after each reload) shows `text`."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, WAIT).until(ec.text_to_be_present_in_element((By.ID, element_id), text))
+
+
 def send(driver, path: Path) -> str:  # noqa: ANN001
     """Choose the file and press 上传, as a clerk does; the outcome the page then shows."""
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
 
+    before = driver.find_elements(By.ID, "outcome")  # the last upload's answer, on the page still shown
     driver.find_element(By.ID, "file").send_keys(str(path))
     driver.find_element(By.ID, "send").click()
+    if before:  # gone with the page it was on: the answer read next is this upload's
+        WebDriverWait(driver, WAIT).until(ec.staleness_of(before[0]))
     return wait_for(driver, "#outcome").text
 
 
@@ -109,8 +123,7 @@ def test_a_unit_and_the_office_in_a_real_browser(server, browser, tmp_path: Path
     after = next(r.text for r in row.find_elements(By.TAG_NAME, "tr") if r.text.startswith(HR))
     assert after != before and "未报送" not in after
     browser.find_element(By.ID, "xy_rescore").click()
-    wait_for(browser, "#download-0")  # the page reloads once the job is done, the master listed
-    assert "评分总表" in browser.find_element(By.ID, "job").text
+    wait_for_text(browser, "job", "评分总表")  # the page reloads once the job has answered
     cookies = "; ".join(f"{c['name']}={c['value']}" for c in browser.get_cookies())
     href = browser.find_element(By.ID, "download-0").get_attribute("href")
     with urllib.request.urlopen(urllib.request.Request(href, headers={"Cookie": cookies})) as got:  # noqa: S310 - our loopback server
