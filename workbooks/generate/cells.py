@@ -12,7 +12,7 @@ from udfs.rubric import InputSpec
 
 FONT = "宋体"
 YES_NO = ["是", "否"]
-LINE_HEIGHT = 13.5  # points per line of 10-point 宋体
+LINE_HEIGHT = 15.0  # points per line of 10-point 宋体 in Excel (13.5), with room for the CJK fonts LibreOffice and WPS substitute (about 14.5)
 MAX_ROW_HEIGHT = 409.0  # Excel's limit
 
 
