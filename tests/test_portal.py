@@ -116,7 +116,11 @@ def test_the_office_page_needs_the_password_and_every_action_its_token(portal) -
     assert client.get("/office").status_code == 302
     form = client.get("/office/login").get_data(as_text=True)
     csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
-    assert client.post("/office/login", data={"password": PASSWORD}).status_code == 400  # no token
+    refused = client.post("/office/login", data={"password": PASSWORD})  # no token
+    assert refused.status_code == 400 and "页面已过期" in page_text(refused)
+    assert client.get("/office/logout").status_code == 405 and "请从页面上的按钮进入" in page_text(
+        client.get("/office/logout")
+    )
     assert "密码不对" in page_text(client.post("/office/login", data={"password": "x" * 12, "csrf": csrf}))
     done = client.post("/office/login", data={"password": PASSWORD, "csrf": csrf}, follow_redirects=True)
     text = page_text(done)
@@ -188,3 +192,18 @@ def test_the_offices_consolidate_button_counts_its_files_and_answers_as_the_ribb
     assert not state["running"] and state["ok"] and state["label"] == "汇总回收表"
     assert state["done"] == state["total"] == len(inbox_files(p))
     assert "评分总表" in state["message"] and "重复" in state["message"]
+
+
+def test_a_failure_inside_the_portal_is_a_chinese_page_and_a_log_entry(consolidated_national: Project) -> None:
+    from workbooks.console import LOG_FILE
+
+    app = create_app(consolidated_national.root, today=lambda: TODAY, now=lambda: NOW)
+
+    def broken() -> str:
+        raise ZeroDivisionError("division by zero")
+
+    app.add_url_rule("/broken", view_func=broken)
+    answer = app.test_client().get("/broken")
+    assert answer.status_code == 500 and "门户处理这个请求时出错" in page_text(answer)
+    log = (consolidated_national.root / LOG_FILE).read_text(encoding="utf-8")
+    assert "portal GET /broken" in log and "ZeroDivisionError" in log

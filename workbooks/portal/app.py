@@ -89,6 +89,29 @@ def create_app(
             text=f"文件超过 {MAX_BYTES // (1024 * 1024)} MB，未接收。请只上传本单位的任务分解表。",
         ), 413
 
+    @app.errorhandler(400)
+    def bad_request(_error: object) -> tuple[str, int]:  # a missing or stale CSRF token, a malformed form
+        return render_template(
+            "message.html", title="页面已过期", text="页面已过期或请求不完整，请返回上一页、刷新后重试。"
+        ), 400
+
+    @app.errorhandler(405)
+    def wrong_method(_error: object) -> tuple[str, int]:
+        return render_template(
+            "message.html", title="无法这样打开", text="这个地址不能直接打开，请从页面上的按钮进入。"
+        ), 405
+
+    @app.errorhandler(500)
+    def failed(_error: object) -> tuple[str, int]:  # the traceback goes to the log for whoever maintains the tool
+        from ..console import log_failure
+
+        log = log_failure(f"portal {request.method} {request.path}", [root])
+        return render_template(
+            "message.html",
+            title="出错了",
+            text=f"门户处理这个请求时出错，详细信息已写入 {log.name}；请稍后再试或联系信用办。",
+        ), 500
+
     @app.errorhandler(404)
     def not_found(_error: object) -> tuple[str, int]:
         return render_template(
