@@ -87,7 +87,7 @@ MUTATIONS = [
       '_COMPARE = {">=": ge,', '_COMPARE = {">=": gt,', [*VETO, "tests/test_rule_bounds.py"]),
     # the ledger's rules
     m("decides-ignores-later", "ledger: a resolution ignores reports received after it", "workbooks/ledger/store.py",
-      "    return decision is not None and all((e.position or e.file_seq) <= decision[1] for e in entries)",
+      "    return decision is not None and all(e.position <= decision[1] for e in entries)",
       "    return decision is not None", [*LEDGER, "tests/test_consolidate_e2e.py"]),
     m("reopened-still-scored", "ledger: a reopened resolution still scored", "workbooks/ledger/store.py",
       "            if input_id not in reopened:\n                values.setdefault(input_id, value)",

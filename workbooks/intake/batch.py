@@ -243,12 +243,12 @@ class Batch:
             if row is None or row["status"] != "accepted" or not row["unit"]:
                 return duplicate
             unit, round_name = str(row["unit"]), str(row["round"])
-            current = self.ledger.current_file(unit, round_name)
             arrived = datetime.fromtimestamp(item.path.lstat().st_mtime).isoformat(timespec="seconds")
+            if (item.name, arrived) in self.ledger.arrivals(int(row["seq"])):  # type: ignore[arg-type]
+                return duplicate  # the file itself, met again: the common case, decided by indexed lookups
+            current = self.ledger.current_files(round_name).get(unit)
             if current is None or current["seq"] == row["seq"] or arrived <= str(current["arrived_at"]):
                 return duplicate
-            if (item.name, arrived) in self.ledger.arrivals(int(row["seq"])):  # type: ignore[arg-type]
-                return duplicate  # the file itself, met again
             findings = Findings()
             stored = self.ledger.file_values(int(row["seq"]))  # type: ignore[arg-type]
             values = [Value(i, json.loads(v), "", sheet, cell, v, about) for i, about, v, sheet, cell in stored]

@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from udfs.findings import Finding, Severity
+
 LEDGER_FILE = "台账.sqlite"
 
 SCHEMA = """
@@ -128,6 +130,14 @@ def user_name() -> str:
         return "未知"
 
 
+def as_finding(row: dict[str, object], file: str | None, subject: str | None = None) -> Finding:
+    """A stored file finding (`file_findings`) as a finding again, shown under `file`."""
+    return Finding(
+        str(row["code"]), Severity(str(row["severity"])), str(row["message"]), file=file,
+        sheet=row["sheet"], cell=row["cell"], item=row["item"], input=row["input"], subject=subject,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
 def value_json(value: object) -> str:
     """A value as the ledger stores it: strict JSON (no NaN or infinity), keys sorted, so two equal
     values have the same text."""
@@ -142,8 +152,8 @@ class Current:
     file_seq: int
     sheet: str
     cell: str
-    subject: str = ""  # whose figure a third party reported; "" the unit's own
-    position: int = 0  # where its file stands in the order of adoption (Ledger: `position`); 0: file_seq
+    subject: str  # whose figure a third party reported; "" the unit's own
+    position: int  # where its file stands in the order of adoption (`position`): its seq, or a re-arrival's
 
     @property
     def about(self) -> str:
@@ -154,7 +164,7 @@ class Current:
 def decides(decision: tuple[object, int] | None, entries: list[Current]) -> bool:
     """A resolution (value, last file seq it saw) decides an input when the office decided after every
     report of it now current; a file received later reopens it."""
-    return decision is not None and all((e.position or e.file_seq) <= decision[1] for e in entries)
+    return decision is not None and all(e.position <= decision[1] for e in entries)
 
 
 @dataclass
@@ -186,6 +196,7 @@ class Ledger:
         self.db.executescript(SCHEMA)
         self._current: tuple[object, dict[str, list[Current]]] = (None, {})
         self._files: tuple[int, list[dict[str, object]]] = (-1, [])
+        self._current_files: tuple[object, dict[str, dict[str, object]]] = (None, {})
         self._upgrade()
         self.db.execute(VALUES_INDEX)  # after the upgrade: a ledger from before subjects has no such column
 
@@ -302,12 +313,23 @@ class Ledger:
         ).fetchall()
 
     def file_by_hash(self, digest: str) -> dict[str, object] | None:
-        return next((f for f in self.files() if f["hash"] == digest), None)
+        """The file's row (as stored, without its place in the order of adoption): one indexed lookup."""
+        cur = self.db.execute("SELECT * FROM files WHERE hash = ?", (digest,))
+        row = cur.fetchone()
+        return None if row is None else dict(zip([d[0] for d in cur.description], row, strict=True))
 
-    def current_file(self, unit: str, round_name: str) -> dict[str, object] | None:
-        """The unit's file of the round standing last in the order of adoption: its current return."""
-        mine = [f for f in self.files() if f["status"] == "accepted" and f["unit"] == unit and f["round"] == round_name]
-        return max(mine, key=lambda f: int(f["position"]), default=None)  # type: ignore[arg-type]
+    def current_files(self, round_name: str) -> dict[str, dict[str, object]]:
+        """unit -> its current return of the round: its accepted file standing last in the order of
+        adoption. Kept, like `files`, until this connection writes again: a second consolidation asks
+        once for every file of an unchanged inbox."""
+        key = (round_name, self.db.total_changes)
+        if self._current_files[0] != key:
+            out: dict[str, dict[str, object]] = {}
+            for f in sorted(self.files(), key=lambda f: int(f["position"])):  # type: ignore[arg-type]
+                if f["status"] == "accepted" and f["round"] == round_name:
+                    out[str(f["unit"])] = f
+            self._current_files = (key, out)
+        return self._current_files[1]
 
     def arrivals(self, file_seq: int) -> set[tuple[str, str]]:
         """(name, time received) of every arrival of one file's content that was recorded: its own,
@@ -398,10 +420,12 @@ class Ledger:
                     carried[input_id] = previous
         return carried
 
-    def file_findings(self) -> list[dict[str, object]]:
+    def file_findings(self, file_seq: int | None = None) -> list[dict[str, object]]:
+        """Every file's findings as stored (`file_seq`: one file's)."""
         cur = self.db.execute(
             "SELECT f.file_seq, f.code, f.severity, f.message, f.sheet, f.cell, f.input, f.item FROM file_findings f"
-            " ORDER BY f.file_seq, f.rowid"
+            " WHERE ? IS NULL OR f.file_seq = ? ORDER BY f.file_seq, f.rowid",
+            (file_seq, file_seq),
         )
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

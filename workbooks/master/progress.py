@@ -104,8 +104,8 @@ def unit_progress(project: Project, ledger: Ledger, today: date, round_name: str
         states.setdefault(unit, {})[item] = status
         if note:
             notes.setdefault(unit, []).append((item, status, note))
-    accepted = [f for f in ledger.files() if f["status"] == "accepted" and f["round"] == round_name]
-    accepted.sort(key=lambda f: int(f["position"]))  # type: ignore[arg-type] # a unit's last: its current return
+    returns = ledger.current_files(round_name)
+    accepted = Counter(f["unit"] for f in ledger.files() if f["status"] == "accepted" and f["round"] == round_name)
     counts = Counter()
     for f in ledger.file_findings():
         if f["severity"] != "info":
@@ -113,8 +113,7 @@ def unit_progress(project: Project, ledger: Ledger, today: date, round_name: str
     out = []
     for package in packages(project)[0]:
         name = package.unit.name
-        mine = [f for f in accepted if f["unit"] == name]
-        last = mine[-1] if mine else None
+        last = returns.get(name)
         expected = package.asked
         received = [i for i in expected if any(c.unit == name for c in current.get(i, []))]
         unit_states = states.get(name, {})
@@ -135,7 +134,7 @@ def unit_progress(project: Project, ledger: Ledger, today: date, round_name: str
                 expected=expected,
                 received=received,
                 statuses=statuses,
-                files=len(mine),
+                files=accepted[name],
                 last_file=str(last["arrived_as"]) if last else "",
                 last_at=str(last["arrived_at"]) if last else "",
                 findings=counts[int(last["seq"])] if last else 0,  # type: ignore[arg-type]

@@ -20,7 +20,7 @@ from udfs.rubric.model import InputSpec
 
 from ..intake.inbox import present_names
 from ..intake.zipped import container
-from ..ledger import Conflict, Ledger, Manual, decides
+from ..ledger import Conflict, Ledger, Manual, as_finding, decides
 from ..project import Project
 from .progress import UnitProgress, unit_progress
 from .rounds import RoundReport, follows_tasks, round_reports
@@ -153,10 +153,7 @@ def _open_findings(
     `subject`: only that subject's files; `subjects`: a many-subject project's, whose own files'
     findings are marked with the subject they are about."""
     files = [row for row in ledger.files() if subject is None or row["unit"] == subject]
-    current: dict[str, dict[str, object]] = {}  # unit -> its current return (last in the order of adoption)
-    for row in sorted(files, key=lambda r: int(r["position"])):  # type: ignore[arg-type]
-        if row["status"] == "accepted" and row["round"] == round_name:
-            current[str(row["unit"])] = row
+    current = {u: row for u, row in ledger.current_files(round_name).items() if subject is None or u == subject}
     open_seqs = {int(row["seq"]) for row in current.values()}  # type: ignore[arg-type]
     last_of_name = {str(row["original_name"]): int(row["seq"]) for row in ledger.files()}  # type: ignore[arg-type]
     for row in files:
@@ -174,17 +171,7 @@ def _open_findings(
     names = {int(row["seq"]): str(row["original_name"]) for row in files}  # type: ignore[arg-type]
     about = {int(row["seq"]): str(row["unit"]) for row in files if row["unit"] in subjects}  # type: ignore[arg-type]
     return [
-        Finding(
-            str(f["code"]),
-            Severity(str(f["severity"])),
-            str(f["message"]),
-            file=names.get(int(f["file_seq"])),  # type: ignore[arg-type]
-            sheet=f["sheet"],  # type: ignore[arg-type]
-            cell=f["cell"],  # type: ignore[arg-type]
-            item=f["item"],  # type: ignore[arg-type]
-            input=f["input"],  # type: ignore[arg-type]
-            subject=about.get(int(f["file_seq"])),  # type: ignore[arg-type]
-        )
+        as_finding(f, names.get(int(f["file_seq"])), about.get(int(f["file_seq"])))  # type: ignore[arg-type]
         for f in ledger.file_findings()
         if int(f["file_seq"]) in open_seqs  # type: ignore[arg-type]
     ]

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from udfs.findings import Finding, Severity
+from udfs.findings import Finding
 
 from ..intake.archive import sync_folder
-from ..ledger import LEDGER_FILE, Ledger
+from ..ledger import LEDGER_FILE, Ledger, as_finding
 from ..lock import LockBusy
 from ..project import Project, safe_name
 
@@ -83,11 +83,7 @@ def received(project: Project, stored_as: str, digest: str) -> Received:
         if row is None:
             return Received(stored_as, digest, "pending")
         seq = int(row["seq"])  # type: ignore[arg-type]
-        findings = [
-            Finding(str(f["code"]), Severity(str(f["severity"])), str(f["message"]), file=stored_as,
-                    sheet=f["sheet"], cell=f["cell"], item=f["item"], input=f["input"])  # type: ignore[arg-type]
-            for f in ledger.file_findings() if int(f["file_seq"]) == seq  # type: ignore[arg-type]
-        ]  # fmt: skip
+        findings = [as_finding(f, stored_as) for f in ledger.file_findings(seq)]
         again = any(name == stored_as for name, _ in ledger.arrivals(seq))  # a re-sent original, taken again
         if row["original_name"] != stored_as and not again:
             return Received(stored_as, digest, "duplicate", str(row["unit"] or ""), [], str(row["original_name"]))
