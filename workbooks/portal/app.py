@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
 from flask import Flask, abort, redirect, render_template, request, send_file, url_for
@@ -21,6 +22,12 @@ from .login import ProjectSessions
 from .receiver import MAX_BYTES, Consolidator, RateLimit, received, store, suffix_of
 
 SEVERITY_TEXT = {"error": "错误", "warning": "警告", "info": "提示"}
+MESSAGE_PAGES = {  # an HTTP error as the page a clerk reads: (title, what to do)
+    400: ("页面已过期", "页面已过期或请求不完整，请返回上一页、刷新后重试。"),  # a missing or stale CSRF token
+    404: ("链接无效", "链接无效或已失效。请向信用办索取本单位的报送链接。"),
+    405: ("无法这样打开", "这个地址不能直接打开，请从页面上的按钮进入。"),
+    413: ("文件太大", f"文件超过 {MAX_BYTES // (1024 * 1024)} MB，未接收。请只上传本单位的任务分解表。"),
+}
 OUTCOME_TEXT = {
     "accepted": "已采用",
     "rejected": "未采用",
@@ -81,42 +88,16 @@ def create_app(
     app.jinja_env.globals.update(SEVERITY_TEXT=SEVERITY_TEXT, OUTCOME_TEXT=OUTCOME_TEXT, CATALOGUE=CATALOGUE)
     app.jinja_env.filters["when"] = lambda iso: str(iso or "").replace("T", " ")[:16]  # 2019-03-20 09:00
 
-    @app.errorhandler(413)
-    def too_large(_error: object) -> tuple[str, int]:
-        return render_template(
-            "message.html",
-            title="文件太大",
-            text=f"文件超过 {MAX_BYTES // (1024 * 1024)} MB，未接收。请只上传本单位的任务分解表。",
-        ), 413
-
-    @app.errorhandler(400)
-    def bad_request(_error: object) -> tuple[str, int]:  # a missing or stale CSRF token, a malformed form
-        return render_template(
-            "message.html", title="页面已过期", text="页面已过期或请求不完整，请返回上一页、刷新后重试。"
-        ), 400
-
-    @app.errorhandler(405)
-    def wrong_method(_error: object) -> tuple[str, int]:
-        return render_template(
-            "message.html", title="无法这样打开", text="这个地址不能直接打开，请从页面上的按钮进入。"
-        ), 405
+    for code, (title, text) in MESSAGE_PAGES.items():
+        app.register_error_handler(code, partial(_message_page, code, title, text))
 
     @app.errorhandler(500)
     def failed(_error: object) -> tuple[str, int]:  # the traceback goes to the log for whoever maintains the tool
         from ..console import log_failure
 
         log = log_failure(f"portal {request.method} {request.path}", [root])
-        return render_template(
-            "message.html",
-            title="出错了",
-            text=f"门户处理这个请求时出错，详细信息已写入 {log.name}；请稍后再试或联系信用办。",
-        ), 500
-
-    @app.errorhandler(404)
-    def not_found(_error: object) -> tuple[str, int]:
-        return render_template(
-            "message.html", title="链接无效", text="链接无效或已失效。请向信用办索取本单位的报送链接。"
-        ), 404
+        text = f"门户处理这个请求时出错，详细信息已写入 {log.name}；请稍后再试或联系信用办。"
+        return _message_page(500, "出错了", text, _error)
 
     @app.get("/")
     def home() -> str:
@@ -178,6 +159,10 @@ def create_app(
         return redirect(url_for("unit_page", token=token, upload=seq), 303)
 
     return app
+
+
+def _message_page(code: int, title: str, text: str, _error: object) -> tuple[str, int]:
+    return render_template("message.html", title=title, text=text), code
 
 
 def _unit(portal: Portal, token: str) -> tuple[Project, str]:

@@ -138,7 +138,15 @@ def dashboard(project):  # noqa: ANN001, ANN201
 @signed_in
 def status(project):  # noqa: ANN001, ANN201
     """The units' table alone, fetched every few seconds by the office's page."""
-    return render_template("office_units.html", **_view(project))
+    from ..master.progress import unit_progress
+
+    portal = _portal()
+    ledger = portal.ledger(project)
+    try:  # the statuses only: polled every 10 s, it need not score
+        units = unit_progress(project, ledger, portal.today())
+    finally:
+        ledger.close()
+    return render_template("office_units.html", units=units, links=_links(project))
 
 
 @office.get("/job")
@@ -237,7 +245,6 @@ def _view(project) -> dict[str, object]:  # noqa: ANN001
     """What the office's page shows, from the ledger and the master's own gathering."""
     from udfs.evaluate import CompiledRubric
 
-    from ..generate.run import packages
     from ..master.state import gather
     from ..master.subjects import subject_scores
 
@@ -250,8 +257,14 @@ def _view(project) -> dict[str, object]:  # noqa: ANN001
         uploads = ledger.uploads(limit=50)
     finally:
         ledger.close()
+    return {"state": state, "units": state.units, "findings": state.findings, "ranking": ranking,
+            "uploads": uploads, "links": _links(project)}  # fmt: skip
+
+
+def _links(project) -> dict[str, str]:  # noqa: ANN001
+    """unit -> its link to hand out: the full address when the project sets one, else the path."""
+    from ..generate.run import packages
+
     address = project.settings.portal_address
     tokens = links.tokens(project, [p.unit.name for p in packages(project)[0]])
-    unit_links = {u: links.link(address, t) if address else links.UNIT_PATH + t for u, t in tokens.items()}
-    return {"state": state, "units": state.units, "findings": state.findings, "ranking": ranking,
-            "uploads": uploads, "links": unit_links}  # fmt: skip
+    return {u: links.link(address, t) if address else links.UNIT_PATH + t for u, t in tokens.items()}
